@@ -1,0 +1,33 @@
+import type { z } from "zod";
+import { type CheckFailure, issuesToFailures, splitUnknowns } from "./check";
+
+/**
+ * Validates resource inputs the way `check` needs: fully when every input is known, field by field when some
+ * are still unknown (preview of computed values), so a bad literal is reported even before its neighbours are
+ * known. Returns the normalised inputs (defaults applied) when fully known, the inputs unchanged otherwise.
+ */
+export function validateInputs<S extends z.ZodObject>(
+  schema: S,
+  news: Record<string, unknown>,
+): { inputs: Record<string, unknown>; failures: CheckFailure[]; complete: boolean } {
+  const { known, unknown } = splitUnknowns(news);
+  if (unknown.length === 0) {
+    const parsed = schema.safeParse(known);
+    if (parsed.success) return { inputs: parsed.data as Record<string, unknown>, failures: [], complete: true };
+    return { inputs: news, failures: issuesToFailures(parsed.error.issues), complete: false };
+  }
+  const failures: CheckFailure[] = [];
+  const shape = schema.shape as Record<string, z.ZodType>;
+  for (const [key, value] of Object.entries(known)) {
+    const field = shape[key];
+    if (!field) {
+      failures.push({ property: key, reason: `unknown input "${key}"` });
+      continue;
+    }
+    const parsed = field.safeParse(value);
+    if (!parsed.success) {
+      failures.push(...issuesToFailures(parsed.error.issues.map((i) => ({ ...i, path: [key, ...i.path] }))));
+    }
+  }
+  return { inputs: news, failures, complete: false };
+}

@@ -1,0 +1,31 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { GlanceTaggedImageInputs } from "./inputs";
+
+/**
+ * A short identity of the bytes an image comes from, computed without reading the file or calling Glance so
+ * that diff stays free: a declared hash when there is one, else path + size + mtime of the file, the URL, or
+ * the adopted image id. Disk and container format are part of it because Glance cannot change them on an
+ * active image: changing either means a new image.
+ */
+export function sourceKey(inputs: Pick<
+  GlanceTaggedImageInputs,
+  "file" | "url" | "imageId" | "expectedSha256" | "expectedSha512" | "diskFormat" | "containerFormat"
+>): string {
+  const format = `${inputs.diskFormat}/${inputs.containerFormat}`;
+  if (inputs.imageId !== undefined) return `image:${inputs.imageId}`;
+  const declared = inputs.expectedSha512
+    ? `sha512:${inputs.expectedSha512.toLowerCase()}`
+    : inputs.expectedSha256
+      ? `sha256:${inputs.expectedSha256.toLowerCase()}`
+      : undefined;
+  if (inputs.url !== undefined) return `url:${inputs.url}|${declared ?? "-"}|${format}`;
+  if (declared) return `${declared}|${format}`;
+  const path = resolve(inputs.file ?? "");
+  try {
+    const st = statSync(path);
+    return `file:${path}:${st.size}:${Math.trunc(st.mtimeMs)}|${format}`;
+  } catch {
+    return `file:${path}:missing|${format}`;
+  }
+}
