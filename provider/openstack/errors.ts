@@ -72,6 +72,8 @@ export class HttpError extends OpenStackError {
   readonly serviceMessage: string;
   readonly requestId?: string;
   readonly body?: string;
+  /** Seconds the service asked to wait (`Retry-After`), when it said so. */
+  readonly retryAfter?: number;
 
   constructor(details: HttpErrorDetails, options?: { cause?: unknown }) {
     const rid = details.requestId ? ` [${details.requestId}]` : "";
@@ -83,6 +85,7 @@ export class HttpError extends OpenStackError {
     this.serviceMessage = details.serviceMessage;
     if (details.requestId !== undefined) this.requestId = details.requestId;
     if (details.body !== undefined) this.body = details.body;
+    if (details.retryAfter !== undefined) this.retryAfter = details.retryAfter;
   }
 }
 

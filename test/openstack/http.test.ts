@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { inspect } from "node:util";
+import { createHttp } from "../../provider/openstack/http";
+import { HttpError, isStatus, NetworkError } from "../../provider/openstack/errors";
+import { sendJson, startServer, type TestServer } from "./support/server";
+
+const fast = { tls: { rejectUnauthorized: true }, retry: { baseDelayMs: 5 } };
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  assert.fail("expected a rejection");
+}
+
+describe("openstack/http: retries and error mapping", () => {
+  let server: TestServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
+
+  it("sends Accept: application/json", async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, { ok: true }));
+    const body = await createHttp(fast).get(`${server.url}/x`).json();
+    assert.deepEqual(body, { ok: true });
+    assert.equal(server.requests[0]?.headers.accept, "application/json");
+  });
+
+  for (const status of [502, 503, 504]) {
+    it(`retries GET on ${status} twice, then throws HttpError`, async () => {
+      server = await startServer((_req, res) => sendJson(res, status, { message: "busy" }));
+      const err = await rejection(createHttp(fast).get(`${server.url}/v2/images`));
+      assert.ok(err instanceof HttpError);
+      assert.equal(err.status, status);
+      assert.equal(server.requests.length, 3);
+    });
+  }
+
+  it("succeeds when a retry succeeds", async () => {
+    server = await startServer((_req, res, i) => (i < 2 ? sendJson(res, 503, {}) : sendJson(res, 200, { ok: 1 })));
+    assert.deepEqual(await createHttp(fast).get(`${server.url}/`).json(), { ok: 1 });
+    assert.equal(server.requests.length, 3);
+  });
+
+  it("honours Retry-After in seconds", async () => {
+    server = await startServer((_req, res, i) =>
+      i === 0 ? sendJson(res, 429, {}, { "retry-after": "1" }) : sendJson(res, 200, {}),
+    );
+    await createHttp(fast).get(`${server.url}/`);
+    const [first, second] = server.requests;
+    const waited = (second?.at ?? 0) - (first?.at ?? 0);
+    assert.ok(waited >= 950 && waited < 2500, `waited ${waited} ms`);
+  });
+
+  it("honours Retry-After as an HTTP date", async () => {
+    server = await startServer((_req, res, i) => {
+      const when = new Date(Date.now() + 2000).toUTCString(); // second granularity: 1–2 s from now
+      return i === 0 ? sendJson(res, 503, {}, { "retry-after": when }) : sendJson(res, 200, {});
+    });
+    await createHttp(fast).get(`${server.url}/`);
+    const [first, second] = server.requests;
+    const waited = (second?.at ?? 0) - (first?.at ?? 0);
+    assert.ok(waited >= 900 && waited < 3000, `waited ${waited} ms`);
+  });
+
+  it("does not retry when Retry-After exceeds the cap, and reports it", async () => {
+    server = await startServer((_req, res) => sendJson(res, 503, { message: "maintenance" }, { "retry-after": "120" }));
+    const err = await rejection(createHttp(fast).get(`${server.url}/`));
+    assert.ok(err instanceof HttpError);
+    assert.equal(err.retryAfter, 120);
+    assert.equal(server.requests.length, 1);
+  });
+
+  it("never retries POST, even on 503 with Retry-After", async () => {
+    server = await startServer((_req, res) => sendJson(res, 503, {}, { "retry-after": "1" }));
+    const err = await rejection(createHttp(fast).post(`${server.url}/v2/images`, { json: { name: "x" } }));
+    assert.ok(isStatus(err, 503));
+    assert.equal(server.requests.length, 1);
+  });
+
+  it("never retries a stream body (Glance PUT /file)", async () => {
+    server = await startServer((_req, res) => sendJson(res, 503, { message: "busy" }));
+    const err = await rejection(
+      createHttp(fast).put(`${server.url}/v2/images/1/file`, {
+        body: Readable.from([Buffer.from("data")]),
+        headers: { "content-type": "application/octet-stream" },
+      }),
+    );
+    assert.ok(err instanceof HttpError, String(err));
+    assert.equal(server.requests.length, 1);
+  });
+
+  it("retries PUT with a buffer body", async () => {
+    server = await startServer((_req, res, i) => (i === 0 ? sendJson(res, 502, {}) : (res.writeHead(204), res.end())));
+    await createHttp(fast).put(`${server.url}/v2/images/1/tags/a`, { body: Buffer.from("x") });
+    assert.equal(server.requests.length, 2);
+    assert.equal(server.requests[1]?.body, "x");
+  });
+
+  it("retries a connection reset", async () => {
+    server = await startServer((req, res, i) => (i === 0 ? req.socket.destroy() : sendJson(res, 200, { ok: true })));
+    assert.deepEqual(await createHttp(fast).get(`${server.url}/`).json(), { ok: true });
+    assert.equal(server.requests.length, 2);
+  });
+
+  it("maps a refused connection to NetworkError after all attempts", async () => {
+    const probe = await startServer(() => undefined);
+    const url = `${probe.url}/v2/images`;
+    await probe.close();
+    const err = await rejection(createHttp(fast).get(url));
+    assert.ok(err instanceof NetworkError, String(err));
+    assert.equal(err.code, "ERR_NETWORK");
+    assert.match(err.message, /^GET http:\/\/127\.0\.0\.1:\d+\/v2\/images failed: .*ECONNREFUSED.*\(after 3 attempts\)/);
+  });
+
+  it("maps Glance's JSON error: message without <br /><br />, request id, truncated body", async () => {
+    const message = `No image found with ID abc<br /><br />\n\n\n`;
+    server = await startServer((_req, res) =>
+      sendJson(res, 404, { message, code: "404 Not Found", title: "Not Found", pad: "x".repeat(5000) }, {
+        "x-openstack-request-id": "req-123",
+      }),
+    );
+    for (const call of [
+      (u: string) => createHttp(fast).get(u),
+      (u: string) => createHttp(fast).get(u).json(),
+      (u: string) => createHttp(fast).get(u).text(),
+    ]) {
+      const err = await rejection(call(`${server.url}/v2/images/abc`));
+      assert.ok(err instanceof HttpError, String(err));
+      assert.equal(err.serviceMessage, "No image found with ID abc");
+      assert.equal(err.requestId, "req-123");
+      assert.equal(err.method, "GET");
+      assert.equal(err.message, `GET ${server.url}/v2/images/abc returned 404: No image found with ID abc [req-123]`);
+      assert.ok(err.body !== undefined && err.body.length < 2100 && err.body.includes("more characters"));
+      assert.ok(isStatus(err, 404));
+    }
+  });
+
+  it("maps Keystone's error shape", async () => {
+    server = await startServer((_req, res) =>
+      sendJson(res, 403, { error: { code: 403, message: "You are not authorized.", title: "Forbidden" } }),
+    );
+    const err = await rejection(createHttp(fast).get(`${server.url}/v3/users`));
+    assert.ok(err instanceof HttpError);
+    assert.equal(err.serviceMessage, "You are not authorized.");
+  });
+
+  it("maps stream errors too", async () => {
+    server = await startServer((_req, res) => sendJson(res, 404, { message: "gone<br /><br />" }));
+    const stream = createHttp(fast).stream(`${server.url}/v2/images/1/file`);
+    const err = await new Promise((resolve) => stream.on("error", resolve).resume());
+    assert.ok(err instanceof HttpError, String(err));
+    assert.equal(err.serviceMessage, "gone");
+  });
+
+  it("keeps credentials out of messages, causes and inspection", async () => {
+    server = await startServer((_req, res) => sendJson(res, 500, { message: "boom" }));
+    const http = createHttp(fast).extend({ headers: { "x-auth-token": "TOKEN-SECRET-123" } });
+    const base = server.url.replace("http://", "http://admin:hunter22@");
+    const err = await rejection(http.get(`${base}/v2/images?token=abc123secret&limit=1`));
+    assert.ok(err instanceof HttpError);
+    const everything = [err.message, err.url, inspect(err, { depth: 10, showHidden: true }), JSON.stringify(err)].join("\n");
+    for (const secret of ["TOKEN-SECRET-123", "hunter22", "abc123secret"]) {
+      assert.ok(!everything.includes(secret), `${secret} leaked`);
+    }
+    assert.match(err.url, /token=\*\*\*&limit=1$/);
+    assert.ok(err.cause instanceof Error && err.cause.name === "HTTPError");
+    assert.ok(!("options" in err.cause));
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Access to the local Keystone + Glance started by `bash scripts/local-openstack.sh start`, for `@cloud` tests.
+ *
+ *   const glance = await imageClientFor("local-demo");          // ServiceClient for Glance, cached per process
+ *   await glance.http.get(`${glance.endpoint}/v2/images`).json();
+ *   const admin = await sessionFor("local-admin");              // OpenStackSession (token, projectId, userId, …)
+ *   const { auth } = readCloud("local-demo");                    // raw clouds.yaml entry, password included
+ *
+ * Only the clouds.yaml in `localCloudDir` is used: `OS_*` variables and Pulumi config of the developer's shell
+ * are ignored, so tests always talk to the local cloud.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+import { NetworkError, OpenStackSession, resolveSessionConfig, type ServiceClient } from "../../provider/openstack";
+
+export type LocalCloud = "local-admin" | "local-demo" | "local-alt";
+
+/** `$LOCAL_OPENSTACK_DIR`, or `<repo>/.local-openstack`. */
+export const localCloudDir: string = process.env.LOCAL_OPENSTACK_DIR
+  ? resolve(process.env.LOCAL_OPENSTACK_DIR)
+  : resolve(__dirname, "..", "..", ".local-openstack");
+
+const START_HINT = "run `bash scripts/local-openstack.sh start` first";
+
+/** Path of the local cloud's clouds.yaml; throws when the local cloud has not been started. */
+export function cloudsFile(): string {
+  const path = join(localCloudDir, "clouds.yaml");
+  if (!existsSync(path)) {
+    throw new Error(`local OpenStack is not set up: ${path} does not exist; ${START_HINT}`);
+  }
+  return path;
+}
+
+/** Shape of a clouds.yaml entry written by scripts/local-openstack.sh (unknown keys kept). */
+export interface LocalCloudEntry {
+  auth: {
+    auth_url: string;
+    username: string;
+    password: string;
+    project_name: string;
+    user_domain_name: string;
+    project_domain_name: string;
+    [key: string]: unknown;
+  };
+  region_name?: string;
+  interface?: string;
+  [key: string]: unknown;
+}
+
+/** The raw clouds.yaml entry of a local cloud (tests need the passwords, e.g. to create application credentials). */
+export function readCloud(cloud: LocalCloud): LocalCloudEntry {
+  const path = cloudsFile();
+  const doc = parse(readFileSync(path, "utf8")) as { clouds?: Record<string, LocalCloudEntry> } | null;
+  const entry = doc?.clouds?.[cloud];
+  if (!entry) throw new Error(`cloud "${cloud}" is not in ${path}; ${START_HINT}`);
+  return entry;
+}
+
+/** clouds.yaml text of the local cloud, for `resolveSessionConfig(…, { clouds })`. */
+export function localCloudsFiles(): { clouds: { path: string; text: string } } {
+  const path = cloudsFile();
+  return { clouds: { path, text: readFileSync(path, "utf8") } };
+}
+
+const sessions = new Map<LocalCloud, Promise<OpenStackSession>>();
+const imageClients = new Map<LocalCloud, Promise<ServiceClient>>();
+
+async function openSession(cloud: LocalCloud): Promise<OpenStackSession> {
+  const config = resolveSessionConfig({ cloud }, undefined, {}, localCloudsFiles());
+  try {
+    return await OpenStackSession.create(config);
+  } catch (err) {
+    if (err instanceof NetworkError) {
+      throw new Error(`local Keystone is not reachable at ${config.authUrl}; ${START_HINT}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** A session for one of the local clouds, cached per cloud per process. */
+export function sessionFor(cloud: LocalCloud): Promise<OpenStackSession> {
+  let session = sessions.get(cloud);
+  if (!session) {
+    session = openSession(cloud);
+    session.catch(() => sessions.delete(cloud));
+    sessions.set(cloud, session);
+  }
+  return session;
+}
+
+/** The Glance (`image`) ServiceClient of a local cloud, cached per cloud per process. */
+export function imageClientFor(cloud: LocalCloud): Promise<ServiceClient> {
+  let client = imageClients.get(cloud);
+  if (!client) {
+    client = sessionFor(cloud).then((s) => s.serviceClient("image"));
+    client.catch(() => imageClients.delete(cloud));
+    imageClients.set(cloud, client);
+  }
+  return client;
+}
