@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import type { ClientRequest } from "node:http";
+import { stat } from "node:fs/promises";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { GlanceClient } from "../client";
+import { GlanceInputError, httpErrorFrom, UnexpectedResponseError } from "../errors";
+import type { ImageDataSource, ImageDownload, UploadProgress } from "./results";
+import { imageFileUrl, imageStageUrl } from "./urls";
+
+export interface StageOptions {
+  /** Content-Length for a Readable source; file sources use their size. Without it the upload is chunked. */
+  size?: number;
+  /** Called as bytes go out. */
+  onProgress?: (progress: UploadProgress) => void;
+  /** Overall bound for the request, in ms (default: none beyond the session's own). */
+  timeoutMs?: number;
+}
+
+export interface UploadOptions extends StageOptions {
+  /** Target store (`X-Image-Meta-Store`); unknown stores answer 400. Default: the default store. */
+  store?: string;
+}
+
+/** Retrying would replay a consumed stream: never retry data uploads, whatever the session's policy. */
+const NO_RETRY = { limit: 0, calculateDelay: (): number => 0 };
+
+async function openSource(source: ImageDataSource, size?: number): Promise<{ body: Readable; size?: number; owned: boolean }> {
+  if (typeof source === "string") {
+    const info = await stat(source);
+    if (!info.isFile()) throw new GlanceInputError(`Image data source ${source} is not a regular file`);
+    return { body: createReadStream(source), size: info.size, owned: true };
+  }
+  if (!(source instanceof Readable) && typeof (source as { pipe?: unknown }).pipe !== "function") {
+    throw new GlanceInputError("Image data source must be a file path or a Readable stream");
+  }
+  return { body: source, ...(size !== undefined ? { size } : {}), owned: false };
+}
+
+async function putData(
+  c: GlanceClient,
+  url: string,
+  source: ImageDataSource,
+  opts: StageOptions,
+  extraHeaders: Record<string, string>,
+): Promise<void> {
+  const { body, size, owned } = await openSource(source, opts.size);
+  const headers: Record<string, string> = { "content-type": "application/octet-stream", ...extraHeaders };
+  if (size !== undefined) headers["content-length"] = String(size);
+  let clientRequest: ClientRequest | undefined;
+  try {
+    const request = c.http.put(url, {
+      body,
+      headers,
+      responseType: "text",
+      retry: NO_RETRY,
+      ...(opts.timeoutMs !== undefined ? { timeout: { request: opts.timeoutMs } } : {}),
+    });
+    request.on("request", (r: ClientRequest) => (clientRequest = r));
+    if (opts.onProgress) {
+      const onProgress = opts.onProgress;
+      request.on("uploadProgress", (p: { transferred: number; total?: number }) => {
+        const total = p.total ?? size;
+        onProgress({ transferred: p.transferred, ...(total !== undefined ? { total } : {}) });
+      });
+    }
+    await request;
+  } catch (err) {
+    // Glance may answer (400/409/413) before it has read the whole body. got then settles but leaves the
+    // request half-written, holding its socket open: end it here.
+    clientRequest?.destroy();
+    throw err;
+  } finally {
+    if (owned) body.destroy();
+  }
+}
+
+/**
+ * Legacy upload, `PUT /v2/images/{id}/file` → 204: synchronous, the image is `active` when this resolves.
+ * Streams the data (never buffered) and is never retried.
+ */
+export async function uploadImageData(c: GlanceClient, id: string, source: ImageDataSource, opts: UploadOptions = {}): Promise<void> {
+  const headers: Record<string, string> = opts.store !== undefined ? { "x-image-meta-store": opts.store } : {};
+  await putData(c, imageFileUrl(await c.baseUrl(), id), source, opts, headers);
+}
+
+/**
+ * Stages data for a `glance-direct` import, `PUT /v2/images/{id}/stage` → 204; the image goes to
+ * `uploading`. Follow with `importImage(c, id, {method: "glance-direct", ...})`.
+ */
+export async function stageImageData(c: GlanceClient, id: string, source: ImageDataSource, opts: StageOptions = {}): Promise<void> {
+  await putData(c, imageStageUrl(await c.baseUrl(), id), source, opts, {});
+}
+
+/**
+ * Starts `GET /v2/images/{id}/file` and resolves once the response headers are in; errors before that
+ * (404, 403 for a deactivated image, no data) reject with HttpError / UnexpectedResponseError.
+ */
+export async function downloadImageData(c: GlanceClient, id: string, opts: { timeoutMs?: number } = {}): Promise<ImageDownload> {
+  const url = imageFileUrl(await c.baseUrl(), id);
+  const stream = c.http.stream(url, {
+    throwHttpErrors: false,
+    retry: NO_RETRY,
+    ...(opts.timeoutMs !== undefined ? { timeout: { request: opts.timeoutMs } } : {}),
+  });
+  return new Promise<ImageDownload>((resolve, reject) => {
+    stream.once("error", reject);
+    stream.once("response", (res: { statusCode: number; headers: Record<string, string | string[] | undefined> }) => {
+      const header = (name: string): string | undefined => {
+        const v = res.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      if (res.statusCode === 204) {
+        stream.destroy();
+        reject(new UnexpectedResponseError(`image ${id} has no data (204)`, "GET", url));
+        return;
+      }
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        const chunks: Buffer[] = [];
+        let length = 0;
+        stream.on("data", (chunk: Buffer) => {
+          if (length < 65536) chunks.push(chunk);
+          length += chunk.length;
+        });
+        stream.once("end", () => reject(httpErrorFrom("GET", url, res.statusCode, Buffer.concat(chunks).toString("utf8"), res.headers)));
+        return;
+      }
+      stream.off("error", reject);
+      const size = header("content-length");
+      const md5 = header("content-md5");
+      const contentType = header("content-type");
+      resolve({
+        stream,
+        ...(size !== undefined ? { size: Number(size) } : {}),
+        ...(md5 !== undefined ? { md5 } : {}),
+        ...(contentType !== undefined ? { contentType } : {}),
+      });
+    });
+  });
+}
+
+/**
+ * Downloads the image data to a file, verifying Content-MD5 when Glance sent it. Returns bytes written and
+ * the md5/sha512 (hex) of what was received.
+ */
+export async function downloadImageToFile(
+  c: GlanceClient,
+  id: string,
+  path: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<{ size: number; md5: string; sha512: string }> {
+  const download = await downloadImageData(c, id, opts);
+  const md5 = createHash("md5");
+  const sha512 = createHash("sha512");
+  let size = 0;
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      md5.update(chunk);
+      sha512.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(download.stream, hasher, createWriteStream(path));
+  const result = { size, md5: md5.digest("hex"), sha512: sha512.digest("hex") };
+  if (download.md5 !== undefined && download.md5 !== result.md5) {
+    throw new UnexpectedResponseError(`downloaded data has md5 ${result.md5}, Glance announced ${download.md5}`, "GET", imageFileUrl(await c.baseUrl(), id));
+  }
+  return result;
+}

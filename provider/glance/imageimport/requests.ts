@@ -1,0 +1,30 @@
+import type { GlanceClient } from "../client";
+import { GlanceInputError } from "../errors";
+import { requestVoid } from "../http";
+import type { ImportImageOptions } from "./results";
+import { imageImportUrl } from "./urls";
+
+/** Options → `{"method": {"name", "uri"?}, "stores"?, "all_stores"?, "all_stores_must_succeed"?}`. */
+export function toImportBody(opts: ImportImageOptions): Record<string, unknown> {
+  if (opts.allStores && opts.stores !== undefined) throw new GlanceInputError("Give either stores or allStores, not both");
+  if (opts.stores !== undefined && opts.stores.length === 0) throw new GlanceInputError("stores must not be empty");
+  const method: Record<string, unknown> = { name: opts.method };
+  if (opts.method === "web-download") {
+    if (!/^https?:\/\//i.test(opts.uri)) throw new GlanceInputError(`web-download needs an http(s) uri, got '${opts.uri}'`);
+    method.uri = opts.uri;
+  }
+  const body: Record<string, unknown> = { method };
+  if (opts.stores !== undefined) body.stores = [...opts.stores];
+  if (opts.allStores !== undefined) body.all_stores = opts.allStores;
+  if (opts.allStoresMustSucceed !== undefined) body.all_stores_must_succeed = opts.allStoresMustSucceed;
+  return body;
+}
+
+/**
+ * `POST /v2/images/{id}/import` → 202 (empty text/html body). 202 only means the task was created: follow with
+ * `waitForImport`. Errors at API time: unknown method 400, unknown store 409, nothing staged 409,
+ * web-download URI refused by filtering 400, copy-image without admin 403.
+ */
+export async function importImage(c: GlanceClient, id: string, opts: ImportImageOptions): Promise<void> {
+  await requestVoid(c, "POST", imageImportUrl(await c.baseUrl(), id), { json: toImportBody(opts) });
+}

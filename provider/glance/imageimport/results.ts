@@ -1,0 +1,23 @@
+/** Import methods (`enabled_import_methods`; see `listImportMethods`). */
+export type ImportMethod =
+  /** Import data staged with `stageImageData`. */
+  | "glance-direct"
+  /** Glance downloads the data from `uri` (subject to `[import_filtering_opts]`). */
+  | "web-download"
+  /** Copy an active image's data to more stores (admin-only in the default policy). */
+  | "copy-image";
+
+/** Which stores an import writes to (multi-store only; omit all for the default store). */
+export interface ImportStores {
+  stores?: readonly string[];
+  /** Import to every store (`all_stores`); excludes `stores`. */
+  allStores?: boolean;
+  /**
+   * Fail the whole import when any store fails (Glance's default is true). Caution: with glance-direct a
+   * failing store then leaves the image stuck in `importing` (see waitForImport).
+   */
+  allStoresMustSucceed?: boolean;
+}
+
+export type ImportImageOptions = ImportStores &
+  ({ method: "glance-direct" } | { method: "web-download"; uri: string } | { method: "copy-image" });

@@ -1,0 +1,127 @@
+import type { GlanceClient } from "../client";
+import { ImportFailedError, ImportStuckError, type ImportOutcome } from "../errors";
+import { getImage } from "../images/requests";
+import { splitStores, type Image } from "../images/results";
+import { listImageTasks } from "../tasks/requests";
+import type { Task } from "../tasks/results";
+import { waitFor } from "../wait";
+
+export interface WaitForImportOptions {
+  /** Overall bound (WaitTimeoutError). Default 30 minutes. */
+  timeoutMs?: number;
+  /** Poll interval. Default 1000 ms. */
+  intervalMs?: number;
+  /**
+   * How long an image may sit in `importing` with nothing moving (no `os_glance_importing_to_stores`, no
+   * change of status, stores or task) before it is declared stuck. Default 3 minutes (Glance refreshes the task at most once a minute while copying).
+   */
+  stuckAfterMs?: number;
+  /**
+   * Return the image when it is active even though some stores failed (`all_stores_must_succeed: false`).
+   * Default false: any failed store is an ImportFailedError.
+   */
+  allowFailedStores?: boolean;
+  signal?: AbortSignal;
+}
+
+const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !== "";
+
+/** The task Glance ran for this import: the one named by the lock, else the newest. */
+function pickTask(tasks: readonly Task[], taskId: string | undefined): Task | undefined {
+  if (taskId) {
+    const named = tasks.find((t) => t.id === taskId);
+    if (named) return named;
+  }
+  return [...tasks].sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0];
+}
+
+async function tryTasks(c: GlanceClient, id: string): Promise<Task[] | undefined> {
+  try {
+    return await listImageTasks(c, id);
+  } catch {
+    return undefined; // older API or policy: the task message is a nicety, not a requirement
+  }
+}
+
+function outcome(image: Image, task: Task | undefined, taskId: string | undefined): ImportOutcome {
+  const id = task?.id ?? taskId;
+  return {
+    imageId: image.id,
+    status: image.status,
+    failedStores: splitStores(image.os_glance_failed_import),
+    stores: splitStores(image.stores),
+    ...(id !== undefined ? { taskId: id } : {}),
+    ...(task ? { taskStatus: task.status } : {}),
+    ...(nonEmpty(task?.message ?? undefined) ? { taskMessage: task?.message ?? "" } : {}),
+  };
+}
+
+/**
+ * Waits for an import started with `importImage` to finish, and judges it.
+ *
+ * - Running while the image carries `os_glance_import_task` (Glance's import lock); `status` alone is not
+ *   enough (copy-image keeps the image `active` throughout).
+ * - When the lock is gone: stores listed in `os_glance_failed_import` → ImportFailedError naming the image and
+ *   stores, with Glance's task message from `GET /v2/images/{id}/tasks`; an image that is not `active`
+ *   (web-download failures go back to `queued`) → ImportFailedError as well. Otherwise resolves with the image.
+ * - Stuck: `importing` with no `os_glance_importing_to_stores` and either the task in `failure` (or the lock
+ *   gone) on two consecutive polls, or nothing changing for `stuckAfterMs` → ImportStuckError.
+ * - Bounded by `timeoutMs` → WaitTimeoutError.
+ */
+export async function waitForImport(c: GlanceClient, id: string, opts: WaitForImportOptions = {}): Promise<Image> {
+  const stuckAfterMs = opts.stuckAfterMs ?? 180_000;
+  let lastTaskId: string | undefined;
+  let quietSignature: string | undefined;
+  let quietSince = 0;
+  let failureSeen = false;
+
+  const refresh = async (): Promise<{ state: string; value: Image }> => {
+    const image = await getImage(c, id);
+    const lock = nonEmpty(image.os_glance_import_task) ? image.os_glance_import_task : undefined;
+    if (lock) lastTaskId = lock;
+    const importingTo = image.os_glance_importing_to_stores ?? "";
+    const suspicious = image.status === "importing" && importingTo === "";
+
+    if (!suspicious) {
+      quietSignature = undefined;
+      failureSeen = false;
+      if (lock) return { state: "importing", value: image };
+      const failed = splitStores(image.os_glance_failed_import);
+      if (image.status === "active" && (failed.length === 0 || opts.allowFailedStores)) return { state: "done", value: image };
+      const tasks = await tryTasks(c, id);
+      throw new ImportFailedError(outcome(image, tasks && pickTask(tasks, lastTaskId), lastTaskId));
+    }
+
+    // `importing` with no store in progress: either between steps, or stuck for good.
+    const tasks = await tryTasks(c, id);
+    const task = tasks && pickTask(tasks, lock ?? lastTaskId);
+    const signature = [image.status, image.stores ?? "", image.os_glance_failed_import ?? "", lock ?? "", task?.status ?? "", task?.updated_at ?? ""].join("|");
+    const now = Date.now();
+    if (signature !== quietSignature) {
+      quietSignature = signature;
+      quietSince = now;
+    }
+    const failureNow = task?.status === "failure" || !lock;
+    const confirmed = failureNow && failureSeen;
+    failureSeen = failureNow;
+    if (confirmed || now - quietSince >= stuckAfterMs) {
+      const reason = confirmed
+        ? task?.status === "failure"
+          ? "its import task failed but the image stayed importing"
+          : "the import lock is gone but the image stayed importing"
+        : `no import progress for ${Math.round((now - quietSince) / 1000)}s`;
+      throw new ImportStuckError({ ...outcome(image, task, lock ?? lastTaskId), stuckForMs: now - quietSince, reason });
+    }
+    return { state: "importing", value: image };
+  };
+
+  return waitFor<Image>({
+    pending: ["importing"],
+    target: ["done"],
+    refresh,
+    timeoutMs: opts.timeoutMs ?? 30 * 60_000,
+    intervalMs: opts.intervalMs ?? 1000,
+    description: `the import of image ${id} to finish`,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+}

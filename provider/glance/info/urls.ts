@@ -1,0 +1,3 @@
+export const importInfoUrl = (base: string): string => `${base}/info/import`;
+export const storesInfoUrl = (base: string): string => `${base}/info/stores`;
+export const storesDetailUrl = (base: string): string => `${base}/info/stores/detail`;
