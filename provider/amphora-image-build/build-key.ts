@@ -1,0 +1,135 @@
+import { createHash } from "node:crypto";
+import { constants, promises as fs } from "node:fs";
+import * as path from "node:path";
+import { capture, toolEnv } from "../builder/capture";
+import { digestElementRoots, type ElementDigest } from "./element-tree";
+import type { AmphoraImageBuildInputs } from "./inputs";
+import { contentOptions } from "./options";
+
+/**
+ * The content key of a build: normalised options, the user's environment, the builder's bytes and version, and
+ * the contents of every element directory the build reads. Equal keys mean the builder would produce the same
+ * image, so it is not run. The parts are kept in state so that a diff can say what changed.
+ */
+
+export interface KeyParts {
+  /** sha256 of the effective content options (options.ts). */
+  options: string;
+  /** sha256 of the `env` input. */
+  env: string;
+  /** Files read by the build whose bytes matter, by role: script, command, localImage. */
+  files: Record<string, string>;
+  /** `disk-image-create --version` of the diskimage-builder the build will use, or "not found". */
+  builder: string;
+  elements: Record<string, ElementDigest>;
+}
+
+export function canonicalJson(value: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === "object") {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, x]) => [k, canon(x)]),
+      );
+    }
+    return v;
+  };
+  return JSON.stringify(canon(value));
+}
+
+const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+export function buildKeyOf(parts: KeyParts): string {
+  const elements = Object.fromEntries(Object.entries(parts.elements).map(([name, e]) => [name, e.hash]));
+  return sha256(canonicalJson({ v: 1, options: parts.options, env: parts.env, files: parts.files, builder: parts.builder, elements }));
+}
+
+async function isExecutableFile(p: string): Promise<boolean> {
+  try {
+    await fs.access(p, constants.X_OK);
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves a command like execvp does: paths as given, bare names through PATH. */
+export async function resolveCommand(command: string, pathVar = process.env.PATH ?? ""): Promise<string | undefined> {
+  if (command.includes("/")) return (await isExecutableFile(command)) ? path.resolve(command) : undefined;
+  for (const dir of pathVar.split(":").filter(Boolean)) {
+    const candidate = path.join(dir, command);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Where diskimage-create.sh finds Octavia's elements (OCTAVIA_REPO_PATH/elements, else the system copies). */
+export async function octaviaElementsDir(inputs: AmphoraImageBuildInputs): Promise<string | undefined> {
+  const repo = inputs.octaviaRepoPath ?? path.dirname(path.dirname(inputs.script ?? "."));
+  for (const dir of [path.join(repo, "elements"), "/usr/share/octavia-image-elements", "/usr/local/share/octavia-image-elements"]) {
+    if ((await fs.stat(dir).catch(() => undefined))?.isDirectory()) return dir;
+  }
+  return undefined;
+}
+
+export async function elementRoots(inputs: AmphoraImageBuildInputs): Promise<string[]> {
+  if (inputs.frontEnd === "dib") return [...(inputs.elementsPath ?? [])];
+  const octavia = await octaviaElementsDir(inputs);
+  return [...(octavia ? [octavia] : []), ...(inputs.localElementsPath ?? [])];
+}
+
+/** The disk-image-create a build will run: the dib command, or what diskimage-create.sh finds (PATH first). */
+export async function dibExecutable(inputs: AmphoraImageBuildInputs): Promise<string | undefined> {
+  const pathVar = inputs.env.PATH ?? process.env.PATH;
+  if (inputs.frontEnd === "dib") return resolveCommand(inputs.command ?? "disk-image-create", pathVar);
+  const fromPath = await resolveCommand("disk-image-create", pathVar);
+  if (fromPath) return fromPath;
+  const octaviaRepo = inputs.octaviaRepoPath ?? path.dirname(path.dirname(inputs.script ?? "."));
+  const dibRepo = inputs.dibRepoPath ?? path.join(path.dirname(octaviaRepo), "diskimage-builder");
+  return resolveCommand(path.join(dibRepo, "bin", "disk-image-create"));
+}
+
+const versionCache = new Map<string, string>();
+
+async function builderVersion(executable: string | undefined): Promise<string> {
+  if (!executable) return "not found";
+  const st = await fs.stat(executable);
+  const cacheKey = `${executable}:${st.mtimeMs}:${st.size}`;
+  const cached = versionCache.get(cacheKey);
+  if (cached) return cached;
+  let version = "unknown";
+  try {
+    const r = await capture(executable, ["--version"], { timeoutMs: 30_000, env: toolEnv() });
+    if (r.exitCode === 0 && r.stdout.trim()) version = r.stdout.trim().split("\n")[0] ?? version;
+  } catch {
+    // a broken installation shows as "unknown"; the build itself will report the real problem
+  }
+  versionCache.set(cacheKey, version);
+  return version;
+}
+
+async function fileHash(p: string): Promise<string> {
+  return sha256(await fs.readFile(p));
+}
+
+export async function computeKeyParts(inputs: AmphoraImageBuildInputs): Promise<KeyParts> {
+  const files: Record<string, string> = {};
+  const dib = await dibExecutable(inputs);
+  if (inputs.frontEnd === "octavia" && inputs.script) files.script = await fileHash(inputs.script);
+  if (inputs.frontEnd === "dib" && dib) files.command = await fileHash(dib);
+  if (inputs.localImage) {
+    // A base cloud image can be gigabytes: its identity is size and modification time, not a hash.
+    const st = await fs.stat(inputs.localImage);
+    files.localImage = sha256(`${st.size}:${st.mtimeMs}`);
+  }
+  return {
+    options: sha256(canonicalJson(contentOptions(inputs))),
+    env: sha256(canonicalJson(inputs.env)),
+    files,
+    builder: await builderVersion(dib),
+    elements: await digestElementRoots(await elementRoots(inputs)),
+  };
+}

@@ -1,0 +1,125 @@
+import { promises as fs } from "node:fs";
+import type * as pulumi from "@pulumi/pulumi";
+import { splitUnknowns } from "../common/check";
+import { validateInputs } from "../common/validate";
+import { hashFile } from "../builder/hash-file";
+import { buildImage, revalidate } from "./build";
+import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
+import { outputBase } from "./options";
+import { type AmphoraImageBuildOutputs, amphoraImageBuildOutputsSchema, recordedInputs } from "./outputs";
+import { planLine, planUpdate } from "./plan";
+import { preflight } from "./preflight";
+import { secretMatches } from "./secret-digest";
+
+/**
+ * The AmphoraImageBuild dynamic provider, loaded in the provider host by the SDK's shim
+ * (`pulumi-amphora/provider/amphora-image-build/provider`). Builds only when the content key changed, validates
+ * before anything can use the artifact, and never puts the root password in outputs or logs.
+ */
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function parseInputs(raw: Record<string, unknown>): AmphoraImageBuildInputs {
+  const { __provider: _p, ...rest } = raw;
+  return amphoraImageBuildInputsSchema().parse(rest);
+}
+
+function parseOutputs(raw: Record<string, unknown>): AmphoraImageBuildOutputs | undefined {
+  const { __provider: _p, ...rest } = raw;
+  const parsed = amphoraImageBuildOutputsSchema().safeParse(rest);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Old computed fields with the new inputs recorded (optional inputs that were removed disappear). */
+function withInputs(olds: AmphoraImageBuildOutputs, news: AmphoraImageBuildInputs): AmphoraImageBuildOutputs {
+  const inputKeys = new Set(Object.keys(amphoraImageBuildInputsSchema().shape));
+  const computed = Object.fromEntries(Object.entries(olds).filter(([k]) => !inputKeys.has(k)));
+  return { ...recordedInputs(news), ...computed } as AmphoraImageBuildOutputs;
+}
+
+function keptDigest(olds: AmphoraImageBuildOutputs, news: AmphoraImageBuildInputs): string {
+  return news.rootPassword !== undefined && olds.rootPasswordSet && secretMatches(news.rootPassword, olds.rootPasswordDigest)
+    ? olds.rootPasswordDigest
+    : "";
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds, news) {
+    const result = validateInputs(amphoraImageBuildInputsSchema(), news);
+    if (result.complete && result.failures.length === 0) {
+      result.failures.push(...(await preflight(result.inputs as AmphoraImageBuildInputs)));
+    }
+    return { inputs: result.inputs, failures: result.failures };
+  },
+
+  async diff(_id, oldState, newInputs) {
+    const { unknown } = splitUnknowns(newInputs);
+    if (unknown.length) {
+      return { changes: true, replaces: unknown.filter((k) => k === "output" || k === "imageType") };
+    }
+    const news = parseInputs(newInputs);
+    const olds = parseOutputs(oldState);
+    if (!olds) {
+      print(`${news.output}: rebuild: state written by an incompatible provider version`);
+      return { changes: true, replaces: [] };
+    }
+    const plan = await planUpdate(olds, news);
+    if (plan.action !== "none") print(planLine(olds.path, plan, news));
+    return { changes: plan.action !== "none", replaces: plan.replaces, deleteBeforeReplace: false };
+  },
+
+  async create(raw) {
+    const inputs = parseInputs(raw);
+    print(planLine(inputs.output, undefined, inputs));
+    const outs = await buildImage(inputs, { print });
+    return { id: outs.path, outs };
+  },
+
+  async update(_id, oldState, newInputs) {
+    const news = parseInputs(newInputs);
+    const olds = parseOutputs(oldState);
+    if (!olds) return { outs: await buildImage(news, { print }) };
+    const plan = await planUpdate(olds, news);
+    print(planLine(olds.path, plan, news));
+    switch (plan.action) {
+      case "rebuild":
+      case "replace":
+        return { outs: await buildImage(news, { print, keyParts: plan.keyParts, previousPasswordDigest: keptDigest(olds, news) }) };
+      case "revalidate":
+        return { outs: { ...(await revalidate(news, withInputs(olds, news))), keyParts: plan.keyParts } };
+      default:
+        // Same key; the fresh parts only differ in where the element directories are now.
+        return { outs: { ...withInputs(olds, news), keyParts: plan.keyParts } };
+    }
+  },
+
+  async read(id, props) {
+    const olds = parseOutputs(props);
+    if (!olds) return { id, props };
+    const st = await fs.stat(olds.path).catch(() => undefined);
+    if (!st) {
+      print(`${olds.path}: artifact gone; the next update builds it again`);
+      return { id: "", props: {} };
+    }
+    const digests = await hashFile(olds.path);
+    const artifactState = digests.sha256 === olds.sha256 ? "ok" : "modified";
+    if (artifactState === "modified") print(`${olds.path}: modified since it was built (sha256 differs); the next update rebuilds it`);
+    return { id, props: { ...olds, artifactState } };
+  },
+
+  async delete(_id, props) {
+    const olds = parseOutputs(props);
+    const artifact = olds?.path ?? (typeof props.path === "string" ? props.path : "");
+    if (!artifact) return;
+    if (olds?.retainOnDelete) {
+      print(`${artifact}: retained (retainOnDelete)`);
+      return;
+    }
+    const base = olds ? outputBase(artifact, olds.imageType) : artifact.replace(/\.[^./]+$/, "");
+    await fs.rm(artifact, { force: true });
+    await fs.rm(`${base}.d`, { recursive: true, force: true });
+    await fs.rm(`${base}.build.log`, { force: true });
+  },
+};

@@ -1,0 +1,109 @@
+import { createWriteStream } from "node:fs";
+import { BuildCancelledError, BuilderExitError, BuildTimeoutError } from "../builder/errors";
+import { LineSplitter, TailBuffer } from "../builder/lines";
+import { runProcess } from "../builder/run-process";
+import type { BuilderCommand } from "./command";
+import { ProgressReporter, formatElapsed } from "./progress";
+import { redactor } from "./redact";
+
+/**
+ * Runs a builder command: full output (redacted) to the log file, a progress line on stdout every few seconds,
+ * and on failure an error carrying the exit code's meaning, the log's last 50 lines and its path.
+ */
+
+export interface RunBuildOptions {
+  /** Prefix of progress lines, e.g. "diskimage-create.sh amphora.qcow2". */
+  label: string;
+  logPath: string;
+  timeoutMs: number;
+  progressIntervalMs: number;
+  /** Where progress lines go (stdout in the provider host). */
+  print: (line: string) => void;
+  /** Explains a non-zero exit code of this builder. */
+  meaning: (exitCode: number) => string;
+  signal?: AbortSignal;
+  killGraceMs?: number;
+}
+
+export const TAIL_LINES = 50;
+
+/** diskimage-create.sh's exit codes; anything else is disk-image-create's own failure passed through. */
+export function octaviaExitMeaning(code: number): string {
+  if (code === 1) return "usage error or missing prerequisite";
+  if (code === 2) return "unknown host OS";
+  if (code === 3) return "invalid argument";
+  return "diskimage-builder failed";
+}
+
+export function dibExitMeaning(code: number): string {
+  return code === 1 ? "diskimage-builder failed" : `diskimage-builder failed with status ${code}`;
+}
+
+const shellQuote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+export async function runBuild(cmd: BuilderCommand, opts: RunBuildOptions): Promise<{ durationMs: number; tail: string[] }> {
+  const redact = redactor(cmd.secrets);
+  const log = createWriteStream(opts.logPath, { flags: "w", mode: 0o600 });
+  const logClosed = new Promise<void>((resolve, reject) => {
+    log.on("close", resolve);
+    log.on("error", reject);
+  });
+  const tail = new TailBuffer(TAIL_LINES);
+  const label = opts.label;
+  const progress = new ProgressReporter(label, opts.progressIntervalMs, opts.print);
+  const write = (line: string): void => {
+    log.write(`${line}\n`);
+  };
+  write(`# ${new Date().toISOString()} ${cmd.builder}`);
+  write(redact(`# command: ${[cmd.command, ...cmd.args].map(shellQuote).join(" ")}`));
+  write(`# cwd: ${cmd.cwd}`);
+  write(redact(`# env: ${Object.entries(cmd.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ")}`));
+  const onLine = (raw: string): void => {
+    const line = redact(raw);
+    write(line);
+    tail.push(line);
+    progress.line(line);
+  };
+  const out = new LineSplitter(onLine);
+  const err = new LineSplitter(onLine);
+  opts.print(`${label}: started (log: ${opts.logPath})`);
+  let result;
+  try {
+    result = await runProcess({
+      command: cmd.command,
+      args: cmd.args,
+      env: cmd.env,
+      cwd: cmd.cwd,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      killGraceMs: opts.killGraceMs,
+      onStdout: (c) => out.push(c),
+      onStderr: (c) => err.push(c),
+    });
+  } catch (e) {
+    progress.stop();
+    write(`# could not start: ${(e as Error).message}`);
+    log.end();
+    await logClosed;
+    throw new BuilderExitError(cmd.builder, null, null, `could not start ${cmd.command}: ${(e as Error).message}`, {
+      logPath: opts.logPath,
+      tail: tail.get(),
+    });
+  }
+  out.end();
+  err.end();
+  const elapsed = progress.stop();
+  const how = result.timedOut ? "timed out" : result.cancelled ? "cancelled" : `exit code ${result.exitCode ?? result.signal}`;
+  write(`# ${how} after ${formatElapsed(elapsed)}`);
+  log.end();
+  await logClosed;
+  const context = { logPath: opts.logPath, tail: tail.get() };
+  if (result.timedOut) throw new BuildTimeoutError(cmd.builder, opts.timeoutMs, context);
+  if (result.cancelled) throw new BuildCancelledError(cmd.builder, context);
+  if (result.exitCode !== 0) {
+    const meaning = result.exitCode === null ? "killed" : opts.meaning(result.exitCode);
+    throw new BuilderExitError(cmd.builder, result.exitCode, result.signal, meaning, context);
+  }
+  opts.print(`${label}: builder finished in ${formatElapsed(elapsed)}`);
+  return { durationMs: elapsed, tail: tail.get() };
+}
