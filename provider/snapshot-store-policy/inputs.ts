@@ -1,0 +1,96 @@
+import { z } from "zod";
+
+/**
+ * Inputs of SnapshotStorePolicy, the single source of its input types. Built behind a function: a zod schema made
+ * at module top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes), and the
+ * SDK imports this module for its types.
+ */
+
+export const MODES = ["copy", "move"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Nova's `image_type` values for instance snapshots and backups (`nova image-create`, `createBackup`). */
+export const DEFAULT_IMAGE_TYPES = ["snapshot", "backup"] as const;
+
+/** `owner` value that selects the images of every project (admin sessions only). */
+export const ALL_OWNERS = "all";
+
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_PAGE_SIZE = 500;
+
+/** Image properties that are attributes owned by Glance: not usable as `propertyFilters`. */
+const NOT_FILTERABLE = ["id", "status", "visibility", "owner", "stores", "tags", "name", "image_type", "limit", "marker", "sort"];
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+function text(max = 255) {
+  return z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters")
+    .refine((s) => s.trim() === s, "must not start or end with white space");
+}
+
+function uniqueList(what: string) {
+  return z.array(text()).refine((list) => new Set(list).size === list.length, `must not list a ${what} twice`);
+}
+
+function propertyFiltersSchema() {
+  return z.record(z.string(), text()).superRefine((filters, ctx) => {
+    for (const key of Object.keys(filters)) {
+      const reason = key === "" || key.length > 255
+        ? "must be 1 to 255 characters"
+        : NOT_FILTERABLE.includes(key) || key.startsWith("os_glance_")
+          ? "is not a free image property (use the input made for it)"
+          : undefined;
+      if (reason) ctx.addIssue({ code: "custom", path: [key], message: `property "${key}" ${reason}` });
+    }
+  });
+}
+
+function timeoutsSchema() {
+  return z
+    .strictObject({
+      /** Bound for one image's copy-image (request to the image being in the target store). */
+      copySeconds: z.number().positive("must be positive").max(86400).default(1800),
+      /** How often a running copy is polled. */
+      pollSeconds: z.number().min(0.05, "must be at least 0.05").max(60).default(2),
+    })
+    .default({ copySeconds: 1800, pollSeconds: 2 });
+}
+
+export function snapshotStorePolicyInputsSchema() {
+  return z.strictObject({
+    /** Target store id, as listed by `GET /v2/info/stores`. */
+    store: text(),
+    /** `image_type` values that select images (one image list per value). */
+    imageTypes: uniqueList("image type").min(1, "must list at least one image type").default([...DEFAULT_IMAGE_TYPES]),
+    /** Project id whose images are selected; default the session's project; `"all"` for every project (admin). */
+    owner: text().optional(),
+    /** Also place the images named by the matching images' `base_image_ref`. */
+    includeBaseImages: z.boolean().default(true),
+    /** Image ids (UUIDs) or tags (e.g. the amphora tag) whose images must also live in the store. */
+    extraImages: uniqueList("image id or tag").default([]),
+    /** `copy`: a copy in the store is enough; `move`: the store holds the only copy. */
+    mode: z.enum(MODES).default("copy"),
+    /** Images worked on at the same time. */
+    concurrency: z.number().int("must be a whole number").min(1, "must be at least 1").max(16).default(DEFAULT_CONCURRENCY),
+    /** Further exact-match property filters for the image list (AND), e.g. `{ os_distro: "ubuntu" }`. */
+    propertyFilters: propertyFiltersSchema().default({}),
+    /** Images per page of `GET /v2/images` (Glance caps it at `api_limit_max`). */
+    pageSize: z.number().int("must be a whole number").min(1).max(1000).default(DEFAULT_PAGE_SIZE),
+    timeouts: timeoutsSchema(),
+  });
+}
+
+export type SnapshotStorePolicyArgsInput = z.input<ReturnType<typeof snapshotStorePolicyInputsSchema>>;
+export type SnapshotStorePolicyInputs = z.output<ReturnType<typeof snapshotStorePolicyInputsSchema>>;
+
+/** Inputs that decide which images are selected (a change needs a new image list, not just a new verdict). */
+export const SELECTION_INPUTS = ["imageTypes", "owner", "includeBaseImages", "extraImages", "propertyFilters"] as const;
+
+/** An `extraImages` entry is an image id when it looks like a UUID, a tag otherwise. */
+export const isImageId = (entry: string): boolean =>
+  /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(entry);

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { splitUnknowns } from "../common/check";
+import { DeadlineError, withDeadline } from "../common/deadline";
+import { configureOpenStack, glanceClient } from "../common/provider-context";
+import { validateInputs } from "../common/validate";
+import { OpenStackError } from "../openstack/errors";
+import { applyPolicy, inspectPolicy } from "./apply";
+import { assess } from "./compliance";
+import { EnforcementError, StorePolicyError } from "./errors";
+import { snapshotStorePolicyInputsSchema, type SnapshotStorePolicyInputs } from "./inputs";
+import { inputsOf, snapshotStorePolicyOutputsSchema, type SnapshotStorePolicyOutputs } from "./outputs";
+import { deleteLine, planLine, planUpdate } from "./plan";
+import { preconditionFailures } from "./preconditions";
+
+/**
+ * The SnapshotStorePolicy dynamic provider, loaded in the provider host by the SDK's shim
+ * (`pulumi-amphora/provider/snapshot-store-policy/provider`). Keeps instance snapshots, backups, their base
+ * images and chosen extra images in one Glance store, with copy-image and per-store delete.
+ *
+ * - check: validates inputs; when Glance answers within a few seconds, also the store and the owner.
+ * - diff: pure; a change when inputs changed or the last refresh found non-compliant images (plan line).
+ * - create/update: enforce (see apply.ts); failures of single images → the error lists them all, the outputs
+ *   keep the successes (resource-initialization failure).
+ * - read: recomputes compliance, so new snapshots show up as drift.
+ * - delete: moves no data.
+ */
+
+/** How long `check` waits for Glance before leaving the store check to create/update. */
+const CHECK_DEADLINE_MS = 10_000;
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+function parseInputs(raw: Record<string, unknown>): SnapshotStorePolicyInputs {
+  const { __provider: _p, ...rest } = raw;
+  return snapshotStorePolicyInputsSchema().parse(rest);
+}
+
+function parseOutputs(raw: Record<string, unknown>): SnapshotStorePolicyOutputs | undefined {
+  const { __provider: _p, ...rest } = raw;
+  const parsed = snapshotStorePolicyOutputsSchema().safeParse(rest);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
+async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise<SnapshotStorePolicyOutputs> {
+  const inputs = parseInputs(raw);
+  const { outputs, failure } = await applyPolicy(await glanceClient(), inputs, print);
+  if (!failure) return outputs;
+  if (failure.nothingChanged) throw new StorePolicyError(failure.message);
+  throw new EnforcementError(failure.message, id, { ...outputs, __provider: raw.__provider }, failure.reasons);
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    configureOpenStack(req.config);
+  },
+
+  async check(_olds, news) {
+    const result = validateInputs(snapshotStorePolicyInputsSchema(), news);
+    if (!result.complete || result.failures.length) return { inputs: result.inputs, failures: result.failures };
+    const inputs = result.inputs as SnapshotStorePolicyInputs;
+    try {
+      const c = await withDeadline(glanceClient(), CHECK_DEADLINE_MS, "connecting to Glance");
+      result.failures.push(...(await withDeadline(preconditionFailures(c, inputs), CHECK_DEADLINE_MS, "listing Glance's stores")));
+    } catch (err) {
+      if (!(err instanceof DeadlineError || err instanceof OpenStackError)) throw err;
+      print(`snapshot store "${inputs.store}": not checked against Glance now (${err.message}); checked again before any change`);
+    }
+    return { inputs: result.inputs, failures: result.failures };
+  },
+
+  async diff(_id, oldState, newInputs) {
+    if (splitUnknowns(newInputs).unknown.length) return { changes: true };
+    const news = parseInputs(newInputs);
+    const olds = parseOutputs(oldState);
+    if (!olds) {
+      print(`snapshot store "${news.store}": state written by an incompatible provider version; the update checks every image again`);
+      return { changes: true };
+    }
+    const plan = planUpdate(olds, news);
+    if (plan.changed) print(planLine(news.store, plan.assessment, plan));
+    return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(raw) {
+    const id = randomUUID();
+    return { id, outs: await enforceOrThrow(id, raw) };
+  },
+
+  async update(id, _oldState, newInputs) {
+    return { outs: await enforceOrThrow(id, newInputs) };
+  },
+
+  async read(id, props) {
+    const olds = parseOutputs(props);
+    if (!olds) return { id, props };
+    const outs = await inspectPolicy(await glanceClient(), olds, inputsOf(olds));
+    if (outs.nonCompliant.length) print(`${planLine(outs.store, assess(outs.inventory, outs.store, outs.mode))} (drift found by refresh)`);
+    return { id, props: outs };
+  },
+
+  async delete(_id, props) {
+    const olds = parseOutputs(props);
+    print(deleteLine(olds ?? { store: typeof props.store === "string" ? props.store : "?", matched: [] }));
+  },
+};
