@@ -1,0 +1,111 @@
+/**
+ * Runs a Pulumi program without the Pulumi CLI, through @pulumi/pulumi's real dynamic-provider host:
+ *
+ *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
+ *                                      [--state <file>]
+ *
+ *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
+ *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
+ *   --state  state file                           default: <dir>/.pulumi-state/<project>.<stack>.json
+ *
+ * Where the Pulumi CLI is installed, run `pulumi up` instead: this runner exists for machines (CI) where it is
+ * not. The program runs in this process under `pulumi.runtime.setMocks`; dynamic resources are driven through
+ * the dynamic-provider host like the engine drives them; other resource types are only recorded. See
+ * scripts/engine/deployment.ts for the step semantics and the limits. Exit code 1 on any error.
+ *
+ * Secret config (`secure:` values) needs the CLI to decrypt: give such values as plain config in an uncommitted
+ * stack file or through the environment (OS_* for the OpenStack credentials). Secret values in the state file are
+ * encrypted (PULUMI_CONFIG_PASSPHRASE when set, else a key file next to the state).
+ */
+import * as path from "path";
+import type { Command } from "./engine/deployment";
+import { ProjectError, readProject, readStackConfig } from "./engine/project";
+import { defaultStatePath } from "./engine/state";
+
+const COMMANDS: readonly Command[] = ["up", "preview", "destroy", "refresh"];
+
+export interface CliArgs {
+  command: Command;
+  dir: string;
+  stack: string;
+  state?: string;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  let command: Command | undefined;
+  let dir = ".";
+  let stack = "dev";
+  let state: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const [flag, inline] = a.split("=", 2) as [string, string | undefined];
+      if (inline !== undefined) return inline;
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (a === "--dir" || a.startsWith("--dir=")) dir = value();
+    else if (a === "--stack" || a.startsWith("--stack=")) stack = value();
+    else if (a === "--state" || a.startsWith("--state=")) state = value();
+    else if (a === "-h" || a === "--help") throw new UsageError("");
+    else if (!a.startsWith("-") && command === undefined) {
+      if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command "${a}"`);
+      command = a as Command;
+    } else throw new UsageError(`unexpected argument "${a}"`);
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
+  return { command: command ?? "up", dir, stack, state };
+}
+
+class UsageError extends Error {}
+
+const USAGE =
+  "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
+  "[--stack <name>] [--state <file>]";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) process.stderr.write(`run-program: ${e.message}\n`);
+      process.stderr.write(`${USAGE}\n`);
+      return e.message ? 1 : 0;
+    }
+    throw e;
+  }
+  try {
+    const project = readProject(args.dir);
+    const config = readStackConfig(project, args.stack);
+    const statePath = path.resolve(args.state ?? defaultStatePath(project.dir, project.name, args.stack));
+    // Loaded only now: @pulumi/pulumi and the harness take a second to load, not needed for usage/config errors.
+    const { Deployment } = await import("./engine/deployment");
+    return await new Deployment({
+      command: args.command,
+      project,
+      stack: args.stack,
+      config: config.values,
+      statePath,
+      // Provider output of a step is printed live once the step has run this long (default 2 s).
+      streamAfterMs: process.env.RUN_PROGRAM_STREAM_AFTER_MS ? Number(process.env.RUN_PROGRAM_STREAM_AFTER_MS) : undefined,
+    }).run();
+  } catch (e) {
+    if (e instanceof ProjectError) {
+      process.stdout.write(`error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stdout.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,338 @@
+/**
+ * scripts/run-program.ts: a Pulumi program run without the Pulumi CLI, its dynamic resources driven through the real
+ * dynamic-provider host. The runner runs as a child process (real exit codes and output) on copies of the fixture
+ * projects under test/fixtures/programs/:
+ *
+ * - echo/: echo resources (test/fixtures/echo-package, loaded in the host through the provider shim and the bare
+ *   specifier "amphora-echo-fixture/provider/echo", made resolvable by a node_modules link in the project copy, as
+ *   test/harness.test.ts does), a recorded non-dynamic resource, stack outputs from config and from the provider.
+ * - async-export/: an `export = async () => {...}` program with only non-dynamic resources (run in place).
+ *
+ * The echo tests form one sequence on one stack (each step starts from the state the previous one left).
+ * The fixture provider keeps its "remote" objects in the host process's memory: every run starts a new host, so
+ * only calls that do not need earlier objects (create, update, delete) find them; read (refresh) reports them gone.
+ */
+import * as assert from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+
+const repoRoot = path.resolve(__dirname, "..");
+const runner = path.join(repoRoot, "scripts", "run-program.ts");
+const programs = path.join(__dirname, "fixtures", "programs");
+const SHIM_IMPORT = '"../../../../sdk/internal/provider-shim"';
+const TOKEN = "tok-fixture-0123";
+const PASSWORD = "pw-fixture-secret";
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node -r ts-node/register scripts/run-program.ts ...args` (transpile-only: the tests check types with tsc). */
+function runProgram(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...env };
+    delete childEnv.PULUMI_CONFIG_PASSPHRASE;
+    delete childEnv.PULUMI_CONFIG_PASSPHRASE_FILE;
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
+    const child = spawn(process.execPath, ["-r", "ts-node/register", runner, ...args], {
+      cwd: repoRoot,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function explain(r: RunResult): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+}
+
+function lines(r: RunResult): string[] {
+  return r.stdout.split("\n");
+}
+
+/** Index of the line equal to `line`, asserting it is there. */
+function lineIndex(r: RunResult, line: string): number {
+  const i = lines(r).indexOf(line);
+  assert.ok(i >= 0, `expected the line ${JSON.stringify(line)} in:\n${explain(r)}`);
+  return i;
+}
+
+/** Asserts `detail` is printed indented under the resource line `resourceLine` (before the next resource line). */
+function assertUnder(r: RunResult, resourceLine: string, detail: string): void {
+  const all = lines(r);
+  const start = lineIndex(r, resourceLine);
+  const block: string[] = [];
+  for (const l of all.slice(start + 1)) {
+    if (!l.startsWith("    ")) break;
+    block.push(l.slice(4));
+  }
+  assert.ok(block.includes(detail), `expected "${detail}" under "${resourceLine}", got ${JSON.stringify(block)}\n${explain(r)}`);
+}
+
+function providerCallLines(r: RunResult): string[] {
+  return lines(r).filter((l) => /^ {4}[+~-] echo /.test(l));
+}
+
+interface StateDoc {
+  outputs: Record<string, unknown>;
+  secretOutputs: string[];
+  resources: {
+    urn: string;
+    name: string;
+    type: string;
+    id: string;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+    secretInputs: string[];
+    secretOutputs: string[];
+  }[];
+}
+
+/** A copy of a fixture project in a temporary directory, with the node_modules links the program and host need. */
+function copyProject(name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `run-program-${name}-`));
+  for (const f of fs.readdirSync(path.join(programs, name))) {
+    let text = fs.readFileSync(path.join(programs, name, f), "utf8");
+    if (f.endsWith(".ts")) {
+      assert.ok(text.includes(SHIM_IMPORT), `${f} imports the shim through ${SHIM_IMPORT}`);
+      text = text.replace(SHIM_IMPORT, JSON.stringify(path.join(repoRoot, "sdk", "internal", "provider-shim")));
+    }
+    fs.writeFileSync(path.join(dir, f), text);
+  }
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(path.join(repoRoot, "node_modules", "@pulumi"), path.join(dir, "node_modules", "@pulumi"), "junction");
+  fs.symlinkSync(
+    path.join(repoRoot, "test", "fixtures", "echo-package"),
+    path.join(dir, "node_modules", "amphora-echo-fixture"),
+    "junction",
+  );
+  return dir;
+}
+
+describe("scripts/run-program.ts (Pulumi program through the real dynamic-provider host)", function () {
+  this.timeout(60_000);
+
+  // Runs that do not depend on the echo sequence are started first and run in parallel with it.
+  const early: (() => void)[] = [];
+  const startEarly = (fn: () => void) => early.push(fn);
+  before(() => early.forEach((fn) => fn()));
+
+  describe("echo program, one stack through its lifecycle", function () {
+    let dir: string;
+    let statePath: string;
+    let baseConfig: Record<string, unknown>;
+    let afterUpdate: string;
+
+    before(() => {
+      dir = copyProject("echo");
+      statePath = path.join(dir, ".pulumi-state", "echo-program.dev.json");
+      baseConfig = (YAML.parse(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> })
+        .config;
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const setConfig = (extra: Record<string, unknown>) =>
+      fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify({ config: { ...baseConfig, ...extra } }));
+    const up = (...args: string[]) => runProgram([...args, "--dir", dir]);
+    const readState = () => JSON.parse(fs.readFileSync(statePath, "utf8")) as StateDoc;
+
+    it("up creates every resource, prints the provider's plan lines under each, and saves state and outputs", async () => {
+      const r = await up("up");
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.strictEqual(lines(r)[0], "Updating (dev):");
+      assertUnder(r, "+ amphora:Echo first create", '+ echo echo-1 message="hello"');
+      assertUnder(r, "+ amphora:Echo second create", '+ echo echo-2 message="after echo-1"');
+      assertUnder(r, "+ amphora:Echo extra create", '+ echo echo-3 message="extra"');
+      lineIndex(r, "+ fixture:index:Note note create"); // not dynamic: recorded only
+      lineIndex(r, "Resources: 4 created, 0 updated, 0 unchanged, 0 deleted");
+      assert.match(r.stdout, /^Duration: \d+\.\ds$/m);
+
+      // Config reached the program (project key, other namespace) and the provider's configure().
+      lineIndex(r, "Outputs:");
+      assert.match(r.stdout, /^ {4}programGreeting *: "hi from config"$/m);
+      assert.match(r.stdout, /^ {4}authUrl *: "http:\/\/127\.0\.0\.1:5000\/v3"$/m);
+      assert.match(r.stdout, /^ {4}providerGreeting *: "hi from config"$/m);
+      assert.match(r.stdout, new RegExp(`^ {4}tokenLength *: ${TOKEN.length}$`, "m"));
+      assert.match(r.stdout, /^ {4}noteText *: "hello"$/m);
+      assert.match(r.stdout, /^ {4}secondPassword *: \[secret\]$/m);
+      assert.ok(!r.stdout.includes(PASSWORD));
+
+      const state = readState();
+      const names = state.resources.map((x) => x.name);
+      assert.deepStrictEqual([...names].sort(), ["extra", "first", "note", "second"]);
+      assert.strictEqual(names[0], "first"); // dependencies first
+      const first = state.resources.find((x) => x.name === "first")!;
+      assert.strictEqual(first.urn, "urn:pulumi:dev::echo-program::pulumi-nodejs:dynamic/amphora:Echo::first");
+      assert.strictEqual(first.id, "echo-1");
+      assert.strictEqual(typeof first.inputs.__provider, "string"); // like the engine: in inputs and outputs
+      assert.strictEqual(first.outputs.__provider, first.inputs.__provider);
+      assert.strictEqual(state.outputs.firstId, "echo-1");
+      assert.deepStrictEqual(state.secretOutputs, ["secondPassword"]);
+      const second = state.resources.find((x) => x.name === "second")!;
+      assert.deepStrictEqual([second.secretInputs, second.secretOutputs], [["password"], ["password"]]);
+      // No credentials in the state: not the stack config's token, not the secret input.
+      const text = fs.readFileSync(statePath, "utf8");
+      for (const forbidden of [TOKEN, PASSWORD]) assert.ok(!text.includes(forbidden), `state contains ${forbidden}`);
+    });
+
+    it("a second up changes nothing", async () => {
+      const before = readState();
+      const r = await up("up");
+      assert.strictEqual(r.code, 0, explain(r));
+      lineIndex(r, "= amphora:Echo first same");
+      lineIndex(r, "= fixture:index:Note note same");
+      lineIndex(r, "= amphora:Echo second same"); // its secret input came back from the encrypted state intact
+      lineIndex(r, "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
+      assert.deepStrictEqual(providerCallLines(r), []);
+      assert.match(r.stdout, /^ {4}secondMessage *: "after echo-1"$/m); // outputs come from state
+      assert.deepStrictEqual(
+        readState().resources.map((x) => [x.name, x.id]).sort(),
+        before.resources.map((x) => [x.name, x.id]).sort(),
+      );
+    });
+
+    it("preview shows the update a config change makes, without Create/Update calls or a state change", async () => {
+      setConfig({ "echo-program:message": "changed" });
+      const stateBefore = fs.readFileSync(statePath, "utf8");
+      const r = await up("preview");
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.strictEqual(lines(r)[0], "Previewing update (dev):");
+      lineIndex(r, "~ amphora:Echo first update");
+      lineIndex(r, "~ fixture:index:Note note update");
+      // second's message depends on first's remoteId, unknown while first is only planned: the engine shows an update
+      lineIndex(r, "~ amphora:Echo second update");
+      lineIndex(r, "= amphora:Echo extra same");
+      lineIndex(r, "Resources: 0 to create, 3 to update, 1 unchanged, 0 to delete");
+      assert.match(r.stdout, /^ {4}tokenLength *: \[unknown\]$/m);
+      assert.deepStrictEqual(providerCallLines(r), []); // no Create/Update/Delete ran
+      assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
+    });
+
+    it("up with a changed config value updates; a resource removed from the program is deleted", async () => {
+      setConfig({ "echo-program:message": "changed", withExtra: false });
+      const r = await up("up");
+      assert.strictEqual(r.code, 0, explain(r));
+      assertUnder(r, "~ amphora:Echo first update", '~ echo echo-1 message="hello" -> "changed"');
+      lineIndex(r, "~ fixture:index:Note note update");
+      lineIndex(r, "= amphora:Echo second same"); // its message ("after echo-1") did not change
+      assertUnder(r, "- amphora:Echo extra delete", "- echo echo-3");
+      lineIndex(r, "Resources: 0 created, 2 updated, 1 unchanged, 1 deleted");
+      const state = readState();
+      assert.deepStrictEqual(state.resources.map((x) => x.name).sort(), ["first", "note", "second"]);
+      assert.strictEqual(state.resources.find((x) => x.name === "first")?.outputs.message, "changed");
+      assert.strictEqual(state.outputs.noteText, "changed");
+      afterUpdate = fs.readFileSync(statePath, "utf8");
+    });
+
+    it("a provider error fails the run (exit 1) with the provider's message; finished steps stay in state", async () => {
+      setConfig({ "echo-program:message": "changed", failMessage: "quota exceeded for images" });
+      const r = await up("up");
+      assert.strictEqual(r.code, 1, explain(r));
+      lineIndex(r, "= amphora:Echo first same");
+      lineIndex(r, "x amphora:Echo extra failed");
+      lineIndex(r, "    error: create: quota exceeded for images");
+      assert.match(r.stdout, /^error: up failed$/m);
+      assert.ok(!/the program failed/.test(r.stdout), "a step failure is reported once, as the step's error");
+      assert.deepStrictEqual(readState().resources.map((x) => x.name).sort(), ["first", "note", "second"]);
+    });
+
+    it("check failures fail the run (exit 1) naming the fields", async () => {
+      setConfig({ "echo-program:message": "changed", withExtra: false, size: "two" });
+      const stateBefore = fs.readFileSync(statePath, "utf8");
+      const r = await up("up");
+      assert.strictEqual(r.code, 1, explain(r));
+      lineIndex(r, "x amphora:Echo first failed");
+      lineIndex(r, "    error: check failed:");
+      lineIndex(r, "      size: size must be a number");
+      assert.deepStrictEqual(providerCallLines(r), []);
+      assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
+    });
+
+    it("destroy deletes every resource through the provider, dependents first, and empties the state", async () => {
+      setConfig({ "echo-program:message": "changed", withExtra: false });
+      const r = await up("destroy");
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.strictEqual(lines(r)[0], "Destroying (dev):");
+      assertUnder(r, "- amphora:Echo second delete", "- echo echo-2");
+      assertUnder(r, "- amphora:Echo first delete", "- echo echo-1");
+      lineIndex(r, "- fixture:index:Note note delete");
+      assert.ok(lineIndex(r, "- amphora:Echo second delete") < lineIndex(r, "- amphora:Echo first delete"));
+      lineIndex(r, "Resources: 0 created, 0 updated, 0 unchanged, 3 deleted");
+      const state = readState();
+      assert.deepStrictEqual([state.resources, state.outputs], [[], {}]);
+    });
+
+    it("refresh reads every resource; resources the provider reports gone leave the state", async () => {
+      fs.writeFileSync(statePath, afterUpdate); // first, note, second: a new host's echo store has none of them
+      const r = await up("refresh");
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.strictEqual(lines(r)[0], "Refreshing (dev):");
+      lineIndex(r, "- amphora:Echo first deleted (gone)");
+      lineIndex(r, "- amphora:Echo second deleted (gone)");
+      lineIndex(r, "= fixture:index:Note note same");
+      assert.deepStrictEqual(readState().resources.map((x) => x.name), ["note"]);
+    });
+  });
+
+  describe("async-export program (only non-dynamic resources), run in place", function () {
+    // Independent of the echo sequence: started right away, in parallel with it, and awaited here.
+    const dir = path.join(programs, "async-export");
+    let tmp = "";
+    const state = (stack: string) => path.join(tmp, `${stack}.json`);
+    let started: Record<"dev" | "secure", Promise<RunResult>>;
+    startEarly(() => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), "run-program-async-"));
+      started = {
+        dev: runProgram(["up", "--dir", dir, "--state", state("dev")]),
+        secure: runProgram(["up", "--dir", dir, "--stack", "secure", "--state", state("secure")]),
+      };
+      for (const p of Object.values(started)) p.catch(() => undefined); // awaited by the tests
+    });
+    after(async () => {
+      if (started) await Promise.allSettled(Object.values(started));
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("calls the exported async function, records the resources and uses its result as stack outputs", async () => {
+      const r = await started.dev;
+      assert.strictEqual(r.code, 0, explain(r));
+      lineIndex(r, "+ openstack:networking/network:Network mgmt create");
+      lineIndex(r, "Resources: 1 created, 0 updated, 0 unchanged, 0 deleted");
+      assert.match(r.stdout, /^ {4}netId *: "mgmt-id"$/m);
+      assert.match(r.stdout, /^ {4}netName *: "amphora-mgmt"$/m);
+      assert.match(r.stdout, /^ {4}adminStateUp *: true$/m);
+      const doc = JSON.parse(fs.readFileSync(state("dev"), "utf8")) as StateDoc;
+      assert.deepStrictEqual(
+        doc.resources.map((x) => [x.urn, x.id, x.outputs]),
+        [["urn:pulumi:dev::async-program::openstack:networking/network:Network::mgmt", "mgmt-id", { name: "amphora-mgmt", adminStateUp: true }]],
+      );
+      // A provider function (invoke) cannot run here: the program gets an error naming it.
+      assert.match(
+        String(doc.outputs.invokeError),
+        /^run-program: the program invokes the provider function "openstack:images\/getImage:getImage", which this runner cannot execute/,
+      );
+    });
+
+    it("secure config values are refused with a clear message", async () => {
+      const r = await started.secure;
+      assert.strictEqual(r.code, 1, explain(r));
+      assert.match(r.stdout, /config "openstack:password" is a secure value, which only the Pulumi CLI can decrypt/);
+      assert.ok(!fs.existsSync(state("secure")));
+    });
+  });
+});
