@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { GlanceClient } from "../../provider/glance/client";
 import { uploadImageData } from "../../provider/glance/imagedata";
 import {
@@ -6,6 +8,7 @@ import {
   createImage,
   deactivateImage,
   deleteImage,
+  deleteImageAndData,
   getImage,
   imageProperties,
   listAllImages,
@@ -23,7 +26,7 @@ import { getStores, listImportMethods } from "../../provider/glance/info";
 import { addImageTag, removeImageTag } from "../../provider/glance/tags";
 import { GlanceInputError } from "../../provider/glance/errors";
 import { HttpError, isStatus } from "../../provider/openstack/errors";
-import { Cleanup, glanceFor, runId, uniqueName } from "./support/cloud-glance";
+import { Cleanup, glanceFor, runId, storeDataDir, uniqueName } from "./support/cloud-glance";
 
 describe("glance images and discovery @cloud", function () {
   const cleanup = new Cleanup();
@@ -131,6 +134,18 @@ describe("glance images and discovery @cloud", function () {
       assert.equal((await getImage(demo, image.id)).status, "deactivated");
       await reactivateImage(demo, image.id);
       assert.equal((await getImage(demo, image.id)).status, "active");
+    });
+
+    it("deleteImageAndData removes a member's deactivated image together with its store file", async () => {
+      const image = cleanup.image(await createImage(demo, { name: uniqueName("deact-del"), diskFormat: "raw", containerFormat: "bare" }));
+      const { Readable } = await import("node:stream");
+      await uploadImageData(demo, image.id, Readable.from([Buffer.from("data that must not leak")]));
+      const file = join(storeDataDir("fast"), image.id);
+      assert.ok(existsSync(file), `expected ${file} after upload`);
+      await deactivateImage(demo, image.id);
+      await deleteImageAndData(demo, { id: image.id, status: "deactivated" });
+      await assert.rejects(getImage(demo, image.id), (err: unknown) => isStatus(err, 404));
+      assert.equal(existsSync(file), false, "the store file of the deleted image is still there");
     });
 
     it("deletes an image; it is then 404", async () => {

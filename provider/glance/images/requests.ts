@@ -78,6 +78,15 @@ export async function deleteImage(c: GlanceClient, id: string): Promise<void> {
   await requestVoid(c, "DELETE", imageUrl(await c.baseUrl(), id));
 }
 
+/**
+ * Deletes an image and its data: a `deactivated` image is reactivated first when the token is not admin, since
+ * Glance would otherwise leave its data in the store (see deleteImage).
+ */
+export async function deleteImageAndData(c: GlanceClient, image: { id: string; status: string }): Promise<void> {
+  if (image.status === "deactivated" && !c.isAdmin) await reactivateImage(c, image.id);
+  await deleteImage(c, image.id);
+}
+
 /** `POST /v2/images/{id}/actions/deactivate` → 204 (admin or owner, depending on policy). */
 export async function deactivateImage(c: GlanceClient, id: string): Promise<void> {
   await requestVoid(c, "POST", imageActionUrl(await c.baseUrl(), id, "deactivate"));
