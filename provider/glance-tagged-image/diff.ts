@@ -22,6 +22,7 @@ const METADATA_FIELDS = ["name", "visibility", "protected", "minDisk", "minRam",
 const RECORDED_FIELDS = [
   "importMethod",
   "allStoresMustSucceed",
+  "keepFailedImages",
   "retention",
   "timeouts",
   "file",

@@ -89,9 +89,12 @@ export function glanceTaggedImageInputsSchema() {
       importMethod: z.enum(IMPORT_METHODS).default("auto"),
       stores: z
         .array(z.string().min(1).max(255))
+        .min(1, "must list at least one store (leave stores out for Glance's default store)")
         .refine((s) => new Set(s).size === s.length, "must not list a store twice")
         .optional(),
       allStoresMustSucceed: z.boolean().default(true),
+      /** Leave an image whose publish failed in Glance for debugging (the next publish of the source deletes it). */
+      keepFailedImages: z.boolean().default(false),
       retention: z
         .strictObject({
           keep: nonNegativeInt.max(100).default(2),
@@ -123,6 +126,13 @@ export function glanceTaggedImageInputsSchema() {
       }
       if (inputs.file !== undefined && method === "web-download") {
         ctx.addIssue({ code: "custom", path: ["importMethod"], message: "web-download needs url, not file" });
+      }
+      if (inputs.imageId !== undefined && inputs.expectedSha256 !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["expectedSha256"],
+          message: "cannot be checked for an adopted image (Glance keeps sha512 only); use expectedSha512",
+        });
       }
       if (inputs.url !== undefined && inputs.expectedSha256 !== undefined) {
         ctx.addIssue({

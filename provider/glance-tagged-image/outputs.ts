@@ -4,7 +4,7 @@ import { glanceTaggedImageInputsSchema } from "./inputs";
 export function octaviaSettingsSchema() {
   return z.strictObject({
     ampImageTag: z.string(),
-    /** Empty when the image is public/community and the owner filter should not be set. */
+    /** The image's owner. Always set: without it a newer image of another project with the tag could win. */
     ampImageOwnerId: z.string(),
     ampImageId: z.string(),
     /** The `[controller_worker]` section Octavia needs, ready to paste or template. */
@@ -48,7 +48,7 @@ export function glanceTaggedImageOutputsSchema() {
 export type OctaviaSettings = z.infer<ReturnType<typeof octaviaSettingsSchema>>;
 export type GlanceTaggedImageOutputs = z.infer<ReturnType<typeof glanceTaggedImageOutputsSchema>>;
 
-/** The `[controller_worker]` snippet Octavia reads (amp_image_owner_id only when it narrows the query). */
+/** The `[controller_worker]` snippet Octavia reads (amp_image_owner_id whenever the owner is known). */
 export function octaviaConfigSnippet(tag: string, ownerId: string): string {
   const lines = ["[controller_worker]", `amp_image_tag = ${tag}`];
   if (ownerId) lines.push(`amp_image_owner_id = ${ownerId}`);

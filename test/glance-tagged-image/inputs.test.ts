@@ -49,12 +49,19 @@ describe("GlanceTaggedImage inputs", () => {
     ["fractional minRam", { ...base, minRam: 1.5 }, "minRam"],
     ["store listed twice", { ...base, stores: ["fast", "fast"] }, "stores"],
     ["empty store id", { ...base, stores: [""] }, "stores.0"],
+    ["empty store list", { ...base, stores: [] }, "stores"],
     ["bad sha256", { ...base, expectedSha256: "xyz" }, "expectedSha256"],
     ["bad sha512", { ...base, expectedSha512: "ab" }, "expectedSha512"],
     ["unknown retention action", { ...base, retention: { keep: 1, action: "shred" } }, "retention.action"],
     ["negative retention", { ...base, retention: { keep: -2 } }, "retention.keep"],
     ["zero timeout", { ...base, timeouts: { uploadSeconds: 0 } }, "timeouts.uploadSeconds"],
     ["unknown input", { ...base, colour: "blue" }, ""],
+    ["expectedSha256 for an adopted image", { resourceKey: "k", tag: "t", imageId: "11111111-1111-4111-8111-111111111111", expectedSha256: "a".repeat(64) }, "expectedSha256"],
+    ["expectedSha256 for a url", { resourceKey: "k", tag: "t", url: "http://127.0.0.1/x", expectedSha256: "a".repeat(64) }, "expectedSha256"],
+    ["empty resourceKey", { ...base, resourceKey: "" }, "resourceKey"],
+    ["non-positive importSeconds", { ...base, timeouts: { importSeconds: -5 } }, "timeouts.importSeconds"],
+    ["retention keep over 100", { ...base, retention: { keep: 101 } }, "retention.keep"],
+    ["unknown retention field", { ...base, retention: { keep: 1, age: 3 } }, "retention"],
   ];
   for (const [title, news, field] of bad) {
     it(`rejects ${title}, naming ${field || "the input"}`, () => {

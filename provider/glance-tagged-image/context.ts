@@ -1,0 +1,37 @@
+import type { GlanceClient } from "../glance/client";
+
+/** What the flow functions need besides their arguments: the Glance client, where lines go, how fast to poll. */
+export interface FlowContext {
+  glance: GlanceClient;
+  /** The resource's identity, for messages and markers. */
+  resourceKey: string;
+  /** One plain line to the user (the provider host forwards stdout to the CLI). */
+  print: (line: string) => void;
+  /** Poll interval of waits on Glance, ms. */
+  pollMs: number;
+}
+
+const printToStdout = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Process-wide settings of the provider (module state: this module is required, never serialized). */
+const settings = {
+  print: printToStdout,
+  /** Imports of small images finish in well under a second on a healthy Glance. */
+  pollMs: 300,
+};
+
+export function print(line: string): void {
+  settings.print(line);
+}
+
+/** For tests that drive the provider in-process: capture its lines, poll faster. Undefined restores the default. */
+export function useFlowSettings(opts: { print?: (line: string) => void; pollMs?: number } = {}): void {
+  settings.print = opts.print ?? printToStdout;
+  settings.pollMs = opts.pollMs ?? 300;
+}
+
+export function flowContext(glance: GlanceClient, resourceKey: string): FlowContext {
+  return { glance, resourceKey, print, pollMs: settings.pollMs };
+}

@@ -1,0 +1,17 @@
+import { isStatus } from "../glance/errors";
+import { deleteImage } from "../glance/images";
+import type { FlowContext } from "./context";
+import { glanceMessage } from "./errors";
+
+/** Deletes an image this resource made and no longer wants; a failure is printed, never thrown over the real error. */
+export async function discardImage(ctx: FlowContext, imageId: string, why: string): Promise<boolean> {
+  try {
+    await deleteImage(ctx.glance, imageId);
+    ctx.print(`${ctx.resourceKey}: deleted image ${imageId} (${why})`);
+    return true;
+  } catch (err) {
+    if (isStatus(err, 404)) return true;
+    ctx.print(`${ctx.resourceKey}: could not delete image ${imageId} (${why}): ${glanceMessage(err)}`);
+    return false;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * What `refresh` finds changed behind the resource's back. The image gone means the resource is gone; the rest
+ * becomes `drift` entries, which diff turns into a planned repair and update clears.
+ */
+import { isStatus } from "../glance/errors";
+import { getImage, imageStores, type Image } from "../glance/images";
+import type { FlowContext } from "./context";
+import type { GlanceTaggedImageOutputs } from "./outputs";
+import { short } from "./plan-line";
+import { ownImagesWithTag } from "./tag-move";
+
+const GONE = new Set(["deleted", "pending_delete", "killed"]);
+
+export type DriftReport = { gone: true } | { gone: false; image: Image; drift: string[] };
+
+export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<DriftReport> {
+  let image: Image;
+  try {
+    image = await getImage(ctx.glance, state.imageId);
+  } catch (err) {
+    if (isStatus(err, 404)) return { gone: true };
+    throw err;
+  }
+  if (GONE.has(image.status)) return { gone: true };
+
+  const drift: string[] = [];
+  const id = short(image.id);
+  if (!image.tags.includes(state.tag)) drift.push(`tag "${state.tag}" removed from ${id}`);
+  const others = (await ownImagesWithTag(ctx, state.tag)).filter((i) => i.id !== image.id);
+  if (others.length) drift.push(`tag "${state.tag}" also on ${others.map((i) => short(i.id)).join(", ")}`);
+  if (image.status !== "active") drift.push(`${id} is ${image.status}`);
+  const stores = imageStores(image).sort();
+  if (stores.join(",") !== [...state.stores].sort().join(",")) {
+    drift.push(`stores of ${id} are ${stores.join(",") || "none"} (were ${state.stores.join(",") || "none"})`);
+  }
+  return { gone: false, image, drift };
+}

@@ -1,0 +1,53 @@
+/**
+ * Errors of GlanceTaggedImage. One class with a stable `code` (got's pattern); every message names the resource
+ * (its resourceKey), the image when there is one, and Glance's own message when Glance said something.
+ */
+import { HttpError } from "../glance/errors";
+
+export type GlanceTaggedImageErrorCode =
+  /** A requested store does not exist, or the deployment has a single store. */
+  | "ERR_STORES"
+  /** The bytes Glance holds differ from the bytes sent or declared. */
+  | "ERR_HASH_MISMATCH"
+  /** An import plugin changed the data (format conversion): hashes no longer describe the file. */
+  | "ERR_CONVERTED"
+  /** Upload, import or copy failed, got stuck or timed out. */
+  | "ERR_PUBLISH"
+  /** The image to adopt cannot be adopted (other owner, not active, gone). */
+  | "ERR_ADOPT"
+  /** The import method asked for is not enabled on this Glance. */
+  | "ERR_IMPORT_METHOD"
+  /** The source file cannot be read. */
+  | "ERR_SOURCE"
+  /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */
+  | "ERR_GLANCE";
+
+export class GlanceTaggedImageError extends Error {
+  override name = "GlanceTaggedImageError";
+
+  constructor(
+    readonly code: GlanceTaggedImageErrorCode,
+    readonly resourceKey: string,
+    message: string,
+    readonly imageId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`GlanceTaggedImage ${resourceKey}: ${message}`, options);
+  }
+}
+
+/** Glance's own words for an error, when it was an HTTP answer; the error's message otherwise. */
+export function glanceMessage(err: unknown): string {
+  if (err instanceof HttpError) return err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs one step of a flow; a failure that is not already ours is reported as that step of that resource. */
+export async function step<T>(resourceKey: string, what: string, imageId: string | undefined, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof GlanceTaggedImageError) throw err;
+    throw new GlanceTaggedImageError("ERR_GLANCE", resourceKey, `${what} failed: ${glanceMessage(err)}`, imageId, { cause: err });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Crash safety: before publishing, look for images this resource already made from the same source (a create
+ * killed after Glance had the image but before the engine wrote state). A finished, verified one is adopted
+ * instead of uploading a duplicate; unfinished ones are deleted so that the upload starts clean.
+ */
+import { hashFile } from "../builder/hash-file";
+import { getImage, reactivateImage, type Image } from "../glance/images";
+import { waitForImport } from "../glance/imageimport";
+import type { FlowContext } from "./context";
+import { discardImage } from "./discard";
+import type { GlanceTaggedImageInputs } from "./inputs";
+import { listMarkedImages } from "./markers";
+import { glanceSha512 } from "./verify";
+
+const FINISHED = new Set(["active", "deactivated"]);
+
+/** Why a finished image cannot stand for `inputs`' source, or undefined when it can. */
+async function mismatch(image: Image, inputs: GlanceTaggedImageInputs): Promise<string | undefined> {
+  if (image.disk_format !== inputs.diskFormat || image.container_format !== inputs.containerFormat) return "other format";
+  const held = glanceSha512(image);
+  if (inputs.expectedSha512 !== undefined && held !== inputs.expectedSha512.toLowerCase()) return "sha512 differs from expectedSha512";
+  if (inputs.file === undefined) return undefined;
+  // Re-reading the file costs one local pass, far cheaper than a second upload.
+  const local = await hashFile(inputs.file).catch(() => undefined);
+  if (!local) return "source file unreadable";
+  if (inputs.expectedSha256 !== undefined && local.sha256 !== inputs.expectedSha256.toLowerCase()) return "file differs from expectedSha256";
+  if (held !== undefined && held !== local.sha512) return "sha512 differs from the file";
+  if (image.checksum && image.checksum !== local.md5) return "md5 differs from the file";
+  return undefined;
+}
+
+/** An earlier, finished image of the same source, ready to tag; unfinished leftovers are deleted. */
+export async function reuseHalfMade(
+  ctx: FlowContext,
+  inputs: GlanceTaggedImageInputs,
+  sourceKey: string,
+): Promise<Image | undefined> {
+  const found = await listMarkedImages(ctx.glance, ctx.glance.projectId, ctx.resourceKey, sourceKey);
+  let chosen: Image | undefined;
+  for (const image of found) {
+    if (!FINISHED.has(image.status)) {
+      await discardImage(ctx, image.id, `left ${image.status} by an interrupted publish`);
+      continue;
+    }
+    if (chosen) continue; // an older finished duplicate stays history, handled by retention
+    let candidate = image;
+    if (candidate.os_glance_import_task) {
+      candidate = await waitForImport(ctx.glance, image.id, { intervalMs: ctx.pollMs, timeoutMs: inputs.timeouts.importSeconds * 1000, allowFailedStores: true });
+    }
+    const problem = await mismatch(candidate, inputs);
+    if (problem) {
+      if (!candidate.protected && candidate.tags.length === 0) await discardImage(ctx, image.id, `earlier publish of this source, ${problem}`);
+      continue;
+    }
+    if (candidate.status === "deactivated") {
+      await reactivateImage(ctx.glance, candidate.id);
+      candidate = await getImage(ctx.glance, candidate.id);
+    }
+    ctx.print(`${ctx.resourceKey}: adopting image ${candidate.id} published earlier from the same source (no new upload)`);
+    chosen = candidate;
+  }
+  return chosen;
+}

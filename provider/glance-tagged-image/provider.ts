@@ -1,0 +1,109 @@
+/**
+ * The GlanceTaggedImage dynamic provider, loaded in the provider host by the SDK's shim
+ * (`pulumi-amphora/provider/glance-tagged-image/provider`). Every change is an in-place update of the resource
+ * whose id is its `resourceKey`; the helpers below do the work:
+ *   check   → inputs.ts (schema) + stores.ts (stores against /v2/info/stores, when Glance is reachable)
+ *   diff    → diff.ts (pure plan) + plan-line.ts (the printed line); no network
+ *   create / update → apply.ts: publish.ts | adopt.ts, metadata.ts, stores.ts, tag-move.ts, retention.ts
+ *   read    → drift.ts
+ *   delete  → teardown.ts
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { splitUnknowns } from "../common/check";
+import { configureOpenStack, glanceClient } from "../common/provider-context";
+import { validateInputs } from "../common/validate";
+import { applyInputs } from "./apply";
+import { flowContext, print, type FlowContext } from "./context";
+import { planUpdate } from "./diff";
+import { detectDrift } from "./drift";
+import { step } from "./errors";
+import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
+import { planLine } from "./plan-line";
+import { sourceKey } from "./source-key";
+import { parseInputs, parseOutputs, imageFacts } from "./state";
+import { storeProblem } from "./stores";
+import { teardown } from "./teardown";
+
+async function flow(resourceKey: string): Promise<FlowContext> {
+  return flowContext(await glanceClient(), resourceKey);
+}
+
+/** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */
+async function storesFailure(stores: unknown): Promise<{ property: string; reason: string } | undefined> {
+  if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
+  const probe = glanceClient()
+    .then((glance) => storeProblem(glance, stores as string[]))
+    .catch(() => undefined); // no credentials, Glance down: create/update check again before anything exists
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+  const problem = await Promise.race([probe, timeout]);
+  return problem ? { property: "stores", reason: `stores: ${problem}` } : undefined;
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    configureOpenStack(req.config);
+  },
+
+  async check(_olds, news) {
+    const result = validateInputs(glanceTaggedImageInputsSchema(), news);
+    const storesValid = result.failures.every((f) => !f.property.startsWith("stores"));
+    if (storesValid && !splitUnknowns(news).unknown.includes("stores")) {
+      const failure = await storesFailure(news.stores);
+      if (failure) result.failures.push(failure);
+    }
+    if (result.complete && result.inputs.visibility === "community") {
+      print(`${String(result.inputs.resourceKey)}: warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
+    }
+    return { inputs: result.inputs, failures: result.failures };
+  },
+
+  async diff(_id, oldState, newInputs) {
+    const { unknown } = splitUnknowns(newInputs);
+    const olds = parseOutputs(oldState);
+    if (unknown.length) {
+      print(`tag "${String(olds?.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`);
+      return { changes: true, replaces: [], deleteBeforeReplace: false };
+    }
+    const news = parseInputs(newInputs);
+    if (!olds) {
+      print(`${planLine(undefined, news)} (state written by an incompatible version)`);
+      return { changes: true, replaces: [], deleteBeforeReplace: false };
+    }
+    const plan = planUpdate(olds, news, sourceKey(news));
+    if (plan.changed) print(planLine(olds, news, plan));
+    return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(raw) {
+    const news = parseInputs(raw);
+    print(planLine(undefined, news));
+    const outs = await applyInputs(await flow(news.resourceKey), news);
+    return { id: news.resourceKey, outs };
+  },
+
+  async update(_id, oldState, newInputs) {
+    // The plan line was printed by diff, which the engine always calls first; update prints what it did.
+    const news: GlanceTaggedImageInputs = parseInputs(newInputs);
+    return { outs: await applyInputs(await flow(news.resourceKey), news, parseOutputs(oldState)) };
+  },
+
+  async read(id, props) {
+    const olds = parseOutputs(props);
+    if (!olds) return { id, props };
+    const ctx = await flow(olds.resourceKey);
+    const report = await step(olds.resourceKey, `refreshing image ${olds.imageId}`, olds.imageId, () => detectDrift(ctx, olds));
+    if (report.gone) {
+      print(`tag "${olds.tag}": image ${olds.imageId} is gone; ${olds.resourceKey} is removed from state (the next up publishes again)`);
+      return { id: "", props: {} };
+    }
+    for (const line of report.drift) print(`tag "${olds.tag}": drift: ${line}`);
+    return { id, props: { ...olds, ...imageFacts(report.image, olds.tag), drift: report.drift } };
+  },
+
+  async delete(_id, props) {
+    const olds = parseOutputs(props);
+    if (!olds) return;
+    const ctx = await flow(olds.resourceKey);
+    print(await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
+  },
+};

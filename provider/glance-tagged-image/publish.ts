@@ -1,0 +1,175 @@
+/**
+ * Publishing a new image from `file` or `url`: create the record with markers, send the bytes (hashing them in
+ * the same pass) or let Glance download them, wait until the image is active and its import is done, verify
+ * hashes. Anything that fails after the record exists deletes it again, so a failed publish leaves no queued or
+ * importing image behind.
+ */
+import { stat } from "node:fs/promises";
+import { isStatus, WaitTimeoutError } from "../glance/errors";
+import { createImage, getImage, type ContainerFormat, type DiskFormat, type Image } from "../glance/images";
+import { importImage, waitForImport } from "../glance/imageimport";
+import { listImportMethods } from "../glance/info";
+import type { FlowContext } from "./context";
+import { discardImage } from "./discard";
+import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
+import { reuseHalfMade } from "./half-made";
+import { sendFileHashed, type SendMethod } from "./hashing-upload";
+import type { GlanceTaggedImageInputs } from "./inputs";
+import { markerProperties } from "./markers";
+import { checkDeclared, checkDownloaded, checkGlanceHolds } from "./verify";
+
+type Method = SendMethod | "web-download";
+
+async function offeredMethods(ctx: FlowContext): Promise<string[]> {
+  try {
+    return await listImportMethods(ctx.glance);
+  } catch (err) {
+    if (isStatus(err, 404)) return []; // import API switched off: only PUT /file
+    throw err;
+  }
+}
+
+/** `auto` → glance-direct where `/v2/info/import` offers it, else `PUT /file`; explicit methods must be offered. */
+export async function resolveMethod(ctx: FlowContext, inputs: GlanceTaggedImageInputs): Promise<Method> {
+  const wanted = inputs.url !== undefined ? "web-download" : inputs.importMethod;
+  if (wanted === "upload") return "upload";
+  const offered = await offeredMethods(ctx);
+  if (wanted === "auto") return offered.includes("glance-direct") ? "glance-direct" : "upload";
+  if (!offered.includes(wanted)) {
+    throw new GlanceTaggedImageError(
+      "ERR_IMPORT_METHOD",
+      ctx.resourceKey,
+      `import method ${wanted} is not enabled on this Glance (it offers ${offered.join(", ") || "no import method"})`,
+    );
+  }
+  return wanted as Method;
+}
+
+function storesText(stores: readonly string[] | undefined): string {
+  return stores?.length ? `store(s) ${stores.join(", ")}` : "the default store";
+}
+
+export async function createRecord(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
+  // `protected` is set only once the image is verified: a protected half-made image could not be deleted.
+  return createImage(ctx.glance, {
+    name: inputs.name ?? inputs.tag,
+    diskFormat: inputs.diskFormat as DiskFormat,
+    containerFormat: inputs.containerFormat as ContainerFormat,
+    visibility: inputs.visibility,
+    ...(inputs.minDisk !== undefined ? { minDisk: inputs.minDisk } : {}),
+    ...(inputs.minRam !== undefined ? { minRam: inputs.minRam } : {}),
+    properties: { ...inputs.properties, ...markerProperties(ctx.resourceKey, sourceKey) },
+  });
+}
+
+/** Waits for an import to finish; with allStoresMustSucceed false, failed stores are printed, not fatal. */
+async function awaitImport(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<Image> {
+  const done = await waitForImport(ctx.glance, image.id, {
+    timeoutMs: inputs.timeouts.importSeconds * 1000,
+    intervalMs: ctx.pollMs,
+    allowFailedStores: !inputs.allStoresMustSucceed,
+  });
+  const failed = done.os_glance_failed_import;
+  if (failed) ctx.print(`${ctx.resourceKey}: image ${image.id} could not be imported to store(s) ${failed} (allStoresMustSucceed is false); it is in ${done.stores ?? "?"}`);
+  return done;
+}
+
+async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod): Promise<Image> {
+  const file = inputs.file as string;
+  const stores = inputs.stores;
+  let sent;
+  try {
+    sent = await sendFileHashed(ctx.glance, image.id, file, {
+      method,
+      // PUT /file writes one store; the others are added by copy-image afterwards (see convergeStores).
+      ...(method === "upload" && stores?.[0] !== undefined ? { store: stores[0] } : {}),
+      timeoutMs: inputs.timeouts.uploadSeconds * 1000,
+      print: ctx.print,
+    });
+  } catch (err) {
+    if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR")) {
+      throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `cannot read file ${file}: ${err.message}`, image.id, { cause: err });
+    }
+    throw err;
+  }
+  checkDeclared(ctx.resourceKey, image.id, inputs, sent);
+  let active: Image;
+  if (method === "glance-direct") {
+    await importImage(ctx.glance, image.id, {
+      method: "glance-direct",
+      ...(stores ? { stores } : {}),
+      allStoresMustSucceed: inputs.allStoresMustSucceed,
+    });
+    active = await awaitImport(ctx, image, inputs);
+  } else {
+    active = await getImage(ctx.glance, image.id);
+  }
+  checkGlanceHolds(ctx.resourceKey, active, inputs, sent);
+  return active;
+}
+
+async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<Image> {
+  await importImage(ctx.glance, image.id, {
+    method: "web-download",
+    uri: inputs.url as string,
+    ...(inputs.stores ? { stores: inputs.stores } : {}),
+    allStoresMustSucceed: inputs.allStoresMustSucceed,
+  });
+  const active = await awaitImport(ctx, image, inputs);
+  checkDownloaded(ctx.resourceKey, active, inputs.expectedSha512);
+  return active;
+}
+
+function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string): Error {
+  if (err instanceof GlanceTaggedImageError) return err;
+  const what = method === "web-download" ? `web-download of ${inputs.url}` : `${method} of ${inputs.file}`;
+  const why =
+    err instanceof WaitTimeoutError
+      ? `the import did not finish within ${inputs.timeouts.importSeconds} s (timeouts.importSeconds; last state ${err.lastState})`
+      : glanceMessage(err);
+  return new GlanceTaggedImageError(
+    "ERR_PUBLISH",
+    ctx.resourceKey,
+    `${what} as image ${image.id} to ${storesText(inputs.stores)} failed: ${why}; ${fate}`,
+    image.id,
+    { cause: err },
+  );
+}
+
+async function assertReadable(ctx: FlowContext, file: string): Promise<void> {
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new Error("not a regular file");
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `cannot read file ${file} (nothing was created): ${why}`, undefined, { cause: err });
+  }
+}
+
+/**
+ * Sends the data into an existing, queued image record and verifies it; on failure the record is deleted and the
+ * error names the image, the stores and Glance's message. (Exported for tests that plant a failure first.)
+ */
+export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method): Promise<Image> {
+  ctx.print(`${ctx.resourceKey}: publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
+  try {
+    return method === "web-download" ? await publishUrl(ctx, image, inputs) : await publishFile(ctx, image, inputs, method);
+  } catch (err) {
+    if (inputs.keepFailedImages) {
+      ctx.print(`${ctx.resourceKey}: kept image ${image.id} after the failed publish (keepFailedImages)`);
+      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)");
+    }
+    const deleted = await discardImage(ctx, image.id, "publish failed");
+    throw publishError(ctx, image, inputs, method, err, deleted ? "the image was deleted" : "the image could not be deleted");
+  }
+}
+
+/** A verified, active image of `inputs`' file or url, import done, untagged (reused when a crash left one). */
+export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
+  if (inputs.file !== undefined) await assertReadable(ctx, inputs.file);
+  const reused = await reuseHalfMade(ctx, inputs, sourceKey);
+  if (reused) return reused;
+  const method = await resolveMethod(ctx, inputs);
+  const record = await step(ctx.resourceKey, "creating the image record", undefined, () => createRecord(ctx, inputs, sourceKey));
+  return fillImage(ctx, record, inputs, method);
+}

@@ -1,0 +1,54 @@
+/** Inputs and state as the engine hands them over, and the one mapper from Glance's image to outputs. */
+import { imageStores, type Image } from "../glance/images";
+import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
+import { glanceTaggedImageOutputsSchema, octaviaConfigSnippet, type GlanceTaggedImageOutputs } from "./outputs";
+
+function withoutProvider(raw: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _provider, ...rest } = raw;
+  return rest;
+}
+
+export function parseInputs(raw: Record<string, unknown>): GlanceTaggedImageInputs {
+  return glanceTaggedImageInputsSchema().parse(withoutProvider(raw));
+}
+
+/** Undefined when the state was written by an incompatible version (the update then starts over). */
+export function parseOutputs(raw: Record<string, unknown>): GlanceTaggedImageOutputs | undefined {
+  const parsed = glanceTaggedImageOutputsSchema().safeParse(withoutProvider(raw));
+  return parsed.success ? parsed.data : undefined;
+}
+
+type ImageFacts = Pick<
+  GlanceTaggedImageOutputs,
+  "imageId" | "ownerId" | "status" | "size" | "virtualSize" | "checksum" | "osHashAlgo" | "osHashValue" | "stores" | "createdAt" | "octavia"
+>;
+
+/** What Glance says about the image, with Octavia's settings for it (never undefined: "" and 0 instead). */
+export function imageFacts(image: Image, tag: string): ImageFacts {
+  // amp_image_owner_id is always set: without it, a newer image of another project carrying the same tag
+  // (public, or shared with Octavia's project) would win Octavia's newest-wins query.
+  const owner = image.owner ?? "";
+  return {
+    imageId: image.id,
+    ownerId: owner,
+    status: image.status,
+    size: image.size ?? 0,
+    virtualSize: image.virtual_size ?? 0,
+    checksum: image.checksum ?? "",
+    osHashAlgo: image.os_hash_algo ?? "",
+    osHashValue: image.os_hash_value ?? "",
+    stores: imageStores(image).sort(),
+    createdAt: image.created_at,
+    octavia: { ampImageTag: tag, ampImageOwnerId: owner, ampImageId: image.id, configSnippet: octaviaConfigSnippet(tag, owner) },
+  };
+}
+
+export function toOutputs(
+  inputs: GlanceTaggedImageInputs,
+  image: Image,
+  extra: { previousImageIds: string[]; sourceKey: string; drift: string[] },
+): GlanceTaggedImageOutputs {
+  const { stores: _requested, ...recorded } = inputs;
+  const defined = Object.fromEntries(Object.entries(recorded).filter(([, v]) => v !== undefined)) as typeof recorded;
+  return { ...defined, ...imageFacts(image, inputs.tag), ...extra };
+}

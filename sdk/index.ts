@@ -1,0 +1,3 @@
+export { GlanceTaggedImage, type GlanceTaggedImageArgs } from "./glance-tagged-image";
+export { SnapshotStorePolicy, type SnapshotStorePolicyArgs } from "./snapshot-store-policy";
+export { AmphoraImageBuild, type AmphoraImageBuildArgs } from "./amphora-image-build";
