@@ -81,8 +81,8 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const news = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
     if (!olds) return { outs: await buildImage(news, { print }) };
+    // No plan line here: the engine always calls diff first, which printed it.
     const plan = await planUpdate(olds, news);
-    print(planLine(olds.path, plan, news));
     switch (plan.action) {
       case "rebuild":
       case "replace":
