@@ -1,3 +1,4 @@
+import { parseChecked, parseState, printLine } from "../common/provider-io";
 import { promises as fs } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
@@ -17,20 +18,9 @@ import { secretMatches } from "./secret-digest";
  * before anything can use the artifact, and never puts the root password in outputs or logs.
  */
 
-const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function parseInputs(raw: Record<string, unknown>): AmphoraImageBuildInputs {
-  const { __provider: _p, ...rest } = raw;
-  return amphoraImageBuildInputsSchema().parse(rest);
-}
-
-function parseOutputs(raw: Record<string, unknown>): AmphoraImageBuildOutputs | undefined {
-  const { __provider: _p, ...rest } = raw;
-  const parsed = amphoraImageBuildOutputsSchema().safeParse(rest);
-  return parsed.success ? parsed.data : undefined;
-}
+const print = printLine;
+const parseInputs = (raw: Record<string, unknown>): AmphoraImageBuildInputs => parseChecked(amphoraImageBuildInputsSchema(), raw);
+const parseOutputs = (raw: Record<string, unknown>): AmphoraImageBuildOutputs | undefined => parseState(amphoraImageBuildOutputsSchema(), raw);
 
 /** Old computed fields with the new inputs recorded (optional inputs that were removed disappear). */
 function withInputs(olds: AmphoraImageBuildOutputs, news: AmphoraImageBuildInputs): AmphoraImageBuildOutputs {

@@ -1,3 +1,4 @@
+import { printLine as printToStdout } from "../common/provider-io";
 import type { GlanceClient } from "../glance/client";
 
 /** What the flow functions need besides their arguments: the Glance client, where lines go, how fast to poll. */
@@ -11,9 +12,6 @@ export interface FlowContext {
   pollMs: number;
 }
 
-const printToStdout = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
 
 /** Process-wide settings of the provider (module state: this module is required, never serialized). */
 const settings = {

@@ -1,3 +1,4 @@
+import { sameValue as same } from "../common/compare";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 
@@ -32,22 +33,6 @@ const RECORDED_FIELDS = [
   "resourceKey",
 ] as const;
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
 
 export function planUpdate(
   olds: GlanceTaggedImageOutputs,

@@ -1,21 +1,16 @@
 /** Inputs and state as the engine hands them over, and the one mapper from Glance's image to outputs. */
+import { parseChecked, parseState } from "../common/provider-io";
 import { imageStores, type Image } from "../glance/images";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import { glanceTaggedImageOutputsSchema, octaviaConfigSnippet, type GlanceTaggedImageOutputs } from "./outputs";
 
-function withoutProvider(raw: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _provider, ...rest } = raw;
-  return rest;
-}
-
 export function parseInputs(raw: Record<string, unknown>): GlanceTaggedImageInputs {
-  return glanceTaggedImageInputsSchema().parse(withoutProvider(raw));
+  return parseChecked(glanceTaggedImageInputsSchema(), raw);
 }
 
 /** Undefined when the state was written by an incompatible version (the update then starts over). */
 export function parseOutputs(raw: Record<string, unknown>): GlanceTaggedImageOutputs | undefined {
-  const parsed = glanceTaggedImageOutputsSchema().safeParse(withoutProvider(raw));
-  return parsed.success ? parsed.data : undefined;
+  return parseState(glanceTaggedImageOutputsSchema(), raw);
 }
 
 type ImageFacts = Pick<

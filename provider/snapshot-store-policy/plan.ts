@@ -1,3 +1,4 @@
+import { sameValue as same } from "../common/compare";
 import { assess, removalsByStore, type Assessment } from "./compliance";
 import { SELECTION_INPUTS, snapshotStorePolicyInputsSchema, type Mode, type SnapshotStorePolicyInputs } from "./inputs";
 import type { SnapshotStorePolicyOutputs } from "./outputs";
@@ -21,20 +22,6 @@ export interface PolicyPlan {
   assessment: Assessment;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, canonical(v)]),
-    );
-  }
-  return value;
-}
-
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 export function planUpdate(olds: SnapshotStorePolicyOutputs, news: SnapshotStorePolicyInputs): PolicyPlan {
   const changedInputs = Object.keys(snapshotStorePolicyInputsSchema().shape).filter(

@@ -1,3 +1,4 @@
+import { parseChecked, parseState, printLine } from "../common/provider-io";
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
@@ -29,20 +30,9 @@ import { preconditionFailures } from "./preconditions";
 /** How long `check` waits for Glance before leaving the store check to create/update. */
 const CHECK_DEADLINE_MS = 10_000;
 
-const print = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-
-function parseInputs(raw: Record<string, unknown>): SnapshotStorePolicyInputs {
-  const { __provider: _p, ...rest } = raw;
-  return snapshotStorePolicyInputsSchema().parse(rest);
-}
-
-function parseOutputs(raw: Record<string, unknown>): SnapshotStorePolicyOutputs | undefined {
-  const { __provider: _p, ...rest } = raw;
-  const parsed = snapshotStorePolicyOutputsSchema().safeParse(rest);
-  return parsed.success ? parsed.data : undefined;
-}
+const print = printLine;
+const parseInputs = (raw: Record<string, unknown>): SnapshotStorePolicyInputs => parseChecked(snapshotStorePolicyInputsSchema(), raw);
+const parseOutputs = (raw: Record<string, unknown>): SnapshotStorePolicyOutputs | undefined => parseState(snapshotStorePolicyOutputsSchema(), raw);
 
 /** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
 async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise<SnapshotStorePolicyOutputs> {
