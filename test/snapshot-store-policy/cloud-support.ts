@@ -19,19 +19,9 @@ import {
   isStatus,
   uploadImageData,
 } from "../../provider/glance";
-import { imageClientFor, localCloudDir, type LocalCloud } from "../support/cloud";
+import { glanceFor, localCloudDir } from "../support/cloud";
 
-const clients = new Map<LocalCloud, Promise<GlanceClient>>();
-
-export function glanceFor(cloud: LocalCloud): Promise<GlanceClient> {
-  let client = clients.get(cloud);
-  if (!client) {
-    client = imageClientFor(cloud).then((service) => new GlanceClient(service));
-    client.catch(() => clients.delete(cloud));
-    clients.set(cloud, client);
-  }
-  return client;
-}
+export { glanceFor };
 
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 

@@ -11,21 +11,7 @@ export function stateFor(args: SnapshotStorePolicyArgsInput, inventory: Inventor
   return { ...buildOutputs(inputs(args), { ownerProject: "p1", inventory, missing: [], relocated: [], failed: {} }), ...extra };
 }
 
-/** Runs `fn` with this process's stdout captured (the provider host forwards stdout to the CLI). */
-export async function withStdout<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const chunks: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    const value = await fn();
-    return { value, lines: chunks.join("").split("\n").filter(Boolean) };
-  } finally {
-    process.stdout.write = original;
-  }
-}
+export { withStdout } from "../support/stdout";
 
 /** Fails on `undefined` anywhere (the host cannot marshal it). */
 export function assertNoUndefined(value: unknown, at = "outputs"): void {

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { GlanceClient } from "../../provider/glance/client";
 import { NetworkError, OpenStackSession, resolveSessionConfig, type ServiceClient } from "../../provider/openstack";
 
 export type LocalCloud = "local-admin" | "local-demo" | "local-alt";
@@ -96,6 +97,19 @@ export function imageClientFor(cloud: LocalCloud): Promise<ServiceClient> {
     client = sessionFor(cloud).then((s) => s.serviceClient("image"));
     client.catch(() => imageClients.delete(cloud));
     imageClients.set(cloud, client);
+  }
+  return client;
+}
+
+const glanceClients = new Map<LocalCloud, Promise<GlanceClient>>();
+
+/** A GlanceClient for a local cloud (cached per process, like the session behind it). */
+export function glanceFor(cloud: LocalCloud): Promise<GlanceClient> {
+  let client = glanceClients.get(cloud);
+  if (!client) {
+    client = imageClientFor(cloud).then((service) => new GlanceClient(service));
+    client.catch(() => glanceClients.delete(cloud));
+    glanceClients.set(cloud, client);
   }
   return client;
 }

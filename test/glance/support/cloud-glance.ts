@@ -10,23 +10,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GlanceClient } from "../../../provider/glance/client";
 import { deleteImage, getImage, replaceAttribute, updateImage } from "../../../provider/glance/images";
 import { isStatus } from "../../../provider/openstack/errors";
-import { imageClientFor, localCloudDir, type LocalCloud } from "../../support/cloud";
+import { glanceFor, localCloudDir } from "../../support/cloud";
 
-const clients = new Map<LocalCloud, Promise<GlanceClient>>();
-
-/** A GlanceClient for a local cloud (cached per process, like the session behind it). */
-export function glanceFor(cloud: LocalCloud): Promise<GlanceClient> {
-  let client = clients.get(cloud);
-  if (!client) {
-    client = imageClientFor(cloud).then((service) => new GlanceClient(service));
-    client.catch(() => clients.delete(cloud));
-    clients.set(cloud, client);
-  }
-  return client;
-}
+export { glanceFor };
 
 /** Unique per test run: goes into names and tags so parallel runs never see each other's images. */
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
