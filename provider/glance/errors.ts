@@ -30,10 +30,8 @@ function describeTask(o: ImportOutcome): string {
   return ` (${parts.filter(Boolean).join(" ")})`;
 }
 
-/** The import finished, but Glance reports stores it could not import to (`os_glance_failed_import`). */
-export class ImportFailedError extends OpenStackError {
-  override name = "ImportFailedError";
-  override readonly code = "ERR_IMPORT_FAILED";
+/** What both import verdicts carry: the image, its status and stores, and Glance's task. */
+abstract class ImportOutcomeError extends OpenStackError {
   readonly imageId: string;
   readonly status: string;
   readonly failedStores: string[];
@@ -42,15 +40,8 @@ export class ImportFailedError extends OpenStackError {
   readonly taskStatus?: string;
   readonly taskMessage?: string;
 
-  constructor(outcome: ImportOutcome, options?: { cause?: unknown }) {
-    const failed = outcome.failedStores.length
-      ? `failed for store(s) ${outcome.failedStores.join(", ")}`
-      : `did not make the image active`;
-    const held = outcome.stores.length ? `; image data is in ${outcome.stores.join(", ")}` : "";
-    super(
-      `Import of image ${outcome.imageId} ${failed} (image status ${outcome.status}${held})${describeTask(outcome)}`,
-      options,
-    );
+  protected constructor(message: string, outcome: ImportOutcome, options?: { cause?: unknown }) {
+    super(`${message}${describeTask(outcome)}`, options);
     this.imageId = outcome.imageId;
     this.status = outcome.status;
     this.failedStores = outcome.failedStores;
@@ -61,38 +52,36 @@ export class ImportFailedError extends OpenStackError {
   }
 }
 
+/** The import finished, but Glance reports stores it could not import to (`os_glance_failed_import`). */
+export class ImportFailedError extends ImportOutcomeError {
+  override name = "ImportFailedError";
+  override readonly code = "ERR_IMPORT_FAILED";
+
+  constructor(outcome: ImportOutcome, options?: { cause?: unknown }) {
+    const failed = outcome.failedStores.length
+      ? `failed for store(s) ${outcome.failedStores.join(", ")}`
+      : `did not make the image active`;
+    const held = outcome.stores.length ? `; image data is in ${outcome.stores.join(", ")}` : "";
+    super(`Import of image ${outcome.imageId} ${failed} (image status ${outcome.status}${held})`, outcome, options);
+  }
+}
+
 /**
  * The image sits in `importing` and nothing moves any more: the import task failed (or vanished) while the
  * image stayed `importing`, or neither the task nor `os_glance_importing_to_stores` changed for the configured
  * interval. Glance will not recover on its own (e.g. glance-direct with `all_stores_must_succeed` and a failing
  * store); a retry answers 409, so the usual remedy is deleting the image.
  */
-export class ImportStuckError extends OpenStackError {
+export class ImportStuckError extends ImportOutcomeError {
   override name = "ImportStuckError";
   override readonly code = "ERR_IMPORT_STUCK";
-  readonly imageId: string;
-  readonly status: string;
-  readonly failedStores: string[];
-  readonly stores: string[];
-  readonly taskId?: string;
-  readonly taskStatus?: string;
-  readonly taskMessage?: string;
   /** How long the image was observed without progress, in ms. */
   readonly stuckForMs: number;
 
   constructor(outcome: ImportOutcome & { stuckForMs: number; reason: string }) {
     const failed = outcome.failedStores.length ? `; failed store(s): ${outcome.failedStores.join(", ")}` : "";
-    super(
-      `Import of image ${outcome.imageId} is stuck in status ${outcome.status}: ${outcome.reason}${failed}${describeTask(outcome)}`,
-    );
-    this.imageId = outcome.imageId;
-    this.status = outcome.status;
-    this.failedStores = outcome.failedStores;
-    this.stores = outcome.stores;
+    super(`Import of image ${outcome.imageId} is stuck in status ${outcome.status}: ${outcome.reason}${failed}`, outcome);
     this.stuckForMs = outcome.stuckForMs;
-    if (outcome.taskId !== undefined) this.taskId = outcome.taskId;
-    if (outcome.taskStatus !== undefined) this.taskStatus = outcome.taskStatus;
-    if (outcome.taskMessage !== undefined) this.taskMessage = outcome.taskMessage;
   }
 }
 
