@@ -54,77 +54,194 @@ function envSchema() {
 function validationSchema() {
   return z
     .strictObject({
-      /** qemu-img check for qcow2, a readable header/footer for vhd/raw, a complete archive for tar. */
-      integrity: z.boolean().default(true),
-      /** Virtual size equals sizeGb GiB (disk images only). */
-      virtualSize: z.boolean().default(true),
-      /** A kernel under /boot. */
-      kernel: z.boolean().default(true),
-      /** haproxy plus `requiredPackages` installed according to /var/lib/dpkg/status. */
-      packages: z.boolean().default(true),
-      requiredPackages: nameList(PACKAGE_NAME, "package").default([]),
+      integrity: z
+        .boolean()
+        .default(true)
+        .describe(
+          "qcow2: `qemu-img check` finds no errors; vhd and raw: qemu-img can read the image (raw has no metadata to " +
+            "check: truncation shows in `virtualSize`); tar: the archive is complete.",
+        ),
+      virtualSize: z.boolean().default(true).describe("The virtual size equals `sizeGb` GiB (disk images; not applicable to tar)."),
+      kernel: z.boolean().default(true).describe("A kernel (`vmlinuz-*`) under `/boot` in the image."),
+      packages: z
+        .boolean()
+        .default(true)
+        .describe(
+          "`haproxy` and `requiredPackages` are installed according to the image's `/var/lib/dpkg/status` " +
+            "(Debian/Ubuntu images; switch it off for RPM-based ones).",
+        ),
+      requiredPackages: nameList(PACKAGE_NAME, "package")
+        .default([])
+        .describe("Packages the `packages` check requires besides `haproxy`; their versions appear in `packageVersions`."),
     })
-    .default({ integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] });
+    .default({ integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] })
+    .describe(
+      "Checks run on the artifact before it is moved into place (a failed check fails the build and keeps the previous " +
+        "artifact). A switched-off check is reported as `disabled`. Changing only these settings validates the existing " +
+        "artifact again without building.",
+    );
 }
 
 export function amphoraImageBuildInputsSchema() {
   const flag = z.boolean().optional();
+  const runtime = " Runtime setting: not part of the build key.";
   return z
     .strictObject({
-      frontEnd: z.enum(FRONT_ENDS),
+      frontEnd: z
+        .enum(FRONT_ENDS)
+        .describe(
+          "Which builder runs: `octavia` = Octavia's `diskimage-create.sh` (`script`), `dib` = diskimage-builder's " +
+            "`disk-image-create` (`command`). Inputs of the other front end are refused.",
+        ),
       /** -o: the artifact path; a trailing ".<imageType>" is optional, as with the builders themselves. */
-      output: filePath(),
-      imageType: z.enum(IMAGE_TYPES).default("qcow2"),
-      sizeGb: z.number().int("must be a whole number of GB").min(1, "must be at least 1").max(4096).default(2),
+      output: filePath().describe(
+        "`-o`: the artifact path; a trailing `.<imageType>` is optional (the builders append it). Relative paths " +
+          "resolve against the Pulumi project directory; the directory must exist. A change that moves the artifact " +
+          "replaces the resource.",
+      ),
+      imageType: z
+        .enum(IMAGE_TYPES)
+        .default("qcow2")
+        .describe("`-t`: image type. Decides the Glance formats (`tar` → raw/docker). A change replaces the resource."),
+      sizeGb: z
+        .number()
+        .int("must be a whole number of GB")
+        .min(1, "must be at least 1")
+        .max(4096)
+        .default(2)
+        .describe("`-s` / `--image-size`: image size in GB. `baseOs` rhel and fedora need at least 3. Ignored by dib for tar."),
       /** Any architecture either builder knows; input-rules.ts narrows it per front end. */
       arch: z
         .string()
         .refine((a) => ALL_ARCHES.includes(a), `must be one of ${ALL_ARCHES.join(", ")}`)
-        .optional(),
-      release: text().regex(/^\S+$/, "must not contain spaces").optional(),
-      elements: nameList(ELEMENT_NAME, "element").optional(),
-      env: envSchema().default({}),
-      cacheDir: filePath().optional(),
-      workDir: filePath().optional(),
-      logFile: filePath().optional(),
-      noTmpfs: flag,
-      trace: flag,
-      distributionMirror: text().url("must be a URL").optional(),
-      localImage: filePath().optional(),
-      grubTimeout: z.number().int().min(0).optional(),
+        .optional()
+        .describe(
+          `\`-a\`: target architecture. octavia: ${OCTAVIA_ARCHES.join(", ")}; dib: ${DIB_ARCHES.join(", ")}. ` +
+            "Default: the builder's own (the build machine's architecture).",
+        ),
+      release: text()
+        .regex(/^\S+$/, "must not contain spaces")
+        .optional()
+        .describe(
+          "`-d` / `DIB_RELEASE`: distribution release. octavia default per `baseOs`: noble (ubuntu-minimal), " +
+            "10-stream (centos-minimal), 10 (rhel, rocky), 28 (fedora).",
+        ),
+      elements: nameList(ELEMENT_NAME, "element")
+        .optional()
+        .describe(
+          "octavia: `DIB_ELEMENTS`, replaces the script's element list entirely; dib: the elements to build " +
+            "(required, at least a distribution element such as `debian-minimal`).",
+        ),
+      env: envSchema()
+        .default({})
+        .describe(
+          "Further environment variables for the builder (e.g. `DIB_*`); part of the build key. Variables that have " +
+            "an input of their own (`DIB_RELEASE`, `DIB_ELEMENTS`, `ELEMENTS_PATH`, `DIB_PASSWORD`, ...) are refused.",
+        ),
+      cacheDir: filePath().optional().describe(`\`-c\` / \`--image-cache\`: diskimage-builder's image cache.${runtime}`),
+      workDir: filePath().optional().describe(`octavia \`-w\` (working directory); dib: \`TMPDIR\`.${runtime}`),
+      logFile: filePath()
+        .optional()
+        .describe(
+          "`-l` / `--logfile`: a log file the builder writes itself; the provider always writes its own log to " +
+            `\`logPath\`.${runtime}`,
+        ),
+      noTmpfs: flag.describe(`\`-f\` / \`--no-tmpfs\`: build without a tmpfs.${runtime}`),
+      trace: flag.describe(`\`-x\`: trace the builder's shell scripts.${runtime}`),
+      distributionMirror: text().url("must be a URL").optional().describe("`DIB_DISTRIBUTION_MIRROR`: the package mirror."),
+      localImage: filePath()
+        .optional()
+        .describe(
+          "`DIB_LOCAL_IMAGE`: a local base cloud image (required for `baseOs` rhel). The build key counts it by size " +
+            "and modification time.",
+        ),
+      grubTimeout: z.number().int().min(0).optional().describe("`DIB_GRUB_TIMEOUT` in seconds (octavia default 0)."),
 
       // octavia (diskimage-create.sh)
-      script: filePath().optional(),
-      backend: z.enum(OCTAVIA_BACKENDS).optional(),
-      baseOs: z.enum(OCTAVIA_BASE_OS).optional(),
-      kernelPackage: text().regex(PACKAGE_NAME, "must be a package name").optional(),
-      agentBranch: text().regex(/^\S+$/, "must not contain spaces").optional(),
-      enforcingMac: flag,
-      cpuPinning: flag,
-      noSshd: flag,
-      agentFromPackages: flag,
-      fips: flag,
-      rootPassword: text().max(256).optional(),
-      localElements: nameList(ELEMENT_NAME, "element").optional(),
-      localElementsPath: z.array(filePath()).min(1).optional(),
-      dibRepoPath: filePath().optional(),
-      octaviaRepoPath: filePath().optional(),
-      cloudInitDatasources: nameList(/^[A-Za-z0-9]+$/, "cloud-init datasource").min(1).optional(),
-      agentRepoRef: text().optional(),
-      upperConstraints: text().optional(),
-      useNftables: flag,
-      useSsh: flag,
+      script: filePath()
+        .optional()
+        .describe(
+          "Path of Octavia's `diskimage-create.sh` (required for octavia). Its bytes are part of the build key, its " +
+            "path is not. Octavia's elements are read from `<repo>/elements`, the repository being two directories up " +
+            "or `octaviaRepoPath`.",
+        ),
+      backend: z.enum(OCTAVIA_BACKENDS).optional().describe("`-b`: the load-balancing backend (default haproxy)."),
+      baseOs: z
+        .enum(OCTAVIA_BASE_OS)
+        .optional()
+        .describe("`-i`: base OS (default ubuntu-minimal; `ubuntu` and `centos` are the -minimal variants)."),
+      kernelPackage: text()
+        .regex(PACKAGE_NAME, "must be a package name")
+        .optional()
+        .describe("`-k`: kernel package, ubuntu-minimal only (default linux-image-virtual)."),
+      agentBranch: text()
+        .regex(/^\S+$/, "must not contain spaces")
+        .optional()
+        .describe("`-g`: git branch of the amphora agent and of upper-constraints."),
+      enforcingMac: flag.describe("`-e`: enforcing SELinux/AppArmor profile."),
+      cpuPinning: flag.describe("`-m`: add the CPU pinning element."),
+      noSshd: flag.describe("`-n`: no sshd in the image (then `useSsh` defaults to false)."),
+      agentFromPackages: flag.describe("`-p`: install the amphora agent from distribution packages."),
+      fips: flag.describe("`-y`: add the FIPS element."),
+      rootPassword: text()
+        .max(256)
+        .optional()
+        .describe(
+          "`-r`: root password, for debugging images only. The SDK always sends it as a secret; it is never kept in " +
+            "state (see `rootPasswordSet`, `rootPasswordDigest`) and is redacted from logs, messages and the saved " +
+            "manifests. Visible in the build machine's process list while the build runs.",
+        ),
+      localElements: nameList(ELEMENT_NAME, "element")
+        .optional()
+        .describe("`DIB_LOCAL_ELEMENTS`: extra elements to add (needs `localElementsPath`)."),
+      localElementsPath: z
+        .array(filePath())
+        .min(1)
+        .optional()
+        .describe("`DIB_LOCAL_ELEMENTS_PATH`: directories of local elements. Their files are part of the build key, their paths are not."),
+      dibRepoPath: filePath()
+        .optional()
+        .describe(`\`DIB_REPO_PATH\`: diskimage-builder checkout, used when \`disk-image-create\` is not on PATH.${runtime}`),
+      octaviaRepoPath: filePath().optional().describe(`\`OCTAVIA_REPO_PATH\`: Octavia checkout whose \`elements/\` are used.${runtime}`),
+      cloudInitDatasources: nameList(/^[A-Za-z0-9]+$/, "cloud-init datasource")
+        .min(1)
+        .optional()
+        .describe("`CLOUD_INIT_DATASOURCES` (default ConfigDrive)."),
+      agentRepoRef: text().optional().describe("`DIB_REPOREF_amphora_agent`: git reference of the amphora agent."),
+      upperConstraints: text().optional().describe("`DIB_REPOLOCATION_upper_constraints`: where upper-constraints come from."),
+      useNftables: flag.describe("`DIB_OCTAVIA_AMP_USE_NFTABLES` (default true)."),
+      useSsh: flag.describe("`DIB_OCTAVIA_AMP_USE_SSH` (default true unless `noSshd`)."),
 
       // dib (disk-image-create)
-      command: text().optional(),
-      packages: nameList(PACKAGE_NAME, "package").optional(),
-      elementsPath: z.array(filePath()).min(1).optional(),
+      command: text()
+        .optional()
+        .describe("The `disk-image-create` to run (default: the one on PATH). Its bytes are part of the build key."),
+      packages: nameList(PACKAGE_NAME, "package").optional().describe("`-p`: extra packages to install."),
+      elementsPath: z
+        .array(filePath())
+        .min(1)
+        .optional()
+        .describe("`ELEMENTS_PATH`: directories of elements. Their files are part of the build key, their paths are not."),
 
       // how the provider runs and checks the build (never part of the build key)
       validation: validationSchema(),
-      timeoutSeconds: z.number().int().min(1).max(7 * 86400).default(7200),
-      progressIntervalSeconds: z.number().min(0.1).max(3600).default(5),
-      retainOnDelete: z.boolean().default(false),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86400)
+        .default(7200)
+        .describe(`Bound of one build; the builder's whole process group is killed after it.${runtime}`),
+      progressIntervalSeconds: z
+        .number()
+        .min(0.1)
+        .max(3600)
+        .default(5)
+        .describe(`How often a progress line is printed while the builder runs.${runtime}`),
+      retainOnDelete: z
+        .boolean()
+        .default(false)
+        .describe(`Keep the artifact, \`NAME.d\` and the build log when the resource is deleted.${runtime}`),
     })
     .superRefine(crossFieldRules);
 }

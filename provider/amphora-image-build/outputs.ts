@@ -16,49 +16,75 @@ import { digestSecret } from "./secret-digest";
  */
 
 function keyPartsSchema() {
-  const element = z.object({ root: z.string(), hash: z.string(), files: z.record(z.string(), z.string()) });
-  return z.object({
-    options: z.string(),
-    env: z.string(),
-    files: z.record(z.string(), z.string()),
-    builder: z.string(),
-    elements: z.record(z.string(), element),
-  });
+  const element = z
+    .object({
+      root: z.string().describe("The elements directory the element was found in."),
+      hash: z.string().describe("Digest of the element's files (bytes, executable bit, symlink targets)."),
+      files: z.record(z.string(), z.string()).describe("Relative path → first 16 hex digits of the file's digest."),
+    })
+    .describe("Digest of one element directory.");
+  return z
+    .object({
+      options: z.string().describe("sha256 of the effective build options (defaults applied)."),
+      env: z.string().describe("sha256 of `env`."),
+      files: z
+        .record(z.string(), z.string())
+        .describe("Role (`script`, `command`, `localImage`) → sha256 of the file (`localImage`: of its size and modification time)."),
+      builder: z.string().describe("`disk-image-create --version` of the diskimage-builder the build uses, or `not found`."),
+      elements: z.record(z.string(), element).describe("Element name → digest, for every element directory the build reads."),
+    })
+    .describe("The parts of the build key, kept so that a diff can say what changed (`element haproxy-octavia changed (2 files)`).");
 }
 
 export function amphoraImageBuildOutputsSchema() {
   const { rootPassword: _secret, ...inputFields } = amphoraImageBuildInputsSchema().shape;
   return z.object({
     ...inputFields,
-    path: z.string(),
+    path: z.string().describe("The artifact: `output` with its `.<imageType>` suffix. GlanceTaggedImage's `file`."),
     /** What qemu-img detected (qcow2, raw, vpc; a tar probes as raw). */
-    format: z.string(),
+    format: z.string().describe("Format qemu-img detected (qcow2, raw, vpc; a tar probes as raw)."),
     /** Glance disk_format / container_format for this artifact. */
-    diskFormat: z.string(),
-    containerFormat: z.string(),
-    virtualSize: z.number(),
-    actualSize: z.number(),
-    fileSize: z.number(),
-    sha256: z.string(),
-    sha512: z.string(),
-    md5: z.string(),
-    buildKey: z.string(),
+    diskFormat: z.string().describe("Glance `disk_format` for the artifact (qcow2, raw, vhd; tar → raw). GlanceTaggedImage's `diskFormat`."),
+    containerFormat: z.string().describe("Glance `container_format` (bare; tar → docker). GlanceTaggedImage's `containerFormat`."),
+    virtualSize: z.number().describe("Virtual size in bytes (qemu-img)."),
+    actualSize: z.number().describe("Bytes allocated on disk (qemu-img)."),
+    fileSize: z.number().describe("File size in bytes."),
+    sha256: z.string().describe("sha256 of the artifact."),
+    sha512: z.string().describe("sha512 of the artifact: GlanceTaggedImage's `expectedSha512` (Glance's `os_hash_value`)."),
+    md5: z.string().describe("md5 of the artifact (Glance's `checksum`)."),
+    buildKey: z.string().describe("sha256 over the key parts: the same key means the builder would produce the same image, so it does not run."),
     keyParts: keyPartsSchema(),
-    builtAt: z.string(),
-    buildSeconds: z.number(),
-    manifestDir: z.string(),
-    logPath: z.string(),
-    packageVersions: z.record(z.string(), z.string()),
-    haproxyVersion: z.string(),
-    keepalivedVersion: z.string(),
-    kernelVersion: z.string(),
-    agentVersion: z.string(),
-    checks: z.array(z.object({ check: z.enum(CHECKS), status: z.string(), detail: z.string() })),
-    dockerImportCommand: z.string(),
-    rootPasswordSet: z.boolean(),
-    rootPasswordDigest: z.string(),
+    builtAt: z.string().describe("ISO time the artifact was built."),
+    buildSeconds: z.number().describe("Seconds from the builder's start to the validated artifact in place."),
+    manifestDir: z.string().describe("`NAME.d/dib-manifests` next to the artifact, or \"\" when the builder wrote none."),
+    logPath: z.string().describe("The provider's full log of the last build (`<output base>.build.log`, secrets redacted)."),
+    packageVersions: z
+      .record(z.string(), z.string())
+      .describe("Package → version for haproxy, keepalived, the kernel, the amphora agent and `requiredPackages` (those found)."),
+    haproxyVersion: z.string().describe("Version of the haproxy package, or \"\"."),
+    keepalivedVersion: z.string().describe("Version of the keepalived package, or \"\"."),
+    kernelVersion: z.string().describe("Kernel release (suffix of the `linux-image-<release>` package), or \"\"."),
+    agentVersion: z.string().describe("Version of the amphora agent package, or `git <ref>` from the source manifest, or \"\"."),
+    checks: z
+      .array(
+        z
+          .object({
+            check: z.enum(CHECKS).describe("The check's name (see `validation`)."),
+            status: z.string().describe("`passed`, `failed`, `disabled` or `not-applicable`."),
+            detail: z.string().describe("What the check found."),
+          })
+          .describe("One validation check."),
+      )
+      .describe("One report per validation check of the last build or validation."),
+    dockerImportCommand: z.string().describe("For tar outputs: the `docker import` command of the base-image spec; \"\" otherwise."),
+    rootPasswordSet: z.boolean().describe("Whether `rootPassword` was given."),
+    rootPasswordDigest: z
+      .string()
+      .describe("Salted scrypt digest of `rootPassword` (\"\" without one), to notice a changed password; marked secret by the SDK."),
     /** "ok" after a build or a refresh that found the artifact intact; "modified" when its bytes changed since. */
-    artifactState: z.enum(["ok", "modified"]),
+    artifactState: z
+      .enum(["ok", "modified"])
+      .describe("`ok` after a build or a refresh that found the artifact intact; `modified` when a refresh found other bytes (the next update rebuilds)."),
   });
 }
 

@@ -2,14 +2,18 @@ import { z } from "zod";
 import { glanceTaggedImageInputsSchema } from "./inputs";
 
 export function octaviaSettingsSchema() {
-  return z.strictObject({
-    ampImageTag: z.string(),
-    /** The image's owner. Always set: without it a newer image of another project with the tag could win. */
-    ampImageOwnerId: z.string(),
-    ampImageId: z.string(),
-    /** The `[controller_worker]` section Octavia needs, ready to paste or template. */
-    configSnippet: z.string(),
-  });
+  return z
+    .strictObject({
+      ampImageTag: z.string().describe("`[controller_worker] amp_image_tag`: the tag."),
+      /** The image's owner. Always set: without it a newer image of another project with the tag could win. */
+      ampImageOwnerId: z
+        .string()
+        .describe("`[controller_worker] amp_image_owner_id`: the image's owner project. Set it: without it a newer image of another project with the tag could win."),
+      ampImageId: z.string().describe("The image Octavia's query returns now (for reference; Octavia reads the tag, not this id)."),
+      /** The `[controller_worker]` section Octavia needs, ready to paste or template. */
+      configSnippet: z.string().describe("The `[controller_worker]` section with both settings, ready to paste or template."),
+    })
+    .describe("Octavia's settings for this image.");
 }
 
 /**
@@ -21,26 +25,28 @@ export function glanceTaggedImageOutputsSchema() {
   const { stores: _requestedStores, ...inputFields } = inputs.shape;
   return z.strictObject({
     ...inputFields,
-    imageId: z.string(),
-    ownerId: z.string(),
-    status: z.string(),
-    size: z.number(),
-    virtualSize: z.number(),
-    checksum: z.string(),
-    osHashAlgo: z.string(),
-    osHashValue: z.string(),
+    imageId: z.string().describe("The image that carries the tag now."),
+    ownerId: z.string().describe("Its owner project (Octavia's `amp_image_owner_id`)."),
+    status: z.string().describe("Its Glance status (`active` after create and update)."),
+    size: z.number().describe("Its size in bytes (0 when Glance reports none)."),
+    virtualSize: z.number().describe("Its virtual size in bytes (0 when Glance reports none)."),
+    checksum: z.string().describe("Glance's md5 `checksum`."),
+    osHashAlgo: z.string().describe("Glance's `os_hash_algo` (sha512 by default)."),
+    osHashValue: z.string().describe("Glance's `os_hash_value`."),
     /**
      * Stores that hold the image, sorted. Shares its name with the `stores` input on purpose: diff compares the
      * requested set with what Glance last reported, so a store lost behind our back shows as a change to repair.
      */
-    stores: z.array(z.string()),
-    createdAt: z.string(),
+    stores: z.array(z.string()).describe("Stores that hold the image, sorted: what Glance reports, not what was asked for."),
+    createdAt: z.string().describe("Glance's `created_at` of the image (Octavia's newest-wins order)."),
     /** Newest first: images this resource published before, still kept by retention. */
-    previousImageIds: z.array(z.string()),
+    previousImageIds: z.array(z.string()).describe("Images this resource published before and retention keeps, newest first: rollback targets."),
     /** Identity of the source the current image came from (see source-key.ts). */
-    sourceKey: z.string(),
+    sourceKey: z
+      .string()
+      .describe("Identity of the source the image came from: a declared hash, else file path + size + modification time, the URL, or `image:<id>`."),
     /** Problems the last refresh found (tag removed, other images tagged, stores differ); empty when in sync. */
-    drift: z.array(z.string()),
+    drift: z.array(z.string()).describe("What the last refresh found out of line (tag removed, tag on other images, status, stores); the next update repairs it."),
     octavia: octaviaSettingsSchema(),
   });
 }

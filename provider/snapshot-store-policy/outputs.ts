@@ -14,23 +14,39 @@ export function snapshotStorePolicyOutputsSchema() {
   return z.object({
     ...snapshotStorePolicyInputsSchema().shape,
     /** The project whose images are selected (the session's project when `owner` is unset), or "all". */
-    ownerProject: z.string(),
+    ownerProject: z.string().describe("The project whose images are selected (the session's project when `owner` is unset), or `all`."),
     /** Every selected image (image types, their base images, extra images), sorted. */
-    matched: z.array(z.string()),
-    compliant: z.array(z.string()),
+    matched: z.array(z.string()).describe("Every selected image id (image types, their base images, extra images), sorted."),
+    compliant: z.array(z.string()).describe("Selected images already placed as `mode` requires."),
     /** Images an update would copy or clear from other stores. */
-    nonCompliant: z.array(z.string()),
+    nonCompliant: z
+      .array(z.string())
+      .describe("Images an update would copy or clear from other stores (non-empty after a refresh found drift)."),
     /** Id → why the image is left alone (not active, no data). */
-    skipped: z.record(z.string(), z.string()),
+    skipped: z.record(z.string(), z.string()).describe("Id → why the image is left alone (not active, no data in any store)."),
     /** Images copied or cleared by the last create/update. */
-    relocated: z.array(z.string()),
+    relocated: z.array(z.string()).describe("Images copied or cleared from other stores by the last create/update."),
     /** Id → why the image could not be placed (last create/update; dropped once the image complies). */
-    failed: z.record(z.string(), z.string()),
+    failed: z
+      .record(z.string(), z.string())
+      .describe("Id → why the image could not be placed by the last create/update; dropped once the image complies."),
     /** Base image refs, extra ids and `tag:<t>` entries that name no visible image. */
-    missing: z.array(z.string()),
-    inventory: z.record(z.string(), z.object({ status: z.string(), stores: z.array(z.string()) })),
-    novaConfig: z.string(),
-    checkedAt: z.string(),
+    missing: z.array(z.string()).describe("Base image refs, extra ids and `tag:<t>` entries that name no image this session can see."),
+    inventory: z
+      .record(
+        z.string(),
+        z
+          .object({
+            status: z.string().describe("Glance status (`importing` while an import holds the image)."),
+            stores: z.array(z.string()).describe("Stores holding the image's data."),
+          })
+          .describe("One selected image."),
+      )
+      .describe("Id → status and stores of every selected image as last seen; lets a diff count what an update would do without calling Glance."),
+    novaConfig: z
+      .string()
+      .describe("`[libvirt]` snippet for nova.conf on RBD-backed computes (`images_rbd_glance_store_name` = `store`; ignored by other image backends)."),
+    checkedAt: z.string().describe("ISO time of the last create, update or refresh."),
   });
 }
 
