@@ -17,16 +17,20 @@ glance-api) for tests.  Must run as root.  Work directory:
   \$LOCAL_OPENSTACK_DIR, default <repo>/.local-openstack (now: $WORKDIR)
 
 Commands:
-  start [--fresh]   Install the Debian packages if missing, configure, start both
+  start [--fresh] [--region-two]
+                    Install the Debian packages if missing, configure, start both
                     servers and wait until they answer.  A no-op (exit 0) when both
                     recorded servers are alive and answering; starts only what is
                     missing otherwise.  --fresh first stops the servers and wipes the
                     work directory (data, config, logs, passwords): a brand-new cloud.
                     Running servers are not restarted when the config changes: use
                     'stop' + 'start' (or 'restart-glance') for that.
+                    --region-two (or LOCAL_OPENSTACK_REGION_TWO=1) also starts a
+                    second Glance, region $REGION_TWO (see below).
   stop              Stop the servers this work directory started (SIGTERM, then
                     SIGKILL after ${STOP_TIMEOUT}s).  Data is kept.
-  status            Print up/down for each server; exit 0 only when both answer.
+  status            Print up/down for each server; exit 0 only when both answer
+                    (all three after a start with --region-two).
   env [--path]      Print the contents of the openstack.env file (admin credentials,
                     OS_* exports) for: eval "\$(${0##*/} env)".
                     With --path print only the file's path, for: source "\$(... env --path)".
@@ -53,9 +57,22 @@ A second, isolated cloud on the same ports: run this script (start, tests, stop)
 inside one network namespace, e.g. unshare -n sh -c 'ip link set lo up; ...',
 with its own LOCAL_OPENSTACK_DIR.
 
+Region two (start --region-two): a second glance-api on $GLANCE2_URL with
+its own database and stores (fast, the default, and cheap) under data/region-two/,
+registered in the same Keystone as the image service of region $REGION_TWO
+(public/internal/admin endpoints).  Endpoint filtering keeps the catalogs of the
+projects admin, service, demo and alt exactly as without it ($REGION only, so
+clients that name no region still find one image endpoint); the project and
+user 'multi' (role member, cloud local-multi in clouds.yaml, region_name
+$REGION) see both regions: pick one per client (openstack:region, OS_REGION_NAME).
+Files: etc/glance-api-region-two.conf, log/glance2-api.log, run/glance2.pid.
+A later 'start' without the option leaves a running second Glance alone; 'stop'
+stops it too.
+
 Environment:
-  LOCAL_OPENSTACK_DIR      work directory (see above)
-  LOCAL_OPENSTACK_TIMEOUT  seconds to wait for each server to answer (default 120)
+  LOCAL_OPENSTACK_DIR         work directory (see above)
+  LOCAL_OPENSTACK_TIMEOUT     seconds to wait for each server to answer (default 120)
+  LOCAL_OPENSTACK_REGION_TWO  1: 'start' behaves as 'start --region-two'
 EOF
 }
 
@@ -64,8 +81,11 @@ readonly HOST=127.0.0.1
 readonly KEYSTONE_PORT=5000
 readonly GLANCE_PORT=9292
 readonly REGION=RegionOne
+readonly GLANCE2_PORT=9293
+readonly REGION_TWO=RegionTwo
 readonly KEYSTONE_URL="http://$HOST:$KEYSTONE_PORT/v3"
 readonly GLANCE_URL="http://$HOST:$GLANCE_PORT"
+readonly GLANCE2_URL="http://$HOST:$GLANCE2_PORT"
 readonly PACKAGES=(keystone glance-api uwsgi-plugin-python3 curl sqlite3)
 readonly STOP_TIMEOUT=10
 
@@ -81,17 +101,22 @@ readonly PASSWORDS_FILE=$ETC/passwords.env
 # Written at the very end of a successful start (servers up, provisioned,
 # client files written); the no-op check of 'start' requires it.
 readonly READY_FILE=$RUN/ready
+# Written with READY_FILE by a start with --region-two (clouds.yaml then has
+# local-multi); removed by any other start that is not a no-op, and by stop.
+readonly REGION_TWO_FILE=$RUN/region-two
+readonly DATA2=$DATA/region-two
 TIMEOUT=${LOCAL_OPENSTACK_TIMEOUT:-120}
 
 # Per-server bookkeeping.  MATCH is a string that must appear in the recorded
 # process's command line, so that a recycled PID is never mistaken for ours.
-declare -A PIDFILE=([keystone]=$RUN/keystone.pid [glance]=$RUN/glance.pid)
-declare -A MATCH=([keystone]=$ETC/keystone-uwsgi.ini [glance]=$ETC/glance-api.conf)
-declare -A PROBE=([keystone]=$KEYSTONE_URL [glance]=$GLANCE_URL/healthcheck)
-declare -A PORT=([keystone]=$KEYSTONE_PORT [glance]=$GLANCE_PORT)
+declare -A PIDFILE=([keystone]=$RUN/keystone.pid [glance]=$RUN/glance.pid [glance2]=$RUN/glance2.pid)
+declare -A MATCH=([keystone]=$ETC/keystone-uwsgi.ini [glance]=$ETC/glance-api.conf [glance2]=$ETC/glance-api-region-two.conf)
+declare -A PROBE=([keystone]=$KEYSTONE_URL [glance]=$GLANCE_URL/healthcheck [glance2]=$GLANCE2_URL/healthcheck)
+declare -A PORT=([keystone]=$KEYSTONE_PORT [glance]=$GLANCE_PORT [glance2]=$GLANCE2_PORT)
 declare -A LOGS=(
   [keystone]="$LOG/keystone-uwsgi.log $LOG/keystone.log"
   [glance]="$LOG/glance-api.stdout.log $LOG/glance-api.log"
+  [glance2]="$LOG/glance2-api.stdout.log $LOG/glance2-api.log"
 )
 
 # The OpenStack tools are Debian's, for the Debian /usr/bin/python3: keep any
@@ -302,18 +327,23 @@ ensure_packages() {
 
 # ---------------------------------------------------------------- passwords --
 PASSWORDS_GENERATED=0
+# 1 when this 'start' runs with --region-two (or LOCAL_OPENSTACK_REGION_TWO=1).
+REGION_TWO_WANTED=0
 gen_password() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 
 load_passwords() {
-  local line name missing=()
-  ADMIN_PASSWORD="" GLANCE_PASSWORD="" DEMO_PASSWORD="" ALT_PASSWORD=""
+  local line name missing=() names=(ADMIN GLANCE DEMO ALT)
+  ADMIN_PASSWORD="" GLANCE_PASSWORD="" DEMO_PASSWORD="" ALT_PASSWORD="" MULTI_PASSWORD=""
+  # The user 'multi' exists only with region two; its password is kept (never
+  # dropped) by starts without it.
+  if ((REGION_TWO_WANTED)); then names+=(MULTI); fi
   if [[ -f $PASSWORDS_FILE ]]; then
     while IFS= read -r line || [[ -n $line ]]; do
-      [[ $line =~ ^(ADMIN|GLANCE|DEMO|ALT)_PASSWORD=([A-Za-z0-9]+)$ ]] || continue
+      [[ $line =~ ^(ADMIN|GLANCE|DEMO|ALT|MULTI)_PASSWORD=([A-Za-z0-9]+)$ ]] || continue
       printf -v "${BASH_REMATCH[1]}_PASSWORD" '%s' "${BASH_REMATCH[2]}"
     done <"$PASSWORDS_FILE"
   fi
-  for name in ADMIN GLANCE DEMO ALT; do
+  for name in "${names[@]}"; do
     local var=${name}_PASSWORD
     [[ -n ${!var} ]] || missing+=("$name")
   done
@@ -322,16 +352,20 @@ load_passwords() {
     for name in "${missing[@]}"; do
       printf -v "${name}_PASSWORD" '%s' "$(gen_password)"
     done
-    PASSWORDS_GENERATED=1
+    # (A new password for 'multi' alone concerns no running server.)
+    if [[ ${missing[*]} != MULTI ]]; then PASSWORDS_GENERATED=1; fi
     log "generated passwords for: ${missing[*]} ($PASSWORDS_FILE)"
   fi
-  write_file "$PASSWORDS_FILE" <<EOF
+  {
+    cat <<EOF
 # Generated by scripts/local-openstack.sh on first start; reused afterwards.
 ADMIN_PASSWORD=$ADMIN_PASSWORD
 GLANCE_PASSWORD=$GLANCE_PASSWORD
 DEMO_PASSWORD=$DEMO_PASSWORD
 ALT_PASSWORD=$ALT_PASSWORD
 EOF
+    if [[ -n $MULTI_PASSWORD ]]; then printf 'MULTI_PASSWORD=%s\n' "$MULTI_PASSWORD"; fi
+  } | write_file "$PASSWORDS_FILE"
 }
 
 # write_file PATH < content: atomic replace, mode 600.
@@ -346,6 +380,9 @@ write_file() {
 prepare_dirs() {
   mkdir -p "$ETC/policy.d" "$DATA/keystone" "$DATA/locks" "$DATA/staging" "$DATA/tasks" \
     "$DATA/stores/fast" "$DATA/stores/cheap" "$DATA/stores/reliable" "$LOG" "$RUN"
+  if ((REGION_TWO_WANTED)); then
+    mkdir -p "$DATA2/locks" "$DATA2/staging" "$DATA2/tasks" "$DATA2/stores/fast" "$DATA2/stores/cheap"
+  fi
 }
 
 write_keystone_config() {
@@ -420,49 +457,58 @@ EOF
 }
 
 write_glance_config() {
-  write_file "$ETC/glance-api.conf" <<EOF
+  write_glance_files "$ETC/glance-api.conf" "$ETC/glance-api-paste.ini" "$GLANCE_PORT" \
+    "$DATA" glance-api "$RUN/glance-healthcheck-disable" fast cheap reliable
+}
+
+# Region two: its own port, database, stores, staging/tasks dirs, locks, logs.
+write_glance2_config() {
+  write_glance_files "$ETC/glance-api-region-two.conf" "$ETC/glance-api-region-two-paste.ini" \
+    "$GLANCE2_PORT" "$DATA2" glance2-api "$RUN/glance2-healthcheck-disable" fast cheap
+}
+
+# write_glance_files CONF PASTE PORT DATADIR LOGNAME DISABLE_FILE STORE...:
+# glance-api.conf and its paste ini; the first store is the default one.
+write_glance_files() {
+  local conf=$1 paste=$2 port=$3 data=$4 logname=$5 disable_file=$6 store backends="" sections=""
+  shift 6
+  declare -A description=([fast]="Fast store (default)" [cheap]="Cheap store" [reliable]="Reliable store")
+  for store in "$@"; do
+    backends+="${backends:+, }$store:file"
+    sections+="[$store]"$'\n'"filesystem_store_datadir = $data/stores/$store"$'\n'
+    sections+="store_description = ${description[$store]}"$'\n\n'
+  done
+  write_file "$conf" <<EOF
 # Generated by scripts/local-openstack.sh; rewritten on every start.
 [DEFAULT]
 bind_host = $HOST
-bind_port = $GLANCE_PORT
+bind_port = $port
 workers = 1
 debug = false
 use_stderr = false
-log_file = $LOG/glance-api.log
-enabled_backends = fast:file, cheap:file, reliable:file
+log_file = $LOG/$logname.log
+enabled_backends = $backends
 enabled_import_methods = [glance-direct,web-download,copy-image]
 show_image_direct_url = false
 
 [database]
-connection = sqlite:///$DATA/glance.sqlite
+connection = sqlite:///$data/glance.sqlite
 
 [glance_store]
-default_backend = fast
+default_backend = $1
 
-[fast]
-filesystem_store_datadir = $DATA/stores/fast
-store_description = Fast store (default)
-
-[cheap]
-filesystem_store_datadir = $DATA/stores/cheap
-store_description = Cheap store
-
-[reliable]
-filesystem_store_datadir = $DATA/stores/reliable
-store_description = Reliable store
-
-[os_glance_staging_store]
-filesystem_store_datadir = $DATA/staging
+${sections}[os_glance_staging_store]
+filesystem_store_datadir = $data/staging
 
 [os_glance_tasks_store]
-filesystem_store_datadir = $DATA/tasks
+filesystem_store_datadir = $data/tasks
 
 [paste_deploy]
 flavor = keystone
-config_file = $ETC/glance-api-paste.ini
+config_file = $paste
 
 [oslo_concurrency]
-lock_path = $DATA/locks
+lock_path = $data/locks
 
 [oslo_policy]
 # Absent file and empty dir: in-code default (legacy Zed) policies.
@@ -497,7 +543,7 @@ token_cache_time = 5
 service_token_roles_required = true
 EOF
 
-  write_file "$ETC/glance-api-paste.ini" <<EOF
+  write_file "$paste" <<EOF
 # Generated by scripts/local-openstack.sh: Debian's glance-api-paste.ini reduced
 # to the keystone pipeline ([paste_deploy] flavor = keystone).
 [pipeline:glance-api-keystone]
@@ -517,7 +563,7 @@ paste.app_factory = glance.api.v2.router:API.factory
 [filter:healthcheck]
 paste.filter_factory = oslo_middleware:Healthcheck.factory
 backends = disable_by_file
-disable_by_file_path = $RUN/glance-healthcheck-disable
+disable_by_file_path = $disable_file
 
 [filter:versionnegotiation]
 paste.filter_factory = glance.api.middleware.version_negotiation:VersionNegotiationFilter.factory
@@ -543,16 +589,18 @@ EOF
 }
 
 write_client_files() {
-  local cloud user password project
+  local cloud user password project clouds=(admin demo alt)
+  if ((REGION_TWO_WANTED)); then clouds+=(multi); fi
   {
     printf '# Generated by scripts/local-openstack.sh; rewritten on every start.\n'
     printf 'clouds:\n'
-    for cloud in admin demo alt; do
+    for cloud in "${clouds[@]}"; do
       user=$cloud project=$cloud
       case $cloud in
         admin) password=$ADMIN_PASSWORD ;;
         demo) password=$DEMO_PASSWORD ;;
         alt) password=$ALT_PASSWORD ;;
+        multi) password=$MULTI_PASSWORD ;;
       esac
       cat <<EOF
   local-$cloud:
@@ -671,6 +719,7 @@ start_keystone() {
 run_provision_py() {
   (
     export KEYSTONE_URL GLANCE_URL REGION ADMIN_PASSWORD GLANCE_PASSWORD DEMO_PASSWORD ALT_PASSWORD
+    if ((REGION_TWO_WANTED)); then export REGION_TWO GLANCE2_URL MULTI_PASSWORD; fi
     exec /usr/bin/python3 "$SCRIPT_DIR/local-openstack/provision.py"
   )
 }
@@ -709,6 +758,22 @@ start_glance() {
   launch glance /usr/bin/glance-api --config-file "$ETC/glance-api.conf"
 }
 
+glance2_setup() {
+  rm -f "$DATA2/glance.sqlite" "$DATA2/glance.sqlite-wal" "$DATA2/glance.sqlite-shm"
+  if ! /usr/bin/glance-manage --config-file "$ETC/glance-api-region-two.conf" db_sync \
+    >>"$LOG/glance2-manage.log" 2>&1; then
+    tail -n 40 "$LOG/glance2-manage.log" >&2
+    die "glance-manage db_sync (region two) failed (log: $LOG/glance2-manage.log)"
+  fi
+  sqlite3 "$DATA2/glance.sqlite" 'PRAGMA journal_mode=WAL;' >/dev/null
+  touch "$DATA2/.glance-setup-done"
+}
+
+start_glance2() {
+  check_port_free glance2
+  launch glance2 /usr/bin/glance-api --config-file "$ETC/glance-api-region-two.conf"
+}
+
 # ----------------------------------------------------------------- commands --
 wipe_workdir() {
   log "--fresh: wiping $WORKDIR"
@@ -716,13 +781,19 @@ wipe_workdir() {
 }
 
 cmd_start() {
-  local fresh=0 arg t_total keystone_up=0 glance_up=0
+  local fresh=0 arg t_total keystone_up=0 glance_up=0 glance2_up=0
   for arg in "$@"; do
     case $arg in
       --fresh) fresh=1 ;;
+      --region-two) REGION_TWO_WANTED=1 ;;
       *) die "unknown option for start: $arg" ;;
     esac
   done
+  case ${LOCAL_OPENSTACK_REGION_TWO:-} in
+    "" | 0) ;;
+    1) REGION_TWO_WANTED=1 ;;
+    *) die "LOCAL_OPENSTACK_REGION_TWO must be 1 or 0, not '$LOCAL_OPENSTACK_REGION_TWO'" ;;
+  esac
   require_root
   check_workdir
   t_total=$(now_us)
@@ -734,22 +805,28 @@ cmd_start() {
   else
     is_up keystone && keystone_up=1
     is_up glance && glance_up=1
-    if ((keystone_up && glance_up)) && [[ -f $READY_FILE && -f $CLOUDS_YAML && -f $ENV_FILE ]]; then
-      log "already running: keystone pid $(read_pid keystone), glance pid $(read_pid glance) ($(fmt_since "$t_total"))"
+    if ((REGION_TWO_WANTED)) && is_up glance2; then glance2_up=1; fi
+    if ((keystone_up && glance_up)) && [[ -f $READY_FILE && -f $CLOUDS_YAML && -f $ENV_FILE ]] &&
+      { ((!REGION_TWO_WANTED)) || { ((glance2_up)) && [[ -f $REGION_TWO_FILE ]]; }; }; then
+      log "already running: keystone pid $(read_pid keystone), glance pid $(read_pid glance)$(
+        ((REGION_TWO_WANTED)) && printf ', glance (%s) pid %s' "$REGION_TWO" "$(read_pid glance2)"
+      ) ($(fmt_since "$t_total"))"
       print_summary
       return 0
     fi
   fi
 
-  rm -f "$READY_FILE"
+  rm -f "$READY_FILE" "$REGION_TWO_FILE"
   # Fail early (before any slow work) if a port is taken by someone else.
   if ((!keystone_up)); then check_port_not_foreign keystone; fi
   if ((!glance_up)); then check_port_not_foreign glance; fi
+  if ((REGION_TWO_WANTED && !glance2_up)); then check_port_not_foreign glance2; fi
   timed "packages" ensure_packages
   prepare_dirs
   load_passwords generate
   write_keystone_config
   write_glance_config
+  if ((REGION_TWO_WANTED)); then write_glance2_config; fi
 
   # Recorded processes that are alive but not answering (hung, or half
   # started) are stopped and started again.
@@ -760,6 +837,17 @@ cmd_start() {
     log "new glance password: restarting glance"
     stop_server glance
     glance_up=0
+  fi
+  if ((PASSWORDS_GENERATED || (REGION_TWO_WANTED && !glance2_up))); then
+    # (A second Glance left running by an earlier start has the old password.)
+    stop_server glance2
+    glance2_up=0
+  fi
+  if ((REGION_TWO_WANTED && !glance2_up)); then
+    if [[ ! -f $DATA2/.glance-setup-done || ! -f $DATA2/glance.sqlite ]]; then
+      timed "glance ($REGION_TWO) db_sync (first start)" glance2_setup
+    fi
+    start_glance2
   fi
 
   # Glance first: its start-up overlaps Keystone's setup/start (it needs
@@ -783,7 +871,11 @@ cmd_start() {
   if ((!glance_up)); then
     timed "glance start (answers, total)" wait_until_up glance
   fi
+  if ((REGION_TWO_WANTED && !glance2_up)); then
+    timed "glance ($REGION_TWO) start (answers)" wait_until_up glance2
+  fi
   write_client_files
+  if ((REGION_TWO_WANTED)); then date '+%F %T' >"$REGION_TWO_FILE"; fi
   date '+%F %T' >"$READY_FILE"
   log "$(printf '%-34s %s' "start total" "$(fmt_since "$t_total")")"
   print_summary
@@ -791,12 +883,18 @@ cmd_start() {
 
 print_summary() {
   log "keystone $KEYSTONE_URL (pid $(read_pid keystone)), glance $GLANCE_URL (pid $(read_pid glance))"
-  log "clouds.yaml: $CLOUDS_YAML (clouds local-admin, local-demo, local-alt)"
+  if ((REGION_TWO_WANTED)); then
+    log "glance $GLANCE2_URL (pid $(read_pid glance2)): image service of region $REGION_TWO"
+    log "clouds.yaml: $CLOUDS_YAML (clouds local-admin, local-demo, local-alt; local-multi sees both regions)"
+  else
+    log "clouds.yaml: $CLOUDS_YAML (clouds local-admin, local-demo, local-alt)"
+  fi
   log "admin env:   source $ENV_FILE"
 }
 
 stop_all() {
-  rm -f "$READY_FILE"
+  rm -f "$READY_FILE" "$REGION_TWO_FILE"
+  stop_server glance2
   stop_server glance
   stop_server keystone
 }
@@ -845,8 +943,9 @@ cmd_restart_glance() {
 }
 
 cmd_status() {
-  local name pid rc=0 state
-  for name in keystone glance; do
+  local name pid rc=0 state names=(keystone glance)
+  if [[ -f $REGION_TWO_FILE || -f ${PIDFILE[glance2]} ]]; then names+=(glance2); fi
+  for name in "${names[@]}"; do
     pid=$(read_pid "$name") || pid=""
     if [[ -n $pid ]] && pid_alive "$pid" "${MATCH[$name]}"; then
       if http_ok "${PROBE[$name]}"; then

@@ -40,6 +40,9 @@ import { packageProvider } from "./internal/provider-shim";
  *   `os_hash_value` compared afterwards). A failed publish deletes the half-made image (`keepFailedImages: true`
  *   keeps it for debugging).
  * - **Delete** removes the tag and deletes the images this resource created (protected ones are kept).
+ * - **Region**: `region` selects the Glance of one Keystone region (default: the session's region), so one
+ *   program can publish one build to several regions (one resource per region). Changing it replaces the
+ *   resource: the old region's tag and images go first.
  *
  * Credentials come from the `openstack:*` stack config, `OS_*` variables or clouds.yaml, never from state.
  */

@@ -14,29 +14,54 @@ interface ConfigSource {
 }
 
 let pulumiGet: PulumiConfigGetter | undefined;
-let glance: Promise<GlanceClient> | undefined;
+let session: Promise<OpenStackSession> | undefined;
+/** Glance clients by region ("" = the session's own region). */
+const glances = new Map<string, Promise<GlanceClient>>();
+let injected: Promise<GlanceClient> | undefined;
 
 /** Called from each provider's configure(): remembers how to read `openstack:*` stack config. */
 export function configureOpenStack(config: ConfigSource | undefined): void {
   pulumiGet = config ? (key) => config.get(`openstack:${key}`) : undefined;
-  glance = undefined;
+  session = undefined;
+  glances.clear();
 }
 
-/** The Glance client of this process, authenticated on first use from stack config, OS_* env, clouds.yaml. */
-export function glanceClient(): Promise<GlanceClient> {
+/** The session of this process, authenticated on first use from stack config, OS_* env, clouds.yaml. */
+function openStackSession(): Promise<OpenStackSession> {
+  if (!session) {
+    const pending = OpenStackSession.fromSources({ ...(pulumiGet ? { pulumiGet } : {}), env: process.env });
+    pending.catch(() => {
+      if (session === pending) session = undefined;
+    });
+    session = pending;
+  }
+  return session;
+}
+
+/**
+ * The Glance client of this process for `region` (a Keystone region id; default: the session's region), one per
+ * region, all sharing one session (one token).
+ */
+export function glanceClient(region?: string): Promise<GlanceClient> {
+  if (injected) return injected;
+  const key = region ?? "";
+  let glance = glances.get(key);
   if (!glance) {
-    const pending = OpenStackSession.fromSources({ ...(pulumiGet ? { pulumiGet } : {}), env: process.env })
-      .then((session) => session.serviceClient("image"))
+    const pending = openStackSession()
+      .then((s) => s.serviceClient("image", region === undefined ? {} : { region }))
       .then((service) => new GlanceClient(service));
     pending.catch(() => {
-      if (glance === pending) glance = undefined;
+      if (glances.get(key) === pending) glances.delete(key);
     });
+    glances.set(key, pending);
     glance = pending;
   }
   return glance;
 }
 
-/** For tests that drive a provider in-process with a client of their choosing. */
+/** For tests that drive a provider in-process with a client of their choosing (used for every region). */
 export function useGlanceClient(client: GlanceClient | undefined): void {
-  glance = client ? Promise.resolve(client) : undefined;
+  injected = client ? Promise.resolve(client) : undefined;
+  session = undefined;
+  glances.clear();
 }

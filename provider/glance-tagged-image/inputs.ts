@@ -63,50 +63,161 @@ function propertiesSchema() {
 }
 
 export function glanceTaggedImageInputsSchema() {
-  const nonNegativeInt = z.number().int("must be a whole number").min(0, "must not be negative");
+  // Glance keeps min_disk/min_ram as 32-bit integers and answers 400 above this: refused here, in check, instead.
+  const nonNegativeInt = z.number().int("must be a whole number").min(0, "must not be negative").max(2147483647, "must be at most 2147483647 (Glance's limit)");
+  const source = " Exactly one of `file`, `url` and `imageId` is given.";
   return z
     .strictObject({
       /** Identity of the resource in its stack, set by the SDK class: the crash-safety marker's key. */
-      resourceKey: z.string().min(1).max(255),
-      tag: tagSchema(),
-      name: z.string().min(1).max(255).optional(),
-      diskFormat: z.enum(DISK_FORMATS).default("qcow2"),
-      containerFormat: z.enum(CONTAINER_FORMATS).default("bare"),
-      visibility: z.enum(VISIBILITIES).default("private"),
-      protected: z.boolean().default(false),
-      minDisk: nonNegativeInt.optional(),
-      minRam: nonNegativeInt.optional(),
-      properties: propertiesSchema().default({}),
+      resourceKey: z
+        .string()
+        .min(1)
+        .max(255)
+        .describe(
+          "Set by the SDK class to `<project>/<stack>/<name>`, not an argument: the resource's id and the value of the " +
+            "`pulumi_amphora_resource` property on every image it creates.",
+        ),
+      tag: tagSchema().describe(
+        "The tag Octavia looks for (`[controller_worker] amp_image_tag`). Exclusive among the images of the session's " +
+          "project: after an update only the current image carries it. A change moves the tag and removes the old one " +
+          "from the project's images.",
+      ),
+      name: z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .describe("Image name (a new image without one is named after the tag). Patched in place; left alone when not given."),
+      diskFormat: z
+        .enum(DISK_FORMATS)
+        .default("qcow2")
+        .describe("Glance `disk_format`, e.g. AmphoraImageBuild's `diskFormat`. Part of the source identity: a change publishes a new image."),
+      containerFormat: z
+        .enum(CONTAINER_FORMATS)
+        .default("bare")
+        .describe("Glance `container_format`. Part of the source identity: a change publishes a new image."),
+      visibility: z
+        .enum(VISIBILITIES)
+        .default("private")
+        .describe(
+          "Glance visibility, patched in place. With `community` Octavia finds the image only when its own project owns " +
+            "it; `public` needs Glance's `publicize_image` policy (admin by default).",
+        ),
+      protected: z
+        .boolean()
+        .default(false)
+        .describe("Glance `protected`, set once the image is verified. Protected images are never deleted by retention or delete."),
+      minDisk: nonNegativeInt.optional().describe("Glance `min_disk` in GB; left alone when not given."),
+      minRam: nonNegativeInt.optional().describe("Glance `min_ram` in MB; left alone when not given."),
+      properties: propertiesSchema()
+        .default({})
+        .describe(
+          "Image properties (string values), e.g. `hw_rng_model`. Properties dropped from the map are removed, " +
+            "properties set by others are left alone. Glance's own attributes, `os_glance_*` and `pulumi_amphora_*` " +
+            "are refused.",
+        ),
       file: z
         .string()
         .min(1)
         .refine((p) => !CONTROL_CHARS.test(p), "must not contain control characters")
-        .optional(),
-      url: httpUrl().optional(),
-      imageId: z.string().uuid("must be a Glance image id (UUID)").optional(),
-      expectedSha256: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters").optional(),
-      expectedSha512: z.string().regex(/^[0-9a-f]{128}$/i, "must be 128 hex characters").optional(),
-      importMethod: z.enum(IMPORT_METHODS).default("auto"),
+        .optional()
+        .describe(
+          "Source: a local image file (e.g. AmphoraImageBuild's `path`), streamed to Glance and hashed in the same pass." +
+            source,
+        ),
+      url: httpUrl()
+        .optional()
+        .describe("Source: an http(s) URL Glance downloads itself (web-download import, subject to Glance's `[import_filtering_opts]`)." + source),
+      imageId: z
+        .string()
+        .uuid("must be a Glance image id (UUID)")
+        .optional()
+        .describe(
+          "Source: an existing active image of the session's project to tag (rollback, or adoption of an image " +
+            "uploaded by hand)." +
+            source,
+        ),
+      expectedSha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters")
+        .optional()
+        .describe("sha256 the file must have, checked on the bytes sent (`file` only). Part of the source identity."),
+      expectedSha512: z
+        .string()
+        .regex(/^[0-9a-f]{128}$/i, "must be 128 hex characters")
+        .optional()
+        .describe(
+          "sha512 of the image data, e.g. AmphoraImageBuild's `sha512`: checked on the bytes sent and against Glance's " +
+            "`os_hash_value`. Part of the source identity, so an identical rebuilt file is no change.",
+        ),
+      importMethod: z
+        .enum(IMPORT_METHODS)
+        .default("auto")
+        .describe(
+          "How `file` data reaches Glance: `auto` = `glance-direct` when `/v2/info/import` offers it, else `upload` " +
+            "(`PUT /file`); `web-download` is implied by `url`. An explicit method must be enabled in the cloud.",
+        ),
       stores: z
         .array(z.string().min(1).max(255))
         .min(1, "must list at least one store (leave stores out for Glance's default store)")
         .refine((s) => new Set(s).size === s.length, "must not list a store twice")
-        .optional(),
-      allStoresMustSucceed: z.boolean().default(true),
+        .optional()
+        .describe(
+          "Stores (multi-store Glance) that must hold the image; checked against `/v2/info/stores`. Imports go to " +
+            "them; later the image is copied to added stores (copy-image, admin-only by default) and deleted from " +
+            "removed ones. Left out: Glance's default store, and stores are not managed.",
+        ),
+      allStoresMustSucceed: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Glance's `all_stores_must_succeed` for imports and copies to several stores. With false an import that " +
+            "failed for some stores is accepted; the stores still missing are then copied with copy-image.",
+        ),
       /** Leave an image whose publish failed in Glance for debugging (the next publish of the source deletes it). */
-      keepFailedImages: z.boolean().default(false),
+      keepFailedImages: z
+        .boolean()
+        .default(false)
+        .describe("Leave an image whose publish failed in Glance for debugging (the next publish of the same source deletes it)."),
+      region: z
+        .string()
+        .min(1)
+        .max(255)
+        .refine((r) => !CONTROL_CHARS.test(r) && r.trim() === r, "must be a region id without control characters or outer white space")
+        .optional()
+        .describe(
+          "Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`, " +
+            "`OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces " +
+            "the resource (the tag and images leave the old region's Glance first).",
+        ),
       retention: z
         .strictObject({
-          keep: nonNegativeInt.max(100).default(2),
-          action: z.enum(RETENTION_ACTIONS).default("keep"),
+          keep: nonNegativeInt
+            .max(100)
+            .default(2)
+            .describe("Previous images kept as they are, newest first (`previousImageIds`, the rollback targets)."),
+          action: z
+            .enum(RETENTION_ACTIONS)
+            .default("keep")
+            .describe(
+              "What happens to older ones: `keep` (nothing), `deactivate` or `delete` (never protected images). " +
+                "Images still carrying the tag are never touched.",
+            ),
         })
-        .default({ keep: 2, action: "keep" }),
+        .default({ keep: 2, action: "keep" })
+        .describe("What happens to the images this resource published before (found by their marker property)."),
       timeouts: z
         .strictObject({
-          uploadSeconds: z.number().positive().max(86400).default(3600),
-          importSeconds: z.number().positive().max(86400).default(3600),
+          uploadSeconds: z.number().positive().max(86400).default(3600).describe("Bound of one upload (stage or `PUT /file`)."),
+          importSeconds: z
+            .number()
+            .positive()
+            .max(86400)
+            .default(3600)
+            .describe("Bound of one import or copy (glance-direct, web-download, copy-image)."),
         })
-        .default({ uploadSeconds: 3600, importSeconds: 3600 }),
+        .default({ uploadSeconds: 3600, importSeconds: 3600 })
+        .describe("Time limits of the calls that move data."),
     })
     .superRefine((inputs, ctx) => {
       const sources = (["file", "url", "imageId"] as const).filter((k) => inputs[k] !== undefined);

@@ -54,7 +54,7 @@ export function planLine(
   news: GlanceTaggedImageInputs,
   plan?: GlanceTaggedImagePlan,
 ): string {
-  const head = `tag "${news.tag}": `;
+  const head = `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
   if (!olds || !plan) return `${head}${describeSource(news)}${news.imageId ? "" : storesText(news)}`;
   const parts: string[] = [];
   if (plan.newImage) {

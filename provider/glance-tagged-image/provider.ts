@@ -5,6 +5,7 @@
  *   check   → inputs.ts (schema) + stores.ts (stores against /v2/info/stores, when Glance is reachable)
  *   diff    → diff.ts (pure plan) + plan-line.ts (the printed line); no network
  *   create / update → apply.ts: publish.ts | adopt.ts, metadata.ts, stores.ts, tag-move.ts, retention.ts
+ * All of them talk to the Glance of the resource's `region` input (default: the session's region).
  *   read    → drift.ts
  *   delete  → teardown.ts
  */
@@ -24,14 +25,15 @@ import { parseInputs, parseOutputs, imageFacts } from "./state";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
-async function flow(resourceKey: string): Promise<FlowContext> {
-  return flowContext(await glanceClient(), resourceKey);
+async function flow(resourceKey: string, region: string | undefined): Promise<FlowContext> {
+  return flowContext(await glanceClient(region), resourceKey);
 }
 
 /** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */
-async function storesFailure(stores: unknown): Promise<{ property: string; reason: string } | undefined> {
+async function storesFailure(stores: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
   if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
-  const probe = glanceClient()
+  if (region !== undefined && typeof region !== "string") return undefined; // unknown or invalid: checked later
+  const probe = glanceClient(region)
     .then((glance) => storeProblem(glance, stores as string[]))
     .catch(() => undefined); // no credentials, Glance down: create/update check again before anything exists
   const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
@@ -47,8 +49,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
     const result = validateInputs(glanceTaggedImageInputsSchema(), news);
     const storesValid = result.failures.every((f) => !f.property.startsWith("stores"));
-    if (storesValid && !splitUnknowns(news).unknown.includes("stores")) {
-      const failure = await storesFailure(news.stores);
+    const unknown = splitUnknowns(news).unknown;
+    if (storesValid && !unknown.includes("stores") && !unknown.includes("region")) {
+      const failure = await storesFailure(news.stores, news.region);
       if (failure) result.failures.push(failure);
     }
     if (result.complete && result.inputs.visibility === "community") {
@@ -69,6 +72,13 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       print(`${planLine(undefined, news)} (state written by an incompatible version)`);
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
+    if (olds.region !== news.region) {
+      // Another Glance: the old region's tag and images go first (delete before replace), then the new region
+      // publishes. Two region names may share one Glance; create-before-delete would then delete the new image.
+      const [from, to] = [olds.region ?? "the session's region", news.region ?? "the session's region"];
+      print(`tag "${news.tag}": region ${from} → ${to}: replace (tag and images leave ${from} first, then ${to} publishes)`);
+      return { changes: true, replaces: ["region"], deleteBeforeReplace: true };
+    }
     const plan = planUpdate(olds, news, sourceKey(news));
     if (plan.changed) print(planLine(olds, news, plan));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
@@ -77,20 +87,20 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async create(raw) {
     const news = parseInputs(raw);
     print(planLine(undefined, news));
-    const outs = await applyInputs(await flow(news.resourceKey), news);
+    const outs = await applyInputs(await flow(news.resourceKey, news.region), news);
     return { id: news.resourceKey, outs };
   },
 
   async update(_id, oldState, newInputs) {
     // The plan line was printed by diff, which the engine always calls first; update prints what it did.
     const news: GlanceTaggedImageInputs = parseInputs(newInputs);
-    return { outs: await applyInputs(await flow(news.resourceKey), news, parseOutputs(oldState)) };
+    return { outs: await applyInputs(await flow(news.resourceKey, news.region), news, parseOutputs(oldState)) };
   },
 
   async read(id, props) {
     const olds = parseOutputs(props);
     if (!olds) return { id, props };
-    const ctx = await flow(olds.resourceKey);
+    const ctx = await flow(olds.resourceKey, olds.region);
     const report = await step(olds.resourceKey, `refreshing image ${olds.imageId}`, olds.imageId, () => detectDrift(ctx, olds));
     if (report.gone) {
       print(`tag "${olds.tag}": image ${olds.imageId} is gone; ${olds.resourceKey} is removed from state (the next up publishes again)`);
@@ -103,7 +113,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async delete(_id, props) {
     const olds = parseOutputs(props);
     if (!olds) return;
-    const ctx = await flow(olds.resourceKey);
+    const ctx = await flow(olds.resourceKey, olds.region);
     print(await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
   },
 };

@@ -11,9 +11,22 @@ sure these exist (creating or fixing what is missing, never deleting):
   * projects ``demo`` and ``alt``, each with a same-named user holding role
     ``member`` on its project
 
+With REGION_TWO set (``local-openstack.sh start --region-two``), also:
+
+  * endpoint group ``local-openstack-<REGION>`` (every endpoint of ``$REGION``)
+    associated with the projects admin, service, demo and alt: Keystone's
+    endpoint filter then gives them exactly the catalog they have without
+    region two, so clients that name no region still find one image endpoint
+  * region ``$REGION_TWO`` and the image service's public/internal/admin
+    endpoints ``$GLANCE2_URL`` in it (created after the associations above, so
+    no token of those projects ever lists them)
+  * project ``multi`` with user ``multi`` (role ``member``), associated with the
+    endpoint groups of both regions: its catalog has both
+
 Input comes from the environment (never argv, so passwords do not show up in
 ``ps``): KEYSTONE_URL, GLANCE_URL, REGION, ADMIN_PASSWORD, GLANCE_PASSWORD,
-DEMO_PASSWORD, ALT_PASSWORD.
+DEMO_PASSWORD, ALT_PASSWORD; for region two REGION_TWO, GLANCE2_URL,
+MULTI_PASSWORD.
 
 Exit codes: 0 ok, 3 the admin password was rejected (the caller re-runs
 ``keystone-manage bootstrap`` and tries again), 1 anything else.
@@ -148,11 +161,11 @@ def ensure_service(token, stype, name, description):
     return made["service"]["id"]
 
 
-def ensure_endpoints(token, service_id, url):
+def ensure_endpoints(token, service_id, url, region=REGION):
     _, _, found = call("GET", "/endpoints" + q(service_id=service_id), token)
     existing = {}
     for ep in found["endpoints"]:
-        if ep.get("region_id") == REGION:
+        if ep.get("region_id") == region:
             existing.setdefault(ep["interface"], ep)
     for interface in ("public", "internal", "admin"):
         ep = existing.get(interface)
@@ -162,7 +175,7 @@ def ensure_endpoints(token, service_id, url):
                     "service_id": service_id,
                     "interface": interface,
                     "url": url,
-                    "region_id": REGION,
+                    "region_id": region,
                     "enabled": True,
                 }
             })
@@ -170,6 +183,59 @@ def ensure_endpoints(token, service_id, url):
         elif ep["url"] != url or not ep.get("enabled", True):
             call("PATCH", f"/endpoints/{ep['id']}", token, {"endpoint": {"url": url, "enabled": True}})
             print(f"[local-openstack]   updated {interface} endpoint to {url}")
+
+
+def ensure_region(token, region_id):
+    _, _, found = call("GET", "/regions", token)
+    if any(r["id"] == region_id for r in found["regions"]):
+        return
+    call("POST", "/regions", token, {"region": {"id": region_id, "description": "local-openstack second region"}})
+    print(f"[local-openstack]   created region {region_id}")
+
+
+def ensure_endpoint_group(token, region_id):
+    """An endpoint group of every endpoint in a region (a filter: later endpoints join it)."""
+    name = f"local-openstack-{region_id}"
+    _, _, found = call("GET", "/OS-EP-FILTER/endpoint_groups" + q(name=name), token)
+    for group in found["endpoint_groups"]:
+        if group.get("name") == name:
+            if group.get("filters") != {"region_id": region_id}:
+                call("PATCH", f"/OS-EP-FILTER/endpoint_groups/{group['id']}", token,
+                     {"endpoint_group": {"filters": {"region_id": region_id}}})
+            return group["id"]
+    _, _, made = call("POST", "/OS-EP-FILTER/endpoint_groups", token, {
+        "endpoint_group": {
+            "name": name,
+            "description": f"every endpoint of region {region_id} (scripts/local-openstack.sh)",
+            "filters": {"region_id": region_id},
+        }
+    })
+    print(f"[local-openstack]   created endpoint group {name}")
+    return made["endpoint_group"]["id"]
+
+
+def associate(token, group_id, project_id):
+    # 409: the association exists already.
+    call("PUT", f"/OS-EP-FILTER/endpoint_groups/{group_id}/projects/{project_id}", token, ok=(200, 201, 204, 409))
+
+
+def provision_region_two(token, image_service, member_role):
+    region_two = os.environ["REGION_TWO"]
+    group_one = ensure_endpoint_group(token, REGION)
+    # Associations first: from now on these projects' catalogs are filtered to
+    # REGION, which is all they have so far.
+    for name in ("admin", "service", "demo", "alt"):
+        _, _, found = call("GET", "/projects" + q(name=name, domain_id=DOMAIN), token)
+        if found["projects"]:
+            associate(token, group_one, found["projects"][0]["id"])
+    ensure_region(token, region_two)
+    group_two = ensure_endpoint_group(token, region_two)
+    project = ensure_project(token, "multi", "Test project that sees both regions")
+    user = ensure_user(token, "multi", os.environ["MULTI_PASSWORD"], project)
+    grant(token, project, user, member_role)
+    associate(token, group_one, project)
+    associate(token, group_two, project)
+    ensure_endpoints(token, image_service, os.environ["GLANCE2_URL"], region=region_two)
 
 
 def main():
@@ -192,6 +258,9 @@ def main():
         project = ensure_project(admin_token, name, f"Test project {name}")
         user = ensure_user(admin_token, name, os.environ[env], project)
         grant(admin_token, project, user, member_role)
+
+    if os.environ.get("REGION_TWO"):
+        provision_region_two(admin_token, image_service, member_role)
 
     if PASSWORDS_RESET:
         # A password change revokes the user's tokens "issued before now", and
