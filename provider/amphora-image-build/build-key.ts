@@ -92,22 +92,29 @@ export async function dibExecutable(inputs: AmphoraImageBuildInputs): Promise<st
   return resolveCommand(path.join(dibRepo, "bin", "disk-image-create"));
 }
 
-const versionCache = new Map<string, string>();
+/** `path:mtime:size` → the version, or the probe still running (concurrent diffs share one probe). */
+const versionCache = new Map<string, Promise<string>>();
 
+async function probeVersion(executable: string): Promise<string> {
+  try {
+    const r = await capture(executable, ["--version"], { timeoutMs: 30_000, env: toolEnv() });
+    if (r.exitCode === 0 && r.stdout.trim()) return r.stdout.trim().split("\n")[0] ?? "unknown";
+  } catch {
+    // a broken installation shows as "unknown"; the build itself will report the real problem
+  }
+  return "unknown";
+}
+
+/** `disk-image-create --version`, run once per process and executable version (a Python start-up: ~0.4 s). */
 async function builderVersion(executable: string | undefined): Promise<string> {
   if (!executable) return "not found";
   const st = await fs.stat(executable);
   const cacheKey = `${executable}:${st.mtimeMs}:${st.size}`;
-  const cached = versionCache.get(cacheKey);
-  if (cached) return cached;
-  let version = "unknown";
-  try {
-    const r = await capture(executable, ["--version"], { timeoutMs: 30_000, env: toolEnv() });
-    if (r.exitCode === 0 && r.stdout.trim()) version = r.stdout.trim().split("\n")[0] ?? version;
-  } catch {
-    // a broken installation shows as "unknown"; the build itself will report the real problem
+  let version = versionCache.get(cacheKey);
+  if (!version) {
+    version = probeVersion(executable);
+    versionCache.set(cacheKey, version);
   }
-  versionCache.set(cacheKey, version);
   return version;
 }
 
@@ -125,11 +132,15 @@ export async function computeKeyParts(inputs: AmphoraImageBuildInputs): Promise<
     const st = await fs.stat(inputs.localImage);
     files.localImage = sha256(`${st.size}:${st.mtimeMs}`);
   }
+  // The version probe runs in a child process while the element trees are digested here.
+  const builder = builderVersion(dib);
+  builder.catch(() => undefined);
+  const elements = await digestElementRoots(await elementRoots(inputs));
   return {
     options: sha256(canonicalJson(contentOptions(inputs))),
     env: sha256(canonicalJson(inputs.env)),
     files,
-    builder: await builderVersion(dib),
-    elements: await digestElementRoots(await elementRoots(inputs)),
+    builder: await builder,
+    elements,
   };
 }

@@ -26,11 +26,18 @@ export interface UploadOptions extends StageOptions {
 /** Retrying would replay a consumed stream: never retry data uploads, whatever the session's policy. */
 const NO_RETRY = { limit: 0, calculateDelay: (): number => 0 };
 
+/**
+ * Read size for file sources. With fs's default 64 KiB, every chunk's trip through the stream, got and the socket
+ * costs about as much CPU as copying it: 1 MiB halves the uploading process's CPU (≈ 1.9 → 0.9 CPU-s per GiB,
+ * bench section 1) and keeps memory flat (a few chunks in flight).
+ */
+const FILE_READ_CHUNK = 1024 * 1024;
+
 async function openSource(source: ImageDataSource, size?: number): Promise<{ body: Readable; size?: number; owned: boolean }> {
   if (typeof source === "string") {
     const info = await stat(source);
     if (!info.isFile()) throw new GlanceInputError(`Image data source ${source} is not a regular file`);
-    return { body: createReadStream(source), size: info.size, owned: true };
+    return { body: createReadStream(source, { highWaterMark: FILE_READ_CHUNK }), size: info.size, owned: true };
   }
   if (!(source instanceof Readable) && typeof (source as { pipe?: unknown }).pipe !== "function") {
     throw new GlanceInputError("Image data source must be a file path or a Readable stream");

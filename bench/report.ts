@@ -1,0 +1,378 @@
+/**
+ * Turns one run's results into a BENCHMARKS.md section: machine facts, one table per section, and the targets
+ * with reached / missed and, when missed, the gap and what the measurements say about its cause.
+ *
+ * BENCHMARKS.md keeps everything above the `<!-- bench:runs -->` line (the hand-written part) and the most recent
+ * runs below it, newest first.
+ */
+import { existsSync, promises as fs } from "node:fs";
+import type { MachineFacts } from "./lib/machine";
+import { fmt, max, median, MiB, min } from "./lib/stats";
+import type { BuildKeyRun, DiffRun, DiffTimes, TreeRun } from "./noop-diff";
+import type { TagMoveResult } from "./tag-move";
+import { CONTENDERS, type ContenderId, type TestFile, type UploadRun } from "./upload";
+
+export interface BenchResults {
+  runId: string;
+  machine: MachineFacts;
+  durationS: number;
+  sections: string[];
+  load: Record<string, { start: number; end: number }>;
+  upload?: {
+    files: Omit<TestFile, "path">[];
+    rounds: Record<string, number>;
+    contenders: ContenderId[];
+    runs: UploadRun[];
+    /** Single-thread MiB/s per digest set, e.g. "sha256+sha512+md5". */
+    hashRates: Record<string, number>;
+  };
+  noopDiff?: { tagged: number; amphora: number; files: number; run: DiffRun; buildKey: BuildKeyRun; tree: TreeRun };
+  tagMove?: TagMoveResult;
+}
+
+const RUNS_MARKER = "<!-- bench:runs -->";
+const RUN_MARKER = "<!-- bench:run -->";
+
+const pct = (ratio: number): string => (Number.isFinite(ratio) ? `${ratio >= 1 ? "+" : ""}${fmt((ratio - 1) * 100, 1)} %` : "–");
+
+function runsOf(results: BenchResults, file: string, contender: ContenderId): UploadRun[] {
+  return (results.upload?.runs ?? []).filter((r) => r.file === file && r.contender === contender);
+}
+
+/** Median over rounds of (throughput of a) / (throughput of b), each pair from the same round. */
+function pairedRatio(results: BenchResults, file: string, a: ContenderId, b: ContenderId): number {
+  const ratios: number[] = [];
+  for (const run of runsOf(results, file, a)) {
+    const other = runsOf(results, file, b).find((r) => r.round === run.round);
+    if (other) ratios.push(run.mibPerS / other.mibPerS);
+  }
+  return median(ratios);
+}
+
+const medianOf = (runs: UploadRun[], pick: (r: UploadRun) => number): number => median(runs.map(pick));
+
+function uploadTable(results: BenchResults, file: Omit<TestFile, "path">): string[] {
+  const contenders = results.upload?.contenders ?? [];
+  const lines = [
+    `| contender | runs | MiB/s median (min–max) | timed s (median) | process wall s | process CPU s | × curl PUT | × openstack | peak RSS MiB |`,
+    `|---|---|---|---|---|---|---|---|---|`,
+  ];
+  for (const c of contenders) {
+    const runs = runsOf(results, file.label, c);
+    if (!runs.length) continue;
+    const speeds = runs.map((r) => r.mibPerS);
+    const vsCurl = c === "curl-put" ? "1" : fmt(pairedRatio(results, file.label, c, "curl-put"), 2);
+    const vsOsc = c === "openstack" ? "1" : contenders.includes("openstack") ? fmt(pairedRatio(results, file.label, c, "openstack"), 2) : "–";
+    const bad = runs.some((r) => !r.checksumOk) ? " ⚠ checksum" : "";
+    lines.push(
+      `| ${CONTENDERS[c]}${bad} | ${runs.length} | ${fmt(median(speeds))} (${fmt(min(speeds))}–${fmt(max(speeds))}) | ` +
+        `${fmt(medianOf(runs, (r) => r.timedMs) / 1000, 2)} | ${fmt(medianOf(runs, (r) => r.process.wallMs) / 1000, 2)} | ` +
+        `${fmt(medianOf(runs, (r) => r.process.userS + r.process.systemS), 2)} | ${vsCurl} | ${vsOsc} | ` +
+        `${fmt(medianOf(runs, (r) => r.process.maxRssKiB) / 1024, 0)} |`,
+    );
+  }
+  return lines;
+}
+
+function diffRow(label: string, t: DiffTimes): string {
+  return (
+    `| ${label} | ${t.resources} | ${fmt(t.wallMs, 1)} | ${fmt(t.wallMs / t.resources, 2)} | ${fmt(t.cpuMs / t.resources, 2)} | ` +
+    `${fmt(median(t.perResourceMs), 2)} | ${fmt(max(t.perResourceMs), 1)} | ${t.changed.length} |`
+  );
+}
+
+interface Target {
+  target: string;
+  measured: string;
+  reached: boolean | undefined;
+  cause: string;
+}
+
+/** Process CPU (user + system, GNU time) per GiB, median over the runs of `c` on `file`. */
+function cpuPerGiB(results: BenchResults, file: string, c: ContenderId): number {
+  return medianOf(runsOf(results, file, c), (r) => (r.process.userS + r.process.systemS) / (r.bytes / 1024 ** 3));
+}
+
+function verificationCause(results: BenchResults, extraCpuMs: number): string {
+  const r = results.upload?.hashRates ?? {};
+  const rate = (k: string): string => fmt(r[k] ?? NaN, 0);
+  return (
+    `CPU: the three digests cost ${fmt(extraCpuMs / 1000, 2)} CPU-s per GiB in the uploading process (one core hashes ` +
+    `sha256+sha512+md5 at ${rate("sha256+sha512+md5")} MiB/s: md5 ${rate("md5")}, sha512 ${rate("sha512")}, sha256 ${rate("sha256")}). ` +
+    `Glance needs about one of the ${results.machine.nproc} cores to take data at curl's rate (it computes md5+sha512 itself), ` +
+    `so the client's hashing competes with Glance and the machine's other load (load average ${fmt(results.load.upload?.start ?? NaN, 1)}–${fmt(results.load.upload?.end ?? NaN, 1)}); ` +
+    `threads would not add cores. Hashing only what is compared (sha512 = Glance's os_hash_value; md5 only when Glance uses another algorithm; sha256 only with expectedSha256) would cut it to ${rate("sha512")} MiB/s per core`
+  );
+}
+
+function uploadTargets(results: BenchResults): Target[] {
+  const up = results.upload;
+  if (!up) return [];
+  const out: Target[] = [];
+  const haveOsc = up.contenders.includes("openstack");
+  for (const file of up.files) {
+    const f = file.label;
+    const vsCurl = pairedRatio(results, f, "ours-upload", "curl-put");
+    const nohashVsCurl = pairedRatio(results, f, "ours-upload-nohash", "curl-put");
+    const hashCost = pairedRatio(results, f, "ours-upload-nohash", "ours-upload");
+    out.push({
+      target: `${f}: upload ≥ 0.95× curl`,
+      measured: `${fmt(vsCurl, 2)}× (no hashing: ${fmt(nohashVsCurl, 2)}×)`,
+      reached: vsCurl >= 0.95,
+      cause:
+        vsCurl >= 0.95
+          ? ""
+          : nohashVsCurl >= 0.95
+            ? `the upload itself keeps up (${fmt(nohashVsCurl, 2)}×); hashing three digests in the uploading process costs ${pct(hashCost)} (section 3)`
+            : `the plain upload is ${fmt(nohashVsCurl, 2)}× curl as well, and hashing costs ${pct(hashCost)} on top (section 3). ` +
+              `Our process spends ${fmt(cpuPerGiB(results, f, "ours-upload-nohash"), 2)} CPU-s per GiB without hashing (node streams and got, process start included) ` +
+              `against curl's ${fmt(cpuPerGiB(results, f, "curl-put"), 2)}; on ${results.machine.nproc} cores shared with Glance and other load ` +
+              `(load ${fmt(results.load.upload?.start ?? NaN, 1)}–${fmt(results.load.upload?.end ?? NaN, 1)}) that CPU shows as time; single runs spread more than the gap (min–max in the table)`,
+    });
+    const gd = pairedRatio(results, f, "ours-glance-direct", "curl-put");
+    const gdVsCurlGd = pairedRatio(results, f, "ours-glance-direct", "curl-glance-direct");
+    const curlGd = pairedRatio(results, f, "curl-glance-direct", "curl-put");
+    out.push({
+      target: `${f}: glance-direct ≥ 0.95× curl`,
+      measured: `${fmt(gd, 2)}× curl PUT; ${fmt(gdVsCurlGd, 2)}× curl doing glance-direct`,
+      reached: gd >= 0.95,
+      cause:
+        gd >= 0.95
+          ? ""
+          : `Glance's import: after the stage, glance-direct copies the staged file into the store and hashes it again, so the same flow driven by curl reaches only ${fmt(curlGd, 2)}× curl PUT; against that, ours is ${fmt(gdVsCurlGd, 2)}×` +
+            (gdVsCurlGd < 0.95 ? " (the rest: hashing while staging, and the 300 ms poll + verification GET at the end)" : ""),
+    });
+    if (haveOsc) {
+      for (const c of ["ours-upload", "ours-glance-direct"] as const) {
+        const r = pairedRatio(results, f, c, "openstack");
+        const oscRuns = runsOf(results, f, "openstack");
+        const curlRuns = runsOf(results, f, "curl-put");
+        const oscFixed = medianOf(oscRuns, (x) => x.process.wallMs) - medianOf(curlRuns, (x) => x.process.wallMs);
+        out.push({
+          target: `${f}: ${c === "ours-upload" ? "upload" : "glance-direct"} ≥ 1.5× openstackclient`,
+          measured: `${fmt(r, 2)}×`,
+          reached: r >= 1.5,
+          cause:
+            r >= 1.5
+              ? ""
+              : c === "ours-glance-direct"
+                ? `openstackclient uses PUT /file; glance-direct pays Glance's import copy (see above), which no client can avoid`
+                : `openstackclient is only ${fmt(oscFixed / 1000, 2)} s slower than curl here (Python start-up, auth, then the same PUT): with Glance as the bottleneck, the best possible is about curl's ${fmt(pairedRatio(results, f, "curl-put", "openstack"), 2)}×`,
+        });
+      }
+    }
+  }
+  // Peak RSS of our uploading process.
+  const rssOf = (c: ContenderId, f: string): number => medianOf(runsOf(results, f, c), (r) => r.process.maxRssKiB) / 1024;
+  const labels = up.files.map((f) => f.label);
+  for (const c of ["ours-upload", "ours-glance-direct"] as const) {
+    const values = labels.map((f) => rssOf(c, f));
+    const spread = max(values) / min(values) - 1;
+    out.push({
+      target: `peak RSS of ${c === "ours-upload" ? "upload" : "glance-direct"} < 150 MB, within 10 % across sizes`,
+      measured: `${labels.map((f, i) => `${f} ${fmt(((values[i] ?? NaN) * MiB) / 1e6, 0)} MB`).join(", ")}; spread ${fmt(spread * 100, 1)} %`,
+      reached: max(values) * MiB < 150e6 && spread <= 0.1,
+      cause: "",
+    });
+  }
+  for (const file of up.files) {
+    const cost = pairedRatio(results, file.label, "ours-upload-nohash", "ours-upload");
+    const hashed = runsOf(results, file.label, "ours-upload");
+    const plain = runsOf(results, file.label, "ours-upload-nohash");
+    const cpuPerGiB = (runs: UploadRun[]): number => medianOf(runs, (r) => ((r.child?.cpuUserMs ?? NaN) + (r.child?.cpuSystemMs ?? NaN)) / (r.bytes / 1024 ** 3));
+    const extraCpu = cpuPerGiB(hashed) - cpuPerGiB(plain);
+    out.push({
+      target: `${file.label}: verification ≤ 5 % over upload alone`,
+      measured: `${pct(cost)} time; +${fmt(extraCpu / 1000, 2)} CPU-s per GiB`,
+      reached: cost <= 1.05,
+      cause: cost <= 1.05 ? "" : verificationCause(results, extraCpu),
+    });
+  }
+  return out;
+}
+
+function diffTargets(results: BenchResults): Target[] {
+  const d = results.noopDiff;
+  if (!d) return [];
+  const out: Target[] = [];
+  const requests = d.run.requests.http + d.run.requests.sockets;
+  out.push({
+    target: "no-op diff: 0 HTTP requests",
+    measured: `${d.run.requests.http} HTTP requests, ${d.run.requests.sockets} connects (${d.tagged + d.amphora} resources, 3 passes)`,
+    reached: requests === 0,
+    cause: requests === 0 ? "" : d.run.requests.seen.join(", "),
+  });
+  const rows: Array<[string, { fresh: DiffTimes; warm: DiffTimes; concurrent: DiffTimes }, number, number]> = [
+    ["GlanceTaggedImage", d.run.tagged, d.run.parse.taggedPerCallMs, d.run.parse.taggedOnceMs],
+    ["AmphoraImageBuild", d.run.amphora, d.run.parse.amphoraPerCallMs, d.run.parse.amphoraOnceMs],
+  ];
+  for (const [label, t, perCall, once] of rows) {
+    const perResource = t.fresh.wallMs / t.fresh.resources;
+    const warm = median(t.warm.perResourceMs);
+    const reached = perResource < 5;
+    const schemaMs = perCall - once;
+    const parts = [
+      `parsing inputs and state costs ${fmt(perCall, 2)} ms per diff, of which ${fmt(schemaMs, 2)} ms is building the zod schemas anew on every call (${fmt(once, 2)} ms with schemas built once)`,
+    ];
+    if (label === "AmphoraImageBuild") {
+      parts.push(
+        `the first diff of the process also runs \`${d.buildKey.builder} --version\` (${fmt(d.buildKey.probeMs, 0)} ms alone) and reads the ${d.files}-file tree once (${fmt(d.tree.freshMs, 1)} ms); later ones stat it (${fmt(median(d.tree.againMs), 1)} ms)`,
+      );
+    }
+    out.push({
+      target: `no-op diff < 5 ms per resource: ${label}`,
+      measured:
+        `${fmt(perResource, 2)} ms per resource in a fresh process (${t.fresh.resources} resources, ${fmt(t.fresh.wallMs, 0)} ms; ` +
+        `CPU ${fmt(t.fresh.cpuMs / t.fresh.resources, 2)} ms per resource); ${fmt(warm, 2)} ms median when warm`,
+      reached,
+      cause: reached ? "" : parts.join("; "),
+    });
+  }
+  const fresh = d.buildKey.freshMs;
+  out.push({
+    target: `build key for a ${d.buildKey.files}-file element tree < 200 ms`,
+    measured:
+      `${fmt(fresh, 1)} ms first call in a fresh process (CPU ${fmt(d.buildKey.freshCpuMs, 1)} ms), ${fmt(median(d.buildKey.againMs), 1)} ms after; ` +
+      `tree alone ${fmt(d.tree.freshMs, 1)} ms fresh (CPU ${fmt(d.tree.freshCpuMs, 1)} ms)`,
+    reached: fresh < 200,
+    cause:
+      fresh < 200
+        ? ""
+        : `the first call runs \`${d.buildKey.builder} --version\` once per process (${fmt(d.buildKey.probeMs, 0)} ms: a Python start-up for the real diskimage-builder), overlapped with the tree walk; the ${d.buildKey.files}-file tree itself takes ${fmt(d.tree.freshMs, 1)} ms`,
+  });
+  return out;
+}
+
+function tagTargets(results: BenchResults): Target[] {
+  const t = results.tagMove;
+  if (!t) return [];
+  return [
+    {
+      target: "tag move: 0 ms without a tagged image",
+      measured: `${t.emptyAnswers} empty answers of ${t.polls} polls over ${t.moves} moves; longest gap ${fmt(t.longestGapMs, 0)} ms`,
+      reached: t.emptyAnswers === 0 && t.pollErrors === 0 && t.endsOnLatest,
+      cause: t.emptyAnswers === 0 ? (t.endsOnLatest ? "" : "the last answer was not the last published image") : "Octavia's query found no image between untag and tag",
+    },
+  ];
+}
+
+export function renderRun(results: BenchResults): string {
+  const m = results.machine;
+  const lines: string[] = [];
+  lines.push(RUN_MARKER, `## Run ${m.date.slice(0, 16).replace("T", " ")} UTC (${results.runId})`, "");
+  lines.push(
+    `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel}, node ${m.node}. ` +
+      `Glance ${m.packages["python3-glance"]} (glance-api ${m.packages["glance-api"]}, glance_store ${m.packages["python3-glance-store"]}, workers = ${m.glanceWorkers}), ` +
+      `Keystone ${m.packages["python3-keystone"]}, openstackclient ${m.packages["python3-openstackclient"]}, curl ${m.packages.curl}. ` +
+      `Cloud in ${m.cloudDir} (stores on ${m.storeFs}), ${m.isolatedNetwork ? "isolated network namespace" : "shared loopback"}. ` +
+      `Load average at start ${m.loadAverage.join(" / ")}; the run took ${fmt(results.durationS / 60, 1)} min.`,
+    "",
+  );
+  const load = (s: string): string => (results.load[s] ? ` (load ${fmt(results.load[s].start, 2)} → ${fmt(results.load[s].end, 2)})` : "");
+
+  if (results.upload) {
+    const up = results.upload;
+    lines.push(`### 1–3. Upload throughput, peak RSS, verification${load("upload")}`, "");
+    lines.push(
+      `Same file and token for all, order rotating every round, each into a fresh image deleted afterwards. ` +
+        `"timed" is the upload call inside our child process (discovery and the image record happen before the clock), ` +
+        `and the whole process for curl and openstack. Ratios are medians of per-round ratios.`,
+      "",
+    );
+    for (const file of up.files) {
+      lines.push(`**${file.label}** (${up.rounds[file.label]} rounds)`, "", ...uploadTable(results, file), "");
+    }
+    lines.push(
+      `Hashing on one core of this CPU (256 MiB in memory): ` +
+        Object.entries(up.hashRates)
+          .map(([k, v]) => `${k} ${fmt(v, 0)} MiB/s`)
+          .join(", ") +
+        ".",
+      "",
+    );
+    lines.push("| peak RSS (VmHWM, MiB) | " + up.files.map((f) => f.label).join(" | ") + " |", "|---|" + up.files.map(() => "---|").join(""));
+    for (const c of up.contenders) {
+      lines.push(`| ${CONTENDERS[c]} | ` + up.files.map((f) => fmt(medianOf(runsOf(results, f.label, c), (r) => r.process.maxRssKiB) / 1024, 1)).join(" | ") + " |");
+    }
+    lines.push("", "| verification | " + up.files.map((f) => f.label).join(" | ") + " |", "|---|" + up.files.map(() => "---|").join(""));
+    const cell = (f: string, c: ContenderId, pick: (r: UploadRun) => number, digits = 2): string => fmt(medianOf(runsOf(results, f, c), pick), digits);
+    lines.push(`| upload hashed + verified, s | ` + up.files.map((f) => cell(f.label, "ours-upload", (r) => r.timedMs / 1000)).join(" | ") + " |");
+    lines.push(`| upload alone, s | ` + up.files.map((f) => cell(f.label, "ours-upload-nohash", (r) => r.timedMs / 1000)).join(" | ") + " |");
+    lines.push(`| overhead (median of per-round ratios) | ` + up.files.map((f) => pct(pairedRatio(results, f.label, "ours-upload-nohash", "ours-upload"))).join(" | ") + " |");
+    lines.push(
+      `| child CPU hashed / alone, s | ` +
+        up.files
+          .map((f) => `${cell(f.label, "ours-upload", (r) => ((r.child?.cpuUserMs ?? NaN) + (r.child?.cpuSystemMs ?? NaN)) / 1000)} / ${cell(f.label, "ours-upload-nohash", (r) => ((r.child?.cpuUserMs ?? NaN) + (r.child?.cpuSystemMs ?? NaN)) / 1000)}`)
+          .join(" | ") +
+        " |",
+      "",
+    );
+  }
+
+  if (results.noopDiff) {
+    const d = results.noopDiff;
+    lines.push(`### 4. No-op diff and build key${load("diff")}`, "");
+    lines.push(
+      `${d.tagged} GlanceTaggedImage and ${d.amphora} AmphoraImageBuild resources (one Octavia checkout, element tree of ${d.files} files), ` +
+        `created through the providers, then diffed with unchanged inputs in a fresh node process (providers loaded in ${fmt(d.run.loadMs, 0)} ms). ` +
+        `HTTP requests and TCP connects counted through Node's diagnostics channels: **${d.run.requests.http} requests, ${d.run.requests.sockets} connects**.`,
+      "",
+      `| pass | resources | wall ms | ms per resource | CPU ms per resource | median ms | max ms | changes |`,
+      `|---|---|---|---|---|---|---|---|`,
+      diffRow("GlanceTaggedImage, fresh process", d.run.tagged.fresh),
+      diffRow("GlanceTaggedImage, again", d.run.tagged.warm),
+      diffRow("GlanceTaggedImage, all at once", d.run.tagged.concurrent),
+      diffRow("AmphoraImageBuild, fresh process", d.run.amphora.fresh),
+      diffRow("AmphoraImageBuild, again", d.run.amphora.warm),
+      diffRow("AmphoraImageBuild, all at once", d.run.amphora.concurrent),
+      "",
+      `Parsing inputs + state per diff: GlanceTaggedImage ${fmt(d.run.parse.taggedPerCallMs, 2)} ms with schemas built per call, ${fmt(d.run.parse.taggedOnceMs, 2)} ms with schemas built once; ` +
+        `AmphoraImageBuild ${fmt(d.run.parse.amphoraPerCallMs, 2)} / ${fmt(d.run.parse.amphoraOnceMs, 2)} ms.`,
+      "",
+      `Build key (computeKeyParts) of one resource, fresh process: ${fmt(d.buildKey.freshMs, 1)} ms (${d.buildKey.files} files; includes \`${d.buildKey.builder} --version\` → ${d.buildKey.builderVersion}, ${fmt(d.buildKey.probeMs, 0)} ms on its own); ` +
+        `again: ${d.buildKey.againMs.map((x) => fmt(x, 1)).join(", ")} ms. Element tree alone: ${fmt(d.tree.freshMs, 1)} ms fresh, ${fmt(median(d.tree.againMs), 1)} ms again.`,
+      "",
+    );
+  }
+
+  if (results.tagMove) {
+    const t = results.tagMove;
+    lines.push(`### 5. Tag move${load("tagmove")}`, "");
+    lines.push(
+      `${t.moves} updates of one GlanceTaggedImage, each with a new source file (check → diff → update through the provider), ` +
+        `while Octavia's query was sent every ${t.pollIntervalMs} ms.`,
+      "",
+      `| polls | empty answers | longest gap ms | image switches seen | answers with 2 images | poll errors | update s (median) | ends on the last image |`,
+      `|---|---|---|---|---|---|---|---|`,
+      `| ${t.polls} | ${t.emptyAnswers} | ${fmt(t.longestGapMs, 0)} | ${t.switches} | ${t.twoImageAnswers} | ${t.pollErrors} | ${fmt(median(t.updateMs) / 1000, 2)} | ${t.endsOnLatest ? "yes" : "no"} |`,
+      "",
+    );
+  }
+
+  const targets = [...uploadTargets(results), ...diffTargets(results), ...tagTargets(results)];
+  lines.push("### Targets", "", "| target | measured | | gap and cause |", "|---|---|---|---|");
+  for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.reached === undefined ? "–" : t.reached ? "✅ reached" : "❌ missed"} | ${t.cause} |`);
+  lines.push("");
+  return lines.join("\n");
+}
+
+const DEFAULT_HEADER = `# Benchmarks
+
+Written by \`npm run bench\` (bench/run.ts); see bench/README.md.
+
+${RUNS_MARKER}
+`;
+
+/** Puts this run's section first under the runs marker, keeping the `keep - 1` previous runs. */
+export async function writeReport(file: string, results: BenchResults, keep: number): Promise<void> {
+  const existing = existsSync(file) ? await fs.readFile(file, "utf8") : DEFAULT_HEADER;
+  const at = existing.indexOf(RUNS_MARKER);
+  const head = at >= 0 ? existing.slice(0, at + RUNS_MARKER.length) : `${existing.trimEnd()}\n\n${RUNS_MARKER}`;
+  const previous = (at >= 0 ? existing.slice(at + RUNS_MARKER.length) : "")
+    .split(RUN_MARKER)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .slice(0, Math.max(0, keep - 1))
+    .map((s) => `${RUN_MARKER}\n${s}\n`);
+  await fs.writeFile(file, [head, "", renderRun(results), ...previous].join("\n").replace(/\n{3,}/g, "\n\n"));
+}

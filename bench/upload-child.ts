@@ -1,0 +1,107 @@
+/**
+ * One upload by this package, in its own process so that its peak RSS is its own:
+ *   BENCH_UPLOAD_JOB='<json UploadJob>' node upload-child.js
+ * prints one JSON line (UploadChildResult) on stdout.
+ *
+ * The Glance client is built like the provider's (the session's got instance from createHttp, with its token,
+ * retry and error hooks) around the token the bench runner got once, so every contender uses the same token.
+ * Version discovery and reading the image record happen before the clock starts; what is timed is what the
+ * provider does with the data:
+ *   publish-upload         fillImage(…, "upload"): PUT /file while hashing sha256+sha512+md5 in the same pass,
+ *                          then GET the image and compare Glance's md5/sha512 with what was sent
+ *   publish-glance-direct  fillImage(…, "glance-direct"): PUT /stage while hashing, POST /import, wait until the
+ *                          import is done (poll every 300 ms, the provider's default), compare hashes
+ *   plain-upload           uploadImageData(glance, id, path): PUT /file streamed from the file, nothing else
+ */
+import { readFileSync } from "node:fs";
+import { GlanceClient } from "../provider/glance/client";
+import { uploadImageData } from "../provider/glance/imagedata";
+import { getImage } from "../provider/glance/images";
+import { flowContext, useFlowSettings } from "../provider/glance-tagged-image/context";
+import { glanceTaggedImageInputsSchema } from "../provider/glance-tagged-image/inputs";
+import { fillImage } from "../provider/glance-tagged-image/publish";
+import { createHttp } from "../provider/openstack/http";
+import type { ServiceClient } from "../provider/openstack/service-client";
+
+export type ChildMode = "publish-upload" | "publish-glance-direct" | "plain-upload";
+
+export interface UploadJob {
+  mode: ChildMode;
+  endpoint: string;
+  token: string;
+  projectId: string;
+  roles: string[];
+  imageId: string;
+  file: string;
+  resourceKey: string;
+  tag: string;
+}
+
+export interface UploadChildResult {
+  /** The timed call, ms. */
+  callMs: number;
+  /** VmHWM of this process at the end, KiB. */
+  peakRssKiB: number;
+  /** CPU time of this process during the call, ms. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** md5 and sha512 Glance holds for the image afterwards (compared by fillImage in the publish modes). */
+  checksum: string;
+  size: number;
+}
+
+function vmHwmKiB(): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+  return match ? Number(match[1]) : NaN;
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.env.BENCH_UPLOAD_JOB ?? "{}") as UploadJob;
+  const http = createHttp({
+    tls: { rejectUnauthorized: true },
+    tokens: {
+      current: async () => job.token,
+      renew: async () => {
+        throw new Error("the bench token was rejected");
+      },
+      invalidate: () => undefined,
+    },
+  });
+  const service: ServiceClient = { endpoint: job.endpoint, http, projectId: job.projectId, roles: job.roles };
+  const glance = new GlanceClient(service);
+  await glance.version();
+  const record = await getImage(glance, job.imageId);
+  useFlowSettings({ print: () => undefined });
+  const ctx = flowContext(glance, job.resourceKey);
+  const inputs = glanceTaggedImageInputsSchema().parse({
+    resourceKey: job.resourceKey,
+    tag: job.tag,
+    file: job.file,
+    diskFormat: "raw",
+    containerFormat: "bare",
+    importMethod: job.mode === "publish-glance-direct" ? "glance-direct" : "upload",
+  });
+
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  if (job.mode === "plain-upload") await uploadImageData(glance, job.imageId, job.file);
+  else await fillImage(ctx, record, inputs, job.mode === "publish-upload" ? "upload" : "glance-direct");
+  const callMs = Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+
+  const image = await getImage(glance, job.imageId);
+  const result: UploadChildResult = {
+    callMs,
+    peakRssKiB: vmHwmKiB(),
+    cpuUserMs: used.user / 1000,
+    cpuSystemMs: used.system / 1000,
+    checksum: image.checksum ?? "",
+    size: image.size ?? 0,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * The element-tree digest remembers file digests between diffs (provider/amphora-image-build/element-tree.ts),
+ * keyed by what any write changes. These edits must still change the key after the tree was digested and
+ * remembered: the same size and modification time restored by `touch -d`, the executable bit, a symlink target,
+ * a file replaced by rename. Files changed in the last 2 s are always read again (racy window).
+ */
+import * as assert from "node:assert";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { digestElementRoots } from "../../provider/amphora-image-build/element-tree";
+import { tmpDir } from "../amphora-image-build/helpers";
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 2_200));
+
+describe("element tree digests remembered between diffs stay exact", function () {
+  this.timeout(60_000);
+  let root: string;
+  let hook: string;
+  before(async () => {
+    root = await tmpDir("element-cache-");
+    await fs.mkdir(path.join(root, "e1", "install.d"), { recursive: true });
+    hook = path.join(root, "e1", "install.d", "50-hook");
+    await fs.writeFile(hook, "#!/bin/sh\necho one\n", { mode: 0o755 });
+    await fs.symlink("50-hook", path.join(root, "e1", "install.d", "60-link"));
+  });
+  after(() => fs.rm(root, { recursive: true, force: true }));
+
+  const hash = async (): Promise<string | undefined> => (await digestElementRoots([root])).e1?.hash;
+
+  it("same size, same mtime, other bytes: the key changes", async () => {
+    await settle();
+    const before = await hash();
+    assert.strictEqual(await hash(), before, "stable while nothing changes");
+    const st = await fs.stat(hook);
+    await fs.writeFile(hook, "#!/bin/sh\necho two\n");
+    await fs.utimes(hook, st.atime, st.mtime);
+    assert.strictEqual((await fs.stat(hook)).size, st.size);
+    assert.notStrictEqual(await hash(), before);
+  });
+
+  it("a change within the racy window right after a digest is seen", async () => {
+    await settle();
+    const before = await hash();
+    await fs.writeFile(hook, "#!/bin/sh\necho thr\n");
+    assert.notStrictEqual(await hash(), before);
+    await fs.writeFile(hook, "#!/bin/sh\necho fou\n");
+    const third = await hash();
+    await fs.writeFile(hook, "#!/bin/sh\necho fiv\n");
+    assert.notStrictEqual(await hash(), third, "edits within the same second are all seen");
+  });
+
+  it("chmod, symlink target and replace-by-rename change the key", async () => {
+    await settle();
+    const a = await hash();
+    await fs.chmod(hook, 0o644);
+    const b = await hash();
+    assert.notStrictEqual(b, a, "executable bit");
+    await settle();
+    await hash();
+    await fs.unlink(path.join(root, "e1", "install.d", "60-link"));
+    await fs.symlink("other", path.join(root, "e1", "install.d", "60-link"));
+    const c = await hash();
+    assert.notStrictEqual(c, b, "symlink target");
+    await settle();
+    await hash();
+    const tmp = path.join(root, "e1", "replacement");
+    await fs.writeFile(tmp, "#!/bin/sh\necho six\n", { mode: 0o644 });
+    await fs.rename(tmp, hook);
+    assert.notStrictEqual(await hash(), c, "a new file under the same name");
+  });
+});
