@@ -76,6 +76,31 @@ function bodyText(body: unknown): string | undefined {
   return JSON.stringify(body);
 }
 
+/**
+ * OpenSSL/Node codes of a server certificate the client could not verify (untrusted issuer, self-signed, expired,
+ * wrong name). Such a failure gets TLS_VERIFY_HINT appended: the bare OpenSSL text does not say what to configure.
+ */
+const TLS_VERIFY_CODES = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "CERT_SIGNATURE_FAILURE",
+  "INVALID_CA",
+  "INVALID_PURPOSE",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+export const TLS_VERIFY_HINT =
+  "TLS certificate verification failed: set openstack:cacertFile (OS_CACERT, clouds.yaml cacert) to the CA bundle " +
+  "that signed the server's certificate; openstack:insecure=true skips verification (not recommended)";
+
 /** Converts a got error into HttpError / NetworkError / OpenStackError. */
 export function fromGotError(err: RequestError): OpenStackError {
   const method = err.options?.method ?? "GET";
@@ -110,7 +135,8 @@ export function fromGotError(err: RequestError): OpenStackError {
     const tries = (err.request?.retryCount ?? 0) + 1;
     const attempts = tries > 1 ? ` (after ${tries} attempts)` : "";
     const code = err.code && !err.message.includes(err.code) ? ` (${err.code})` : "";
-    return new NetworkError(`${method} ${url} failed: ${err.message}${code}${attempts}`, method, url, { cause });
+    const hint = err.code !== undefined && TLS_VERIFY_CODES.has(err.code) ? `; ${TLS_VERIFY_HINT}` : "";
+    return new NetworkError(`${method} ${url} failed: ${err.message}${code}${attempts}${hint}`, method, url, { cause });
   }
   return new OpenStackError(`${method} ${url} failed: ${err.message}`, { cause });
 }

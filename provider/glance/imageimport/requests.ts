@@ -1,5 +1,5 @@
 import type { GlanceClient } from "../client";
-import { GlanceInputError } from "../errors";
+import { GlanceInputError, HttpError, isStatus } from "../errors";
 import { requestVoid } from "../http";
 import type { ImportImageOptions } from "./results";
 import { imageImportUrl } from "./urls";
@@ -26,5 +26,32 @@ export function toImportBody(opts: ImportImageOptions): Record<string, unknown> 
  * web-download URI refused by filtering 400, copy-image without admin 403.
  */
 export async function importImage(c: GlanceClient, id: string, opts: ImportImageOptions): Promise<void> {
-  await requestVoid(c, "POST", imageImportUrl(await c.baseUrl(), id), { json: toImportBody(opts) });
+  try {
+    await requestVoid(c, "POST", imageImportUrl(await c.baseUrl(), id), { json: toImportBody(opts) });
+  } catch (err) {
+    throw opts.method === "web-download" ? explainFiltering(err) : err;
+  }
+}
+
+/** Appended to Glance's bare 400 "URI for web-download does not pass filtering: <uri>". */
+export const WEB_DOWNLOAD_FILTERING_HINT =
+  "Glance's [import_filtering_opts] in glance-api.conf rejected the URL: allowed_schemes/disallowed_schemes, " +
+  "allowed_hosts/disallowed_hosts and allowed_ports/disallowed_ports decide; by default only http and https on " +
+  "ports 80 and 443 (or no explicit port) pass. Serve the image from a host and port the operator allows, ask the " +
+  "operator to allow this one, or publish it from a local file instead";
+
+/** The same HttpError (status, URL, request id) with the filtering explained in its service message. */
+function explainFiltering(err: unknown): unknown {
+  if (!isStatus(err, 400) || !/does not pass filtering/i.test(err.serviceMessage)) return err;
+  return new HttpError(
+    {
+      status: err.status,
+      method: err.method,
+      url: err.url,
+      serviceMessage: `${err.serviceMessage} (${WEB_DOWNLOAD_FILTERING_HINT})`,
+      ...(err.requestId !== undefined ? { requestId: err.requestId } : {}),
+      ...(err.body !== undefined ? { body: err.body } : {}),
+    },
+    { cause: err.cause },
+  );
 }
