@@ -1,12 +1,17 @@
 import { isStatus } from "../glance/errors";
-import { deleteImage } from "../glance/images";
+import { deleteImageAndData } from "../glance/images";
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
 
 /** Deletes an image this resource made and no longer wants; a failure is printed, never thrown over the real error. */
-export async function discardImage(ctx: FlowContext, imageId: string, why: string): Promise<boolean> {
+export async function discardImage(
+  ctx: FlowContext,
+  image: string | { id: string; status: string },
+  why: string,
+): Promise<boolean> {
+  const imageId = typeof image === "string" ? image : image.id;
   try {
-    await deleteImage(ctx.glance, imageId);
+    await deleteImageAndData(ctx.glance, typeof image === "string" ? { id: image, status: "unknown" } : image);
     ctx.print(`${ctx.resourceKey}: deleted image ${imageId} (${why})`);
     return true;
   } catch (err) {

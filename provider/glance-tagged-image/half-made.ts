@@ -49,7 +49,7 @@ export async function reuseHalfMade(
     }
     const problem = await mismatch(candidate, inputs);
     if (problem) {
-      if (!candidate.protected && candidate.tags.length === 0) await discardImage(ctx, image.id, `earlier publish of this source, ${problem}`);
+      if (!candidate.protected && candidate.tags.length === 0) await discardImage(ctx, candidate, `earlier publish of this source, ${problem}`);
       continue;
     }
     if (candidate.status === "deactivated") {

@@ -42,7 +42,15 @@ function httpUrl() {
     } catch {
       return false;
     }
-  }, "must be an http:// or https:// URL (Glance's web-download accepts nothing else)");
+  }, "must be an http:// or https:// URL (Glance's web-download accepts nothing else)")
+    .refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.username === "" && url.password === "";
+      } catch {
+        return true; // reported by the check above
+      }
+    }, "must not contain a user name or password: the URL is shown in plan lines and kept in state and in Glance");
 }
 
 function propertiesSchema() {
@@ -201,7 +209,7 @@ export function glanceTaggedImageInputsSchema() {
             .default("keep")
             .describe(
               "What happens to older ones: `keep` (nothing), `deactivate` or `delete` (never protected images). " +
-                "Images still carrying the tag are never touched.",
+                "Images carrying any tag are never touched.",
             ),
         })
         .default({ keep: 2, action: "keep" })

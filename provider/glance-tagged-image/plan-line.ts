@@ -73,6 +73,17 @@ export function planLine(
   if (plan.storesToRemove.length) parts.push(`remove ${short(olds.imageId)} from ${plan.storesToRemove.join(",")}`);
   if (plan.metadata.length) parts.push(`update ${plan.metadata.join(", ")}`);
   if (plan.repairs.length) parts.push(`repair: ${plan.repairs.join("; ")}`);
-  if (!parts.length && plan.recorded.length) parts.push(`record ${plan.recorded.join(", ")} (no change in Glance)`);
+  // Retention is applied on every update, so a new window acts on the existing history at once.
+  if (!plan.newImage && plan.recorded.includes("retention")) {
+    const { keep, action } = news.retention;
+    const expired = olds.previousImageIds.slice(keep);
+    parts.push(
+      `apply retention: keep ${keep} previous image(s)` +
+        (expired.length && action !== "keep" ? `, ${action} ${expired.map(short).join(", ")}` : "") +
+        (action !== "keep" ? ` (and older marked images)` : ""),
+    );
+  }
+  const recordedOnly = plan.recorded.filter((f) => f !== "retention");
+  if (!parts.length && recordedOnly.length) parts.push(`record ${recordedOnly.join(", ")} (no change in Glance)`);
   return head + (parts.length ? parts.join("; ") : "no change");
 }

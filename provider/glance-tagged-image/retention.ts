@@ -25,9 +25,10 @@ export interface RetentionResult {
 
 const FINISHED = new Set(["active", "deactivated"]);
 
-async function expire(ctx: FlowContext, image: Image, tag: string, action: GlanceTaggedImageInputs["retention"]["action"]): Promise<RetentionOutcome> {
+async function expire(ctx: FlowContext, image: Image, action: GlanceTaggedImageInputs["retention"]["action"]): Promise<RetentionOutcome> {
   const id = image.id;
-  if (image.tags.includes(tag)) return { id, outcome: "tagged" };
+  // Any tag may be what another resource or Octavia looks for (e.g. a canary promoted to the main tag).
+  if (image.tags.length > 0) return { id, outcome: "tagged" };
   try {
     if (action === "deactivate") {
       if (image.status === "active") await deactivateImage(ctx.glance, id);
@@ -65,6 +66,6 @@ export async function applyRetention(
   }
   const kept = history.slice(0, retention.keep).map((i) => i.id);
   const expired: RetentionOutcome[] = [];
-  for (const image of history.slice(retention.keep)) expired.push(await expire(ctx, image, tag, retention.action));
+  for (const image of history.slice(retention.keep)) expired.push(await expire(ctx, image, retention.action));
   return { kept, expired, leftovers };
 }

@@ -18,7 +18,13 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   for (const image of await listMarkedImages(ctx.glance, ctx.glance.projectId, ctx.resourceKey)) {
     if (image.protected) {
       if (image.tags.includes(state.tag)) await setTag(ctx, image.id, state.tag, false);
-      kept.push(image.id);
+      kept.push(`${short(image.id)} (protected)`);
+      continue;
+    }
+    const otherTags = image.tags.filter((t) => t !== state.tag);
+    if (otherTags.length > 0) {
+      // Another resource (or an operator) moved its tag here, e.g. a promoted canary: Octavia may boot from it.
+      kept.push(`${short(image.id)} (tagged ${otherTags.map((t) => `"${t}"`).join(", ")})`);
       continue;
     }
     try {
@@ -30,7 +36,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   }
   const parts = [`tag "${state.tag}" removed from ${short(state.imageId)}`];
   if (deleted.length) parts.push(`deleted ${deleted.map(short).join(", ")}`);
-  if (kept.length) parts.push(`kept ${kept.map(short).join(", ")} (protected)`);
+  if (kept.length) parts.push(`kept ${kept.join(", ")}`);
   if (failed.length) parts.push(`could not delete ${failed.join(", ")}`);
   return parts.join("; ");
 }

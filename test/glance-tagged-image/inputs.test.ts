@@ -33,6 +33,7 @@ describe("GlanceTaggedImage inputs", () => {
     ["two sources", { ...base, url: "http://127.0.0.1/x.qcow2" }, "url"],
     ["file:// url", { resourceKey: "k", tag: "t", url: "file:///etc/passwd" }, "url"],
     ["ftp url", { resourceKey: "k", tag: "t", url: "ftp://127.0.0.1/x" }, "url"],
+    ["url with credentials", { resourceKey: "k", tag: "t", url: "http://user:secret@127.0.0.1/x.qcow2" }, "url"],
     ["not a url", { resourceKey: "k", tag: "t", url: "not a url" }, "url"],
     ["imageId not a uuid", { resourceKey: "k", tag: "t", imageId: "../../etc" }, "imageId"],
     ["unknown disk format", { ...base, diskFormat: "exe" }, "diskFormat"],

@@ -118,7 +118,7 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
     assert.equal((await getImage(demo, ic)).status, "active");
 
     const preview = await e.preview(inputs(tag, d, { retention: { keep: 0, action: "delete" } }));
-    assert.match(preview.lines.join("\n"), /record retention \(no change in Glance\)/);
+    assert.match(preview.lines.join("\n"), /apply retention: keep 0 previous image\(s\), delete /);
     const fifth = await e.up(inputs(tag, d, { retention: { keep: 0, action: "delete" } }));
     assert.equal(fifth.outputs.imageId, id);
     assert.deepEqual(fifth.outputs.previousImageIds, []);
@@ -133,6 +133,25 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
     assert.match(destroyed.join("\n"), new RegExp(`kept ${ib.slice(0, 8)}… \\(protected\\)`));
     await assert.rejects(getImage(demo, id), /404/);
     assert.equal((await getImage(demo, ib)).protected, true);
+  });
+
+  it("retention and destroy never remove an image that carries another tag (a promoted canary)", async () => {
+    const e = engine("othertag");
+    const tag = uniqueTag("own");
+    const other = uniqueTag("other");
+    const deleteOld = { retention: { keep: 0, action: "delete" } };
+    const first = (await e.up(inputs(tag, a, deleteOld))).outputs.imageId;
+    const second = (await e.up(inputs(tag, b, deleteOld))).outputs.imageId;
+    await assert.rejects(getImage(demo, first), /404/, "control: an untagged expired image is deleted");
+    await addImageTag(demo, second, other);
+    const third = await e.up(inputs(tag, c, deleteOld));
+    assert.notEqual(third.outputs.imageId, second);
+    assert.equal((await getImage(demo, second)).status, "active", "expired but tagged: kept");
+    const lines = (await e.destroy()).join("\n");
+    assert.match(lines, new RegExp(`kept ${second.slice(0, 8)}… \\(tagged "${other}"\\)`));
+    const survivor = await getImage(demo, second);
+    assert.deepEqual(survivor.tags, [other]);
+    extra.push(second);
   });
 
   it("drift: tag removed by hand, another image tagged by hand, image deleted by hand → refresh shows it, up repairs", async () => {
