@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { ArtifactMissingError, BuildInputError, ValidationError } from "../builder/errors";
+import { ArtifactMissingError, BuildError, BuildInputError, ValidationError } from "../builder/errors";
 import { hashFile } from "../builder/hash-file";
 import { buildKeyOf, computeKeyParts, type KeyParts } from "./build-key";
 import { builderCommand, baseEnv } from "./command";
@@ -46,13 +47,58 @@ async function commit(staged: ReturnType<typeof artifactPaths>, final: ReturnTyp
   await fs.rename(staged.artifact, final.artifact);
 }
 
+/** A full disk met by the provider itself (staging, owner file, hashing, moving into place), said plainly. */
+function noSpace(err: unknown, outDir: string): BuildError | undefined {
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== "ENOSPC") return undefined;
+  return new BuildError(
+    `no space left on device in ${outDir} (${(err as Error).message}); free space there and run again (a previous artifact is untouched)`,
+    { cause: err },
+  );
+}
+
+/** Written into each staging directory: which process on which machine is building there. */
+const OWNER_FILE = ".amphora-build-owner";
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Staging directories of earlier builds of this artifact whose provider process is gone (killed mid-build: its
+ * `finally` never ran). Only those recorded by a process of this machine that no longer exists are removed, so
+ * a build running right now (another process, another machine on a shared disk) keeps its own.
+ */
+async function removeStaleStaging(outDir: string, artifactName: string, print: (line: string) => void): Promise<void> {
+  const prefix = `.${artifactName}.build-`;
+  const names = await fs.readdir(outDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = path.join(outDir, name);
+    const owner = (await fs.readFile(path.join(dir, OWNER_FILE), "utf8").catch(() => "")).trim().split(" ");
+    const [host, pidText] = owner.length === 2 ? owner : ["", ""];
+    const pid = Number(pidText);
+    if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
+    await fs.rm(dir, { recursive: true, force: true });
+    print(`${artifactName}: removed ${dir}, left by a build whose provider process (pid ${pid}) was killed`);
+  }
+}
+
 export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildContext): Promise<AmphoraImageBuildOutputs> {
   const final = artifactPaths(inputs.output, inputs.imageType);
   const outDir = path.dirname(final.artifact);
   if (!(await exists(outDir))) throw new BuildInputError(`output: directory ${outDir} does not exist`);
   const keyParts = ctx.keyParts ?? (await computeKeyParts(inputs));
-  const staging = await fs.mkdtemp(path.join(outDir, `.${path.basename(final.artifact)}.build-`));
+  await removeStaleStaging(outDir, path.basename(final.artifact), ctx.print);
+  const staging = await fs.mkdtemp(path.join(outDir, `.${path.basename(final.artifact)}.build-`)).catch((err: unknown) => {
+    throw noSpace(err, outDir) ?? err;
+  });
   try {
+    await fs.writeFile(path.join(staging, OWNER_FILE), `${os.hostname()} ${process.pid}\n`);
     const stagedOutput = path.join(staging, path.basename(inputs.output));
     const staged = artifactPaths(stagedOutput, inputs.imageType);
     const cmd = builderCommand(inputs, stagedOutput, staging, baseEnv());
@@ -95,6 +141,8 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     ctx.print(`${path.basename(final.artifact)}: built, ${digests.size} bytes, sha256 ${digests.sha256.slice(0, 12)}…`);
     if (outputs.dockerImportCommand) ctx.print(`import into Docker with: ${outputs.dockerImportCommand}`);
     return outputs;
+  } catch (err) {
+    throw noSpace(err, outDir) ?? err;
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }

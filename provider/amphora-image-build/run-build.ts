@@ -41,18 +41,33 @@ export function dibExitMeaning(code: number): string {
 
 const shellQuote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
+const NO_SPACE = /No space left on device|ENOSPC/i;
+
+/**
+ * What a failed build's output says beyond its exit code. Builders exit 1 for everything, so a full disk (the
+ * commonest failure that is not a bad input) would otherwise read as "usage error".
+ */
+export function diagnose(tail: readonly string[], logError: NodeJS.ErrnoException | undefined, logPath: string): string | undefined {
+  if (logError?.code === "ENOSPC") return `no space left on device: even the build log ${logPath} could not be written; free space there`;
+  const line = [...tail].reverse().find((l) => NO_SPACE.test(l));
+  return line === undefined ? undefined : `no space left on device: "${line.trim().slice(0, 200)}"; free space on the disk named there (output, workDir, cacheDir or TMPDIR)`;
+}
+
 export async function runBuild(cmd: BuilderCommand, opts: RunBuildOptions): Promise<{ durationMs: number; tail: string[] }> {
   const redact = redactor(cmd.secrets);
   const log = createWriteStream(opts.logPath, { flags: "w", mode: 0o600 });
-  const logClosed = new Promise<void>((resolve, reject) => {
-    log.on("close", resolve);
-    log.on("error", reject);
+  // A log that cannot be written (disk full) must not end the build on its own, nor leave a rejected promise
+  // nobody awaits yet (the provider host reports those as uncaught errors): remember the error, carry on.
+  let logError: NodeJS.ErrnoException | undefined;
+  log.on("error", (e: NodeJS.ErrnoException) => {
+    logError ??= e;
   });
+  const logClosed = new Promise<void>((resolve) => log.once("close", resolve));
   const tail = new TailBuffer(TAIL_LINES);
   const label = opts.label;
   const progress = new ProgressReporter(label, opts.progressIntervalMs, opts.print);
   const write = (line: string): void => {
-    log.write(`${line}\n`);
+    if (!log.destroyed) log.write(`${line}\n`);
   };
   write(`# ${new Date().toISOString()} ${cmd.builder}`);
   write(redact(`# command: ${[cmd.command, ...cmd.args].map(shellQuote).join(" ")}`));
@@ -102,8 +117,11 @@ export async function runBuild(cmd: BuilderCommand, opts: RunBuildOptions): Prom
   if (result.cancelled) throw new BuildCancelledError(cmd.builder, context);
   if (result.exitCode !== 0) {
     const meaning = result.exitCode === null ? "killed" : opts.meaning(result.exitCode);
-    throw new BuilderExitError(cmd.builder, result.exitCode, result.signal, meaning, context);
+    // A full disk explains the exit better than the code's generic meaning (builders exit 1 for everything).
+    const found = diagnose(context.tail, logError, opts.logPath);
+    throw new BuilderExitError(cmd.builder, result.exitCode, result.signal, found ?? meaning, context);
   }
+  if (logError) opts.print(`${label}: warning: the build log ${opts.logPath} is incomplete: ${logError.message}`);
   opts.print(`${label}: builder finished in ${formatElapsed(elapsed)}`);
   return { durationMs: elapsed, tail: tail.get() };
 }

@@ -53,7 +53,7 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
     image = (await convergeStores(ctx, image, news.stores, opts)).image;
   }
   const tagged = image;
-  const move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag));
+  const move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
   const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
   ctx.print(appliedLine(news.tag, id, move, retention));
   const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));

@@ -19,6 +19,8 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_IMPORT_METHOD"
   /** The source file cannot be read. */
   | "ERR_SOURCE"
+  /** Another GlanceTaggedImage resource (another stack) moves the same tag: both images keep it. */
+  | "ERR_TAG_CONFLICT"
   /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */
   | "ERR_GLANCE";
 
@@ -38,7 +40,11 @@ export class GlanceTaggedImageError extends Error {
 
 /** Glance's own words for an error, when it was an HTTP answer; the error's message otherwise. */
 export function glanceMessage(err: unknown): string {
-  if (err instanceof HttpError) return err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
+  if (err instanceof HttpError) {
+    const base = err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
+    // A Retry-After beyond the retry policy's bound is not waited for: say when the service wants to be asked again.
+    return err.retryAfter !== undefined ? `${base} (the service asked to retry after ${err.retryAfter} s)` : base;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -1,15 +1,30 @@
 /**
  * Sends a file to Glance (stage for glance-direct, or legacy `PUT /file`) while hashing it: sha256, sha512 and
  * md5 in the same single pass that feeds the request, so what is compared later is exactly what was sent.
+ *
+ * The file must hold still while it is sent: a file that grows or shrinks is caught by the byte count (the
+ * request is aborted at once instead of sending a body that disagrees with its Content-Length), one rewritten
+ * in place or replaced by a rename by comparing its stat before and after (SourceChangedError).
+ *
+ * A 401 on the upload (token revoked or expired while the request was queued) cannot be answered by got's
+ * renew-and-resend, because a stream body is consumed: the session drops the token, and the file is sent once
+ * more from the start with a fresh one.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline, Transform } from "node:stream";
 import type { GlanceClient } from "../glance/client";
+import { isStatus } from "../glance/errors";
 import { stageImageData, uploadImageData } from "../glance/imagedata";
 import type { FileDigests } from "../builder/hash-file";
 import { ProgressReporter } from "./progress";
+
+/** The source file changed while it was being sent: what Glance got is no single version of it. */
+export class SourceChangedError extends Error {
+  override name = "SourceChangedError";
+  readonly code = "ERR_SOURCE_CHANGED";
+}
 
 export type SendMethod = "glance-direct" | "upload";
 
@@ -23,13 +38,22 @@ export interface SendOptions {
 }
 
 /** A pass-through stream that hashes what flows through it and reports the running byte count. */
-export function hashingStream(onBytes: (sent: number) => void): { stream: Transform; digests: () => FileDigests } {
+export function hashingStream(
+  onBytes: (sent: number) => void,
+  expectedSize?: number,
+): { stream: Transform; digests: () => FileDigests; changed: () => SourceChangedError | undefined } {
   const sha256 = createHash("sha256");
   const sha512 = createHash("sha512");
   const md5 = createHash("md5");
   let size = 0;
+  let changed: SourceChangedError | undefined;
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      if (expectedSize !== undefined && size + chunk.length > expectedSize) {
+        changed = new SourceChangedError(`it grew while it was being sent: more than the ${expectedSize} bytes it had when the upload started`);
+        done(changed);
+        return;
+      }
       sha256.update(chunk);
       sha512.update(chunk);
       md5.update(chunk);
@@ -37,19 +61,34 @@ export function hashingStream(onBytes: (sent: number) => void): { stream: Transf
       onBytes(size);
       done(null, chunk);
     },
+    flush(done) {
+      if (expectedSize !== undefined && size < expectedSize) {
+        changed = new SourceChangedError(`it shrank while it was being sent: it ended after ${size} of the ${expectedSize} bytes it had when the upload started`);
+        done(changed);
+        return;
+      }
+      done();
+    },
   });
   return {
     stream,
     digests: () => ({ size, sha256: sha256.digest("hex"), sha512: sha512.digest("hex"), md5: md5.digest("hex") }),
+    changed: () => changed,
   };
 }
 
-/** Streams `file` into image `imageId` and returns the digests of the bytes sent. */
-export async function sendFileHashed(glance: GlanceClient, imageId: string, file: string, opts: SendOptions): Promise<FileDigests> {
-  const { size } = await stat(file);
-  const verb = opts.method === "upload" ? "upload" : "stage";
-  const progress = new ProgressReporter(`${verb} ${imageId}`, size, opts.print, opts.progressEveryMs);
-  const hashed = hashingStream((sent) => progress.update(sent));
+const verb = (opts: SendOptions): string => (opts.method === "upload" ? "upload" : "stage");
+
+/** What identifies one version of a file's content, short of reading it. */
+function sameVersion(a: Stats, b: Stats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/** One attempt: streams the file into the image once, hashing and counting what is sent. */
+async function sendOnce(glance: GlanceClient, imageId: string, file: string, before: Stats, opts: SendOptions): Promise<FileDigests> {
+  const size = before.size;
+  const progress = new ProgressReporter(`${verb(opts)} ${imageId}`, size, opts.print, opts.progressEveryMs);
+  const hashed = hashingStream((sent) => progress.update(sent), size);
   const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   let readError: Error | undefined;
   pipeline(source, hashed.stream, (err) => {
@@ -65,10 +104,32 @@ export async function sendFileHashed(glance: GlanceClient, imageId: string, file
     });
   } catch (err) {
     source.destroy();
-    throw readError ?? err;
+    throw hashed.changed() ?? readError ?? err;
   }
   if (readError) throw readError;
   const digests = hashed.digests();
   progress.done(digests.size);
+  return digests;
+}
+
+/** Streams `file` into image `imageId` and returns the digests of the bytes sent. */
+export async function sendFileHashed(glance: GlanceClient, imageId: string, file: string, opts: SendOptions): Promise<FileDigests> {
+  const before = await stat(file);
+  let digests: FileDigests;
+  try {
+    digests = await sendOnce(glance, imageId, file, before, opts);
+  } catch (err) {
+    if (!isStatus(err, 401)) throw err;
+    // Rejected before Glance read anything (auth runs first); the session has dropped the token.
+    opts.print(`${verb(opts)} ${imageId}: the token was rejected (401); sending again with a new one`);
+    digests = await sendOnce(glance, imageId, file, before, opts);
+  }
+  const after = await stat(file).catch(() => undefined);
+  if (!after || !sameVersion(before, after)) {
+    const now = after ? `${after.size} bytes, modified ${after.mtime.toISOString()}` : "gone";
+    throw new SourceChangedError(
+      `it changed while it was being sent (${before.size} bytes, modified ${before.mtime.toISOString()} when the upload started; now ${now})`,
+    );
+  }
   return digests;
 }

@@ -5,7 +5,7 @@
  * importing image behind.
  */
 import { stat } from "node:fs/promises";
-import { isStatus, WaitTimeoutError } from "../glance/errors";
+import { isStatus, NetworkError, WaitTimeoutError } from "../glance/errors";
 import { createImage, getImage, type ContainerFormat, type DiskFormat, type Image } from "../glance/images";
 import { importImage, waitForImport } from "../glance/imageimport";
 import { listImportMethods } from "../glance/info";
@@ -13,7 +13,7 @@ import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { reuseHalfMade } from "./half-made";
-import { sendFileHashed, type SendMethod } from "./hashing-upload";
+import { sendFileHashed, SourceChangedError, type SendMethod } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { markerProperties } from "./markers";
 import { checkDeclared, checkDownloaded, checkGlanceHolds } from "./verify";
@@ -74,10 +74,16 @@ async function awaitImport(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
   return done;
 }
 
-async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod): Promise<Image> {
+/** Where a publish is, for the error when it fails there (a killed Glance, a lost connection, a timeout). */
+interface Phase {
+  now: string;
+}
+
+async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod, phase: Phase): Promise<Image> {
   const file = inputs.file as string;
   const stores = inputs.stores;
   let sent;
+  phase.now = method === "upload" ? "uploading the data (PUT /file)" : "staging the data (PUT /stage)";
   try {
     sent = await sendFileHashed(ctx.glance, image.id, file, {
       method,
@@ -87,41 +93,57 @@ async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
       print: ctx.print,
     });
   } catch (err) {
-    if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR")) {
+    if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EIO")) {
       throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `cannot read file ${file}: ${err.message}`, image.id, { cause: err });
+    }
+    if (err instanceof SourceChangedError) {
+      throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `file ${file} cannot be published as image ${image.id}: ${err.message}`, image.id, { cause: err });
     }
     throw err;
   }
+  phase.now = "verifying the bytes sent";
   checkDeclared(ctx.resourceKey, image.id, inputs, sent);
   let active: Image;
   if (method === "glance-direct") {
+    phase.now = "starting the import (POST /import)";
     await importImage(ctx.glance, image.id, {
       method: "glance-direct",
       ...(stores ? { stores } : {}),
       allStoresMustSucceed: inputs.allStoresMustSucceed,
     });
+    phase.now = "waiting for the import to finish";
     active = await awaitImport(ctx, image, inputs);
   } else {
+    phase.now = "reading the uploaded image";
     active = await getImage(ctx.glance, image.id);
   }
+  phase.now = "comparing the bytes sent with what Glance holds";
   checkGlanceHolds(ctx.resourceKey, active, inputs, sent);
   return active;
 }
 
-async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<Image> {
+async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, phase: Phase): Promise<Image> {
+  phase.now = "starting the web-download import (POST /import)";
   await importImage(ctx.glance, image.id, {
     method: "web-download",
     uri: inputs.url as string,
     ...(inputs.stores ? { stores: inputs.stores } : {}),
     allStoresMustSucceed: inputs.allStoresMustSucceed,
   });
+  phase.now = "waiting for the web-download import to finish";
   const active = await awaitImport(ctx, image, inputs);
+  phase.now = "comparing Glance's hash with expectedSha512";
   checkDownloaded(ctx.resourceKey, active, inputs.expectedSha512);
   return active;
 }
 
-function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string): Error {
-  if (err instanceof GlanceTaggedImageError) return err;
+function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase): Error {
+  if (err instanceof GlanceTaggedImageError) {
+    // Ours already names the image and what was wrong; say what became of the image.
+    const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
+    const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+    return new GlanceTaggedImageError(err.code, err.resourceKey, `${message}; ${fate}`, err.imageId ?? image.id, { cause: err.cause ?? err });
+  }
   const what = method === "web-download" ? `web-download of ${inputs.url}` : `${method} of ${inputs.file}`;
   const why =
     err instanceof WaitTimeoutError
@@ -130,7 +152,7 @@ function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageI
   return new GlanceTaggedImageError(
     "ERR_PUBLISH",
     ctx.resourceKey,
-    `${what} as image ${image.id} to ${storesText(inputs.stores)} failed: ${why}; ${fate}`,
+    `${what} as image ${image.id} to ${storesText(inputs.stores)} failed while ${phase.now}: ${why}; ${fate}`,
     image.id,
     { cause: err },
   );
@@ -152,15 +174,26 @@ async function assertReadable(ctx: FlowContext, file: string): Promise<void> {
  */
 export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method): Promise<Image> {
   ctx.print(`${ctx.resourceKey}: publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
+  const phase: Phase = { now: "starting" };
   try {
-    return method === "web-download" ? await publishUrl(ctx, image, inputs) : await publishFile(ctx, image, inputs, method);
+    return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase);
   } catch (err) {
     if (inputs.keepFailedImages) {
       ctx.print(`${ctx.resourceKey}: kept image ${image.id} after the failed publish (keepFailedImages)`);
-      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)");
+      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase);
     }
     const deleted = await discardImage(ctx, image.id, "publish failed");
-    throw publishError(ctx, image, inputs, method, err, deleted ? "the image was deleted" : "the image could not be deleted");
+    throw publishError(
+      ctx,
+      image,
+      inputs,
+      method,
+      err,
+      deleted
+        ? "the image was deleted"
+        : "the image could not be deleted now; the next run of this resource deletes it (it carries this resource's marker)",
+      phase,
+    );
   }
 }
 
@@ -170,6 +203,19 @@ export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageIn
   const reused = await reuseHalfMade(ctx, inputs, sourceKey);
   if (reused) return reused;
   const method = await resolveMethod(ctx, inputs);
-  const record = await step(ctx.resourceKey, "creating the image record", undefined, () => createRecord(ctx, inputs, sourceKey));
+  const record = await step(ctx.resourceKey, "creating the image record", undefined, () =>
+    createRecord(ctx, inputs, sourceKey).catch((err: unknown) => {
+      if (!(err instanceof NetworkError)) throw err;
+      // No answer: the request may still have created the image. It carries this resource's markers.
+      throw new GlanceTaggedImageError(
+        "ERR_GLANCE",
+        ctx.resourceKey,
+        `creating the image record failed: ${glanceMessage(err)}; no answer came, so Glance may have created it ` +
+          `anyway: such an image carries this resource's marker and the next run deletes it`,
+        undefined,
+        { cause: err },
+      );
+    }),
+  );
   return fillImage(ctx, record, inputs, method);
 }

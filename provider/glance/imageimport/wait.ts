@@ -17,6 +17,13 @@ export interface WaitForImportOptions {
    */
   stuckAfterMs?: number;
   /**
+   * How long the image may sit waiting for its import task to start (status `uploading` or `queued` while
+   * `os_glance_import_task` is set) with nothing changing before it is declared stuck. Default 2 minutes: a
+   * healthy Glance starts the task within a second, while a task lost to a Glance restart never starts and never
+   * lets go of the lock (Glance does not resume tasks), which would otherwise be waited for until `timeoutMs`.
+   */
+  startTimeoutMs?: number;
+  /**
    * Return the image when it is active even though some stores failed (`all_stores_must_succeed: false`).
    * Default false: any failed store is an ImportFailedError.
    */
@@ -70,6 +77,7 @@ function outcome(image: Image, task: Task | undefined, taskId: string | undefine
  */
 export async function waitForImport(c: GlanceClient, id: string, opts: WaitForImportOptions = {}): Promise<Image> {
   const stuckAfterMs = opts.stuckAfterMs ?? 180_000;
+  const startTimeoutMs = opts.startTimeoutMs ?? 120_000;
   let lastTaskId: string | undefined;
   let quietSignature: string | undefined;
   let quietSince = 0;
@@ -80,7 +88,9 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     const lock = nonEmpty(image.os_glance_import_task) ? image.os_glance_import_task : undefined;
     if (lock) lastTaskId = lock;
     const importingTo = image.os_glance_importing_to_stores ?? "";
-    const suspicious = image.status === "importing" && importingTo === "";
+    // The task holds the lock but has not moved the image on: starting, queued behind others, or lost.
+    const waitingToStart = lock !== undefined && (image.status === "uploading" || image.status === "queued");
+    const suspicious = (image.status === "importing" && importingTo === "") || waitingToStart;
 
     if (!suspicious) {
       quietSignature = undefined;
@@ -104,12 +114,16 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     const failureNow = task?.status === "failure" || !lock;
     const confirmed = failureNow && failureSeen;
     failureSeen = failureNow;
-    if (confirmed || now - quietSince >= stuckAfterMs) {
+    const quietLimit = waitingToStart ? startTimeoutMs : stuckAfterMs;
+    if (confirmed || now - quietSince >= quietLimit) {
       const reason = confirmed
         ? task?.status === "failure"
-          ? "its import task failed but the image stayed importing"
+          ? `its import task failed but the image stayed ${image.status}`
           : "the import lock is gone but the image stayed importing"
-        : `no import progress for ${Math.round((now - quietSince) / 1000)}s`;
+        : waitingToStart
+          ? `its import task ${lock} did not start within ${Math.round((now - quietSince) / 1000)}s (the image stays ` +
+            `${image.status} holding the import lock; a task lost to a Glance restart never resumes)`
+          : `no import progress for ${Math.round((now - quietSince) / 1000)}s`;
       throw new ImportStuckError({ ...outcome(image, task, lock ?? lastTaskId), stuckForMs: now - quietSince, reason });
     }
     return { state: "importing", value: image };

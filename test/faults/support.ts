@@ -1,0 +1,286 @@
+/**
+ * Shared pieces of the fault suite (test/faults/*.test.ts): how many times each timing-sensitive scenario runs,
+ * control of the local Glance (SIGKILL, restart, wait until healthy), provider hosts pointed at a fault proxy,
+ * what Glance holds for a resource, and the tally of runs that lost or left something behind (printed after
+ * each file and kept in test-output/faults/figures.json; `npx ts-node test/faults/figures.ts` prints the table).
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { GlanceClient } from "../../provider/glance/client";
+import { deleteImage, listAllImages, replaceAttribute, updateImage, type Image } from "../../provider/glance/images";
+import { getStores } from "../../provider/glance/info";
+import { isStatus } from "../../provider/glance/errors";
+import { RESOURCE_MARKER, markerValue } from "../../provider/glance-tagged-image/markers";
+import { packageProvider } from "../../sdk/internal/provider-shim";
+import { glanceFor } from "../glance/support/cloud-glance";
+import type { ProviderHostOptions } from "../harness";
+import { cloudsFile, localCloudDir, sessionFor, type LocalCloud } from "../support/cloud";
+import type { FaultProxy } from "../support/fault-proxy";
+
+export { glanceFor } from "../glance/support/cloud-glance";
+
+export const repoRoot = resolve(__dirname, "..", "..");
+const run = promisify(execFile);
+
+/**
+ * Repetitions of each timing-sensitive scenario: AMPHORA_FAULT_RUNS (default 3, what `npm test` runs; the
+ * figures in RELIABILITY.md come from a run with AMPHORA_FAULT_RUNS=10).
+ */
+export const FAULT_RUNS = ((): number => {
+  const n = Number(process.env.AMPHORA_FAULT_RUNS ?? "3");
+  return Number.isInteger(n) && n > 0 ? n : 3;
+})();
+
+export const TYPES = {
+  image: "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage",
+  build: "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild",
+  policy: "pulumi-nodejs:dynamic/amphora:SnapshotStorePolicy",
+} as const;
+
+export const providers = {
+  image: packageProvider("glance-tagged-image/provider"),
+  build: packageProvider("amphora-image-build/provider"),
+  policy: packageProvider("snapshot-store-policy/provider"),
+};
+
+/** The host loads the providers from dist/: fail early with the fix when it is missing. */
+export function requireDist(): void {
+  if (!existsSync(join(repoRoot, "dist", "provider", "glance-tagged-image", "provider.js"))) {
+    throw new Error("dist/ is missing: run `npm run build && node scripts/link-self.js` first (npm test does it)");
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ Glance --
+
+/** Glance's endpoint from the catalog (what the proxies forward to). */
+export async function glanceUrl(): Promise<string> {
+  return (await sessionFor("local-admin")).endpoint("image");
+}
+
+/** Keystone's v3 URL from clouds.yaml. */
+export async function keystoneUrl(): Promise<string> {
+  return (await sessionFor("local-admin")).config.authUrl;
+}
+
+export function glancePid(): number {
+  const pid = Number(readFileSync(join(localCloudDir, "run", "glance.pid"), "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no usable pid in ${localCloudDir}/run/glance.pid`);
+  return pid;
+}
+
+/** SIGKILL to glance-api's process group (the recorded pid leads it: the script starts it with setsid). */
+export function killGlance(): number {
+  const pid = glancePid();
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    process.kill(pid, "SIGKILL");
+  }
+  return pid;
+}
+
+export async function glanceAnswers(timeoutMs = 2000): Promise<boolean> {
+  const url = `${(await glanceUrl()).replace(/\/+$/, "")}/healthcheck`;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** `scripts/local-openstack.sh restart-glance`, then waits until Glance answers an authenticated call. */
+export async function restartGlance(): Promise<number> {
+  const started = Date.now();
+  await run("bash", [join(repoRoot, "scripts", "local-openstack.sh"), "restart-glance"], {
+    env: { ...process.env, LOCAL_OPENSTACK_DIR: localCloudDir },
+    timeout: 180_000,
+  });
+  await waitForGlance();
+  return Date.now() - started;
+}
+
+/** Until the healthcheck answers and an image list works (the worker may lag the parent). */
+export async function waitForGlance(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const admin = await glanceFor("local-admin");
+  for (;;) {
+    if (await glanceAnswers()) {
+      try {
+        await getStores(admin);
+        return;
+      } catch {
+        // not yet
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`Glance did not answer within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** After a test that may have killed Glance: restart it unless it is healthy. */
+export async function ensureGlance(): Promise<void> {
+  if (!(await glanceAnswers())) await restartGlance();
+  await waitForGlance();
+}
+
+// ------------------------------------------------------------------- hosts --
+
+/**
+ * Options for a provider host that authenticates as `cloud` from the local clouds.yaml, with Glance behind
+ * `glance` (a fault proxy) and optionally Keystone behind `keystone`.
+ */
+export function hostOptions(
+  opts: { glance?: FaultProxy; keystone?: FaultProxy; cloud?: LocalCloud; callTimeoutMs?: number; env?: Record<string, string | undefined> } = {},
+): ProviderHostOptions {
+  const config: Record<string, unknown> = { "openstack:cloud": opts.cloud ?? "local-demo" };
+  if (opts.glance) config["openstack:endpointOverrides"] = JSON.stringify({ image: opts.glance.url });
+  if (opts.keystone) config["openstack:authUrl"] = `${opts.keystone.url}/v3`;
+  return {
+    cwd: repoRoot,
+    config,
+    env: {
+      OS_CLIENT_CONFIG_FILE: cloudsFile(),
+      OS_CLOUD: undefined,
+      OS_AUTH_URL: undefined,
+      OS_IMAGE_ENDPOINT_OVERRIDE: undefined,
+      ...opts.env,
+    },
+    callTimeoutMs: opts.callTimeoutMs ?? 120_000,
+  };
+}
+
+// ------------------------------------------------------------ Glance state --
+
+/** Every image (any project, any status) carrying `resourceKey`'s marker, seen as admin. */
+export async function markedImages(resourceKey: string): Promise<Image[]> {
+  const admin = await glanceFor("local-admin");
+  return listAllImages(admin, { visibility: "all", filters: { [RESOURCE_MARKER]: markerValue(resourceKey) } });
+}
+
+/** Ids of every image of every project (admin view): to prove that nothing was created. */
+export async function allImageIds(): Promise<Set<string>> {
+  const admin = await glanceFor("local-admin");
+  return new Set((await listAllImages(admin, { visibility: "all" })).map((i) => i.id));
+}
+
+/** Images of `owner` carrying `tag`, as Octavia would list them (any status). */
+export async function taggedImages(glance: GlanceClient, tag: string, owner: string): Promise<Image[]> {
+  return listAllImages(glance, { tag, owner, visibility: "all" });
+}
+
+/**
+ * What is wrong with the images of one resource after its last run: the resource should hold exactly one
+ * active image carrying the tag, and nothing queued, uploading, saving or importing. Empty when all is well.
+ */
+export async function leftoverProblems(resourceKey: string, tag: string, expectImage = true): Promise<string[]> {
+  const images = await markedImages(resourceKey);
+  const problems: string[] = [];
+  for (const i of images) {
+    if (i.status !== "active" && i.status !== "deactivated") problems.push(`image ${i.id} left ${i.status}`);
+    if (i.os_glance_import_task) problems.push(`image ${i.id} still has an import task`);
+  }
+  const tagged = images.filter((i) => i.tags.includes(tag));
+  if (expectImage) {
+    const active = images.filter((i) => i.status === "active");
+    if (active.length !== 1) problems.push(`${active.length} active images for one resource: ${active.map((i) => i.id).join(", ")}`);
+    if (tagged.length !== 1) problems.push(`${tagged.length} images carry the tag`);
+  } else if (images.length) {
+    problems.push(`images left: ${images.map((i) => `${i.id} (${i.status})`).join(", ")}`);
+  }
+  return problems;
+}
+
+/** Deletes (as admin, unprotecting first) every image of the given resources and the given ids. */
+export async function cleanupImages(resourceKeys: readonly string[], extraIds: readonly string[] = []): Promise<void> {
+  const admin = await glanceFor("local-admin");
+  const ids = new Set(extraIds);
+  for (const key of resourceKeys) for (const i of await markedImages(key)) ids.add(i.id);
+  for (const id of ids) {
+    try {
+      await updateImage(admin, id, [replaceAttribute("protected", false)]);
+      await deleteImage(admin, id);
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+    }
+  }
+}
+
+// ------------------------------------------------------------------- tally --
+
+export interface ScenarioResult {
+  /** Short name, e.g. "Glance SIGKILL mid-stage". */
+  scenario: string;
+  /** What was injected and how. */
+  injected: string;
+  runs: number;
+  /** Runs in which anything was lost or left behind (the target is 0). */
+  bad: number;
+  /** What held (the assertions that passed in every run). */
+  held: string;
+  /** Per-run notes worth keeping (timings, which branch a race took). */
+  notes?: string[];
+  /** One error message as the user sees it, for RELIABILITY.md. */
+  example?: string;
+}
+
+/** Where the figures go: AMPHORA_FAULT_FIGURES, default test-output/faults/figures.json (merged by scenario). */
+const FIGURES = process.env.AMPHORA_FAULT_FIGURES ? resolve(process.env.AMPHORA_FAULT_FIGURES) : join(repoRoot, "test-output", "faults", "figures.json");
+
+interface FiguresFile {
+  updatedAt: string;
+  faultRuns: number;
+  results: Record<string, ScenarioResult & { at: string; faultRuns: number }>;
+}
+
+export function readFigures(): FiguresFile {
+  try {
+    return JSON.parse(readFileSync(FIGURES, "utf8")) as FiguresFile;
+  } catch {
+    return { updatedAt: "", faultRuns: FAULT_RUNS, results: {} };
+  }
+}
+
+/** Records one scenario's figures (merged into test-output/faults/figures.json) and prints its line. */
+export function recordScenario(result: ScenarioResult): void {
+  const file = readFigures();
+  const at = new Date().toISOString();
+  file.updatedAt = at;
+  file.faultRuns = FAULT_RUNS;
+  file.results[result.scenario] = { ...result, at, faultRuns: FAULT_RUNS };
+  mkdirSync(dirname(FIGURES), { recursive: true });
+  writeFileSync(FIGURES, `${JSON.stringify(file, null, 2)}\n`);
+  process.stdout.write(`      [fault figures] ${result.scenario}: ${result.runs} runs, ${result.bad} lost/left behind — ${result.held}\n`);
+}
+
+/** Markdown table of the recorded figures. */
+export function figuresTable(file: FiguresFile = readFigures()): string {
+  const rows = Object.values(file.results).sort((a, b) => a.scenario.localeCompare(b.scenario));
+  const lines = [
+    "| Scenario | Injected | Runs | Runs with something lost or left behind | What held |",
+    "|---|---|---:|---:|---|",
+    ...rows.map((r) => `| ${r.scenario} | ${r.injected} | ${r.runs} | ${r.bad} | ${r.held} |`),
+  ];
+  return lines.join("\n");
+}
+
+/** Runs `body` `runs` times, counting the runs whose check returned problems (and keeping them as notes). */
+export async function repeat(
+  runs: number,
+  body: (i: number) => Promise<string[]>,
+): Promise<{ bad: number; notes: string[] }> {
+  let bad = 0;
+  const notes: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    const problems = await body(i);
+    if (problems.length) {
+      bad++;
+      notes.push(`run ${i + 1}: ${problems.join("; ")}`);
+    }
+  }
+  return { bad, notes };
+}
