@@ -742,32 +742,26 @@ provision() {
 }
 
 # ------------------------------------------------------------------- glance --
-glance_setup() {
-  rm -f "$DATA/glance.sqlite" "$DATA/glance.sqlite-wal" "$DATA/glance.sqlite-shm"
-  if ! /usr/bin/glance-manage --config-file "$ETC/glance-api.conf" db_sync \
-    >>"$LOG/glance-manage.log" 2>&1; then
-    tail -n 40 "$LOG/glance-manage.log" >&2
-    die "glance-manage db_sync failed (log: $LOG/glance-manage.log)"
+# glance_db_setup DATA_DIR CONFIG LOG_NAME LABEL: a fresh Glance database in WAL mode, marked done.
+glance_db_setup() {
+  local data=$1 conf=$2 log=$LOG/$3 label=$4
+  rm -f "$data/glance.sqlite" "$data/glance.sqlite-wal" "$data/glance.sqlite-shm"
+  if ! /usr/bin/glance-manage --config-file "$conf" db_sync >>"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "glance-manage db_sync$label failed (log: $log)"
   fi
-  sqlite3 "$DATA/glance.sqlite" 'PRAGMA journal_mode=WAL;' >/dev/null
-  touch "$DATA/.glance-setup-done"
+  sqlite3 "$data/glance.sqlite" 'PRAGMA journal_mode=WAL;' >/dev/null
+  touch "$data/.glance-setup-done"
 }
+
+glance_setup() { glance_db_setup "$DATA" "$ETC/glance-api.conf" glance-manage.log ""; }
 
 start_glance() {
   check_port_free glance
   launch glance /usr/bin/glance-api --config-file "$ETC/glance-api.conf"
 }
 
-glance2_setup() {
-  rm -f "$DATA2/glance.sqlite" "$DATA2/glance.sqlite-wal" "$DATA2/glance.sqlite-shm"
-  if ! /usr/bin/glance-manage --config-file "$ETC/glance-api-region-two.conf" db_sync \
-    >>"$LOG/glance2-manage.log" 2>&1; then
-    tail -n 40 "$LOG/glance2-manage.log" >&2
-    die "glance-manage db_sync (region two) failed (log: $LOG/glance2-manage.log)"
-  fi
-  sqlite3 "$DATA2/glance.sqlite" 'PRAGMA journal_mode=WAL;' >/dev/null
-  touch "$DATA2/.glance-setup-done"
-}
+glance2_setup() { glance_db_setup "$DATA2" "$ETC/glance-api-region-two.conf" glance2-manage.log " (region two)"; }
 
 start_glance2() {
   check_port_free glance2
