@@ -1,6 +1,8 @@
 /**
- * Sends a file to Glance (stage for glance-direct, or legacy `PUT /file`) while hashing it: sha256, sha512 and
- * md5 in the same single pass that feeds the request, so what is compared later is exactly what was sent.
+ * Sends a file to Glance (stage for glance-direct, or legacy `PUT /file`) while hashing it, in the same single
+ * pass that feeds the request, so what is compared later is exactly what was sent. Only the digests that will be
+ * compared are computed (each costs a core's time: md5 ~770, sha512 ~1,000, sha256 ~1,750 MiB/s, and Glance
+ * needs the other core to take the data at wire speed).
  *
  * The file must hold still while it is sent: a file that grows or shrinks is caught by the byte count (the
  * request is aborted at once instead of sending a body that disagrees with its Content-Length), one rewritten
@@ -17,7 +19,7 @@ import { pipeline, Transform } from "node:stream";
 import type { GlanceClient } from "../glance/client";
 import { isStatus } from "../glance/errors";
 import { stageImageData, uploadImageData } from "../glance/imagedata";
-import type { FileDigests } from "../builder/hash-file";
+import { hashFileWith, type Digests } from "../builder/hash-file";
 import { ProgressReporter } from "./progress";
 
 /** The source file changed while it was being sent: what Glance got is no single version of it. */
@@ -32,19 +34,26 @@ export interface SendOptions {
   method: SendMethod;
   /** `upload` only: the store written by `PUT /file` (X-Image-Meta-Store). */
   store?: string;
+  /** Node hash names to compute over the bytes sent (e.g. sha512, and sha256 when one is declared). */
+  algorithms: readonly string[];
   timeoutMs: number;
   print: (line: string) => void;
   progressEveryMs?: number;
 }
 
-/** A pass-through stream that hashes what flows through it and reports the running byte count. */
+/** What was sent: the digests asked for, and the file's stat at the start (to check later reads against). */
+export interface SentFile {
+  digests: Digests;
+  source: Stats;
+}
+
+/** A pass-through stream that hashes what flows through it (the algorithms asked for) and reports the byte count. */
 export function hashingStream(
   onBytes: (sent: number) => void,
+  algorithms: readonly string[],
   expectedSize?: number,
-): { stream: Transform; digests: () => FileDigests; changed: () => SourceChangedError | undefined } {
-  const sha256 = createHash("sha256");
-  const sha512 = createHash("sha512");
-  const md5 = createHash("md5");
+): { stream: Transform; digests: () => Digests; changed: () => SourceChangedError | undefined } {
+  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
   let size = 0;
   let changed: SourceChangedError | undefined;
   const stream = new Transform({
@@ -54,9 +63,7 @@ export function hashingStream(
         done(changed);
         return;
       }
-      sha256.update(chunk);
-      sha512.update(chunk);
-      md5.update(chunk);
+      for (const [, hash] of hashes) hash.update(chunk);
       size += chunk.length;
       onBytes(size);
       done(null, chunk);
@@ -72,7 +79,7 @@ export function hashingStream(
   });
   return {
     stream,
-    digests: () => ({ size, sha256: sha256.digest("hex"), sha512: sha512.digest("hex"), md5: md5.digest("hex") }),
+    digests: () => ({ size, hex: Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest("hex")])) }),
     changed: () => changed,
   };
 }
@@ -85,10 +92,10 @@ function sameVersion(a: Stats, b: Stats): boolean {
 }
 
 /** One attempt: streams the file into the image once, hashing and counting what is sent. */
-async function sendOnce(glance: GlanceClient, imageId: string, file: string, before: Stats, opts: SendOptions): Promise<FileDigests> {
+async function sendOnce(glance: GlanceClient, imageId: string, file: string, before: Stats, opts: SendOptions): Promise<Digests> {
   const size = before.size;
   const progress = new ProgressReporter(`${verb(opts)} ${imageId}`, size, opts.print, opts.progressEveryMs);
-  const hashed = hashingStream((sent) => progress.update(sent), size);
+  const hashed = hashingStream((sent) => progress.update(sent), opts.algorithms, size);
   const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   let readError: Error | undefined;
   pipeline(source, hashed.stream, (err) => {
@@ -113,9 +120,9 @@ async function sendOnce(glance: GlanceClient, imageId: string, file: string, bef
 }
 
 /** Streams `file` into image `imageId` and returns the digests of the bytes sent. */
-export async function sendFileHashed(glance: GlanceClient, imageId: string, file: string, opts: SendOptions): Promise<FileDigests> {
+export async function sendFileHashed(glance: GlanceClient, imageId: string, file: string, opts: SendOptions): Promise<SentFile> {
   const before = await stat(file);
-  let digests: FileDigests;
+  let digests: Digests;
   try {
     digests = await sendOnce(glance, imageId, file, before, opts);
   } catch (err) {
@@ -124,12 +131,28 @@ export async function sendFileHashed(glance: GlanceClient, imageId: string, file
     opts.print(`${verb(opts)} ${imageId}: the token was rejected (401); sending again with a new one`);
     digests = await sendOnce(glance, imageId, file, before, opts);
   }
+  await assertUnchanged(file, before, "being sent");
+  return { digests, source: before };
+}
+
+async function assertUnchanged(file: string, before: Stats, during: string): Promise<void> {
   const after = await stat(file).catch(() => undefined);
   if (!after || !sameVersion(before, after)) {
     const now = after ? `${after.size} bytes, modified ${after.mtime.toISOString()}` : "gone";
     throw new SourceChangedError(
-      `it changed while it was being sent (${before.size} bytes, modified ${before.mtime.toISOString()} when the upload started; now ${now})`,
+      `it changed while it was ${during} (${before.size} bytes, modified ${before.mtime.toISOString()} when the upload started; now ${now})`,
     );
   }
-  return digests;
+}
+
+/**
+ * Adds digests that were not computed while sending (Glance hashing with another algorithm than the usual
+ * sha512) by reading the file again; valid only while the file is still the version that was sent.
+ */
+export async function addDigests(file: string, sent: SentFile, algorithms: readonly string[]): Promise<SentFile> {
+  const missing = algorithms.filter((algorithm) => sent.digests.hex[algorithm] === undefined);
+  if (missing.length === 0) return sent;
+  const more = await hashFileWith(file, missing);
+  await assertUnchanged(file, sent.source, "read again to verify it");
+  return { ...sent, digests: { size: sent.digests.size, hex: { ...sent.digests.hex, ...more.hex } } };
 }

@@ -13,10 +13,10 @@ import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { reuseHalfMade } from "./half-made";
-import { sendFileHashed, SourceChangedError, type SendMethod } from "./hashing-upload";
+import { addDigests, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { markerProperties } from "./markers";
-import { checkDeclared, checkDownloaded, checkGlanceHolds } from "./verify";
+import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "./verify";
 
 type Method = SendMethod | "web-download";
 
@@ -82,27 +82,22 @@ interface Phase {
 async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod, phase: Phase): Promise<Image> {
   const file = inputs.file as string;
   const stores = inputs.stores;
-  let sent;
+  let sent: SentFile;
   phase.now = method === "upload" ? "uploading the data (PUT /file)" : "staging the data (PUT /stage)";
   try {
     sent = await sendFileHashed(ctx.glance, image.id, file, {
       method,
       // PUT /file writes one store; the others are added by copy-image afterwards (see convergeStores).
       ...(method === "upload" && stores?.[0] !== undefined ? { store: stores[0] } : {}),
+      algorithms: digestsWhileSending(inputs),
       timeoutMs: inputs.timeouts.uploadSeconds * 1000,
       print: ctx.print,
     });
   } catch (err) {
-    if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EIO")) {
-      throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `cannot read file ${file}: ${err.message}`, image.id, { cause: err });
-    }
-    if (err instanceof SourceChangedError) {
-      throw new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `file ${file} cannot be published as image ${image.id}: ${err.message}`, image.id, { cause: err });
-    }
-    throw err;
+    throw sourceError(ctx, image, file, err);
   }
   phase.now = "verifying the bytes sent";
-  checkDeclared(ctx.resourceKey, image.id, inputs, sent);
+  checkDeclared(ctx.resourceKey, image.id, inputs, sent.digests);
   let active: Image;
   if (method === "glance-direct") {
     phase.now = "starting the import (POST /import)";
@@ -117,9 +112,31 @@ async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
     phase.now = "reading the uploaded image";
     active = await getImage(ctx.glance, image.id);
   }
+  const wanted = digestsToCompare(active);
+  if (wanted.some((algorithm) => sent.digests.hex[algorithm] === undefined)) {
+    // This Glance hashes with another algorithm than sha512 (its hashing_algorithm setting).
+    phase.now = `reading ${file} again for the ${wanted.join(", ")} Glance compares with`;
+    ctx.print(`${ctx.resourceKey}: Glance hashes with ${active.os_hash_algo ?? "md5 only"}; reading ${file} again to compare`);
+    try {
+      sent = await addDigests(file, sent, wanted);
+    } catch (err) {
+      throw sourceError(ctx, image, file, err);
+    }
+  }
   phase.now = "comparing the bytes sent with what Glance holds";
-  checkGlanceHolds(ctx.resourceKey, active, inputs, sent);
+  checkGlanceHolds(ctx.resourceKey, active, inputs, sent.digests);
   return active;
+}
+
+/** A failure reading the source file, as ERR_SOURCE naming the file and the image; other errors unchanged. */
+function sourceError(ctx: FlowContext, image: Image, file: string, err: unknown): unknown {
+  if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "EACCES" || err.code === "EISDIR" || err.code === "EIO")) {
+    return new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `cannot read file ${file}: ${err.message}`, image.id, { cause: err });
+  }
+  if (err instanceof SourceChangedError) {
+    return new GlanceTaggedImageError("ERR_SOURCE", ctx.resourceKey, `file ${file} cannot be published as image ${image.id}: ${err.message}`, image.id, { cause: err });
+  }
+  return err;
 }
 
 async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, phase: Phase): Promise<Image> {

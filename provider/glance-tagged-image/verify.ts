@@ -1,30 +1,56 @@
 /**
  * Hash checks: declared hashes against the bytes sent, and the bytes sent against what Glance computed
- * (`checksum` = md5, `os_hash_value` = sha512 by default). A difference together with a changed size or disk
- * format is an import plugin converting the data, reported as such rather than as a corrupt upload.
+ * (`os_hash_value` with its `os_hash_algo`, sha512 by default; `checksum` = md5 when Node lacks Glance's algorithm).
+ * A difference together with a changed size or disk format is an import plugin converting the data, reported as
+ * such rather than as a corrupt upload.
  */
-import type { FileDigests } from "../builder/hash-file";
+import { getHashes } from "node:crypto";
+import type { Digests } from "../builder/hash-file";
 import type { Image } from "../glance/images";
 import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 
 type Declared = Pick<GlanceTaggedImageInputs, "expectedSha256" | "expectedSha512" | "diskFormat">;
 
+/** Node's name for the hashlib algorithm Glance reports in `os_hash_algo` (Glance's `hashing_algorithm`), if Node has it. */
+export function nodeHashName(glanceAlgorithm: string | null | undefined): string | undefined {
+  if (!glanceAlgorithm) return undefined;
+  const special: Record<string, string> = { blake2b: "blake2b512", blake2s: "blake2s256" };
+  const name = special[glanceAlgorithm] ?? glanceAlgorithm.replace(/_/g, "-");
+  return getHashes().includes(name) ? name : undefined;
+}
+
+/**
+ * What to compute while sending: sha512 (Glance's default `hashing_algorithm`, and `expectedSha512`), sha256 only
+ * when `expectedSha256` is declared. md5 is not computed: sha512 already compares every byte.
+ */
+export function digestsWhileSending(declared: Declared): string[] {
+  return declared.expectedSha256 !== undefined ? ["sha512", "sha256"] : ["sha512"];
+}
+
+/** The digests of the bytes sent that `image`'s hashes are compared with: Glance's algorithm, else md5. */
+export function digestsToCompare(image: Image): string[] {
+  const algorithm = nodeHashName(image.os_hash_algo);
+  if (algorithm && image.os_hash_value) return [algorithm];
+  return image.checksum ? ["md5"] : [];
+}
+
+function mismatch(resourceKey: string, imageId: string, algorithm: string, actual: string, expected: string): GlanceTaggedImageError {
+  const field = algorithm === "sha256" ? "expectedSha256" : "expectedSha512";
+  return new GlanceTaggedImageError("ERR_HASH_MISMATCH", resourceKey, `image ${imageId}: the file's ${algorithm} is ${actual}, ${field} is ${expected}`, imageId);
+}
+
 /** Throws ERR_HASH_MISMATCH when a declared hash differs from the bytes actually sent. */
-export function checkDeclared(resourceKey: string, imageId: string, declared: Declared, sent: FileDigests): void {
-  const pairs: Array<[string, string | undefined, string]> = [
-    ["sha256", declared.expectedSha256, sent.sha256],
-    ["sha512", declared.expectedSha512, sent.sha512],
+export function checkDeclared(resourceKey: string, imageId: string, declared: Declared, sent: Digests): void {
+  const pairs: Array<[string, string | undefined]> = [
+    ["sha256", declared.expectedSha256],
+    ["sha512", declared.expectedSha512],
   ];
-  for (const [algo, expected, actual] of pairs) {
-    if (expected !== undefined && expected.toLowerCase() !== actual) {
-      throw new GlanceTaggedImageError(
-        "ERR_HASH_MISMATCH",
-        resourceKey,
-        `image ${imageId}: the file's ${algo} is ${actual}, expected${algo === "sha256" ? "Sha256" : "Sha512"} is ${expected.toLowerCase()}`,
-        imageId,
-      );
-    }
+  for (const [algorithm, expected] of pairs) {
+    if (expected === undefined) continue;
+    const actual = sent.hex[algorithm];
+    if (actual === undefined) throw new Error(`${algorithm} of the bytes sent was not computed`);
+    if (expected.toLowerCase() !== actual) throw mismatch(resourceKey, imageId, algorithm, actual, expected.toLowerCase());
   }
 }
 
@@ -33,19 +59,30 @@ export function glanceSha512(image: Image): string | undefined {
   return image.os_hash_algo === "sha512" && image.os_hash_value ? image.os_hash_value : undefined;
 }
 
-/** Compares what Glance holds with what was sent; throws ERR_CONVERTED or ERR_HASH_MISMATCH. */
-export function checkGlanceHolds(resourceKey: string, image: Image, declared: Declared, sent: FileDigests): void {
-  const sha512 = glanceSha512(image);
-  const md5Ok = !image.checksum || image.checksum === sent.md5;
-  const sha512Ok = sha512 === undefined || sha512 === sent.sha512;
-  if (md5Ok && sha512Ok) return;
+/** Glance's hash of `algorithm` (a Node name from digestsToCompare). */
+function glanceHash(image: Image, algorithm: string): { label: string; value: string } {
+  return algorithm === "md5" && nodeHashName(image.os_hash_algo) !== "md5"
+    ? { label: "checksum (md5)", value: image.checksum ?? "" }
+    : { label: image.os_hash_algo ?? algorithm, value: image.os_hash_value ?? "" };
+}
+
+/** Compares what Glance holds with what was sent (digestsToCompare(image) must be in `sent`); throws ERR_CONVERTED or ERR_HASH_MISMATCH. */
+export function checkGlanceHolds(resourceKey: string, image: Image, declared: Declared, sent: Digests): void {
+  const differing: string[] = [];
+  for (const algorithm of digestsToCompare(image)) {
+    const ours = sent.hex[algorithm];
+    if (ours === undefined) throw new Error(`${algorithm} of the bytes sent was not computed`);
+    const held = glanceHash(image, algorithm);
+    if (held.value !== ours) differing.push(`sent ${algorithm} ${ours}, Glance has ${held.label} ${held.value}`);
+  }
+  if (differing.length === 0) return;
   const size = image.size ?? -1;
   if (size !== sent.size || (image.disk_format ?? declared.diskFormat) !== declared.diskFormat) {
     throw new GlanceTaggedImageError(
       "ERR_CONVERTED",
       resourceKey,
       `image ${image.id} was converted by an import plugin: ${sent.size} bytes of ${declared.diskFormat} were sent, ` +
-        `Glance holds ${size} bytes of ${image.disk_format ?? "?"} (os_hash_value ${sha512 ?? image.os_hash_value ?? "-"}), ` +
+        `Glance holds ${size} bytes of ${image.disk_format ?? "?"} (${image.os_hash_algo ?? "os_hash_value"} ${image.os_hash_value ?? "-"}), ` +
         `so the declared and computed hashes no longer describe it; upload in the format the cloud converts to, ` +
         `or use importMethod "upload" where the deployment allows it`,
       image.id,
@@ -54,8 +91,7 @@ export function checkGlanceHolds(resourceKey: string, image: Image, declared: De
   throw new GlanceTaggedImageError(
     "ERR_HASH_MISMATCH",
     resourceKey,
-    `image ${image.id}: Glance holds other bytes than were sent: sent sha512 ${sent.sha512} / md5 ${sent.md5}, ` +
-      `Glance has ${image.os_hash_algo ?? "hash"} ${image.os_hash_value ?? "-"} / checksum ${image.checksum ?? "-"}`,
+    `image ${image.id}: Glance holds other bytes than were sent: ${differing.join("; ")}`,
     image.id,
   );
 }

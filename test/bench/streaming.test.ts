@@ -88,7 +88,7 @@ describe("uploads stream with a bounded window (nothing buffers the image)", fun
   it("through the hashing pass-through that sendFileHashed puts in front of it", async () => {
     let hashed: ReturnType<typeof hashingStream> | undefined;
     const r = await stalledUpload((s) => {
-      hashed = hashingStream(() => undefined);
+      hashed = hashingStream(() => undefined, ["sha512"]);
       return s.pipe(hashed.stream);
     });
     assert.ok(r.pulledDuringStall <= WINDOW, `pulled ${r.pulledDuringStall / MiB} MiB while the server read nothing`);

@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GlanceClient } from "../../provider/glance/client";
@@ -8,7 +11,7 @@ import { useGlanceClient } from "../../provider/common/provider-context";
 import { UNKNOWN } from "../../provider/common/check";
 import { useFlowSettings } from "../../provider/glance-tagged-image/context";
 import { GlanceTaggedImageError } from "../../provider/glance-tagged-image/errors";
-import { hashingStream } from "../../provider/glance-tagged-image/hashing-upload";
+import { addDigests, hashingStream, SourceChangedError, type SentFile } from "../../provider/glance-tagged-image/hashing-upload";
 import { glanceTaggedImageInputsSchema } from "../../provider/glance-tagged-image/inputs";
 import { markerProperties, markerValue } from "../../provider/glance-tagged-image/markers";
 import { metadataPatch } from "../../provider/glance-tagged-image/metadata";
@@ -16,7 +19,7 @@ import { ProgressReporter } from "../../provider/glance-tagged-image/progress";
 import { provider } from "../../provider/glance-tagged-image/provider";
 import { toOutputs } from "../../provider/glance-tagged-image/state";
 import { appliedLine } from "../../provider/glance-tagged-image/summary";
-import { checkDeclared, checkDownloaded, checkGlanceHolds } from "../../provider/glance-tagged-image/verify";
+import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "../../provider/glance-tagged-image/verify";
 import { fakeServiceClient, sendJson, startServer, type TestServer } from "../glance/support/fake-service";
 
 const KEY = "proj/stack/amp";
@@ -47,7 +50,7 @@ function image(extra: Partial<Image> = {}): Image {
   } as Image;
 }
 
-const sent = { size: 10, sha256: "a".repeat(64), sha512: "s", md5: "m" };
+const sent = { size: 10, hex: { sha256: "a".repeat(64), sha512: "s" } };
 
 describe("GlanceTaggedImage helpers", () => {
   it("progress lines: at most one per interval, with percent and MiB/s, and a closing line", () => {
@@ -66,10 +69,10 @@ describe("GlanceTaggedImage helpers", () => {
     ]);
   });
 
-  it("hashes sha256, sha512 and md5 of what flows through, in one pass", async () => {
+  it("hashes what flows through with the algorithms asked for, in one pass, and only those", async () => {
     const data = randomBytes(300_000);
     const counts: number[] = [];
-    const hashed = hashingStream((n) => counts.push(n));
+    const hashed = hashingStream((n) => counts.push(n), ["sha256", "sha512", "md5"]);
     const sink: Buffer[] = [];
     const collect = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -81,10 +84,46 @@ describe("GlanceTaggedImage helpers", () => {
     const d = hashed.digests();
     assert.deepEqual(Buffer.concat(sink), data);
     assert.equal(d.size, data.length);
-    assert.equal(d.sha256, createHash("sha256").update(data).digest("hex"));
-    assert.equal(d.sha512, createHash("sha512").update(data).digest("hex"));
-    assert.equal(d.md5, createHash("md5").update(data).digest("hex"));
+    assert.equal(d.hex.sha256, createHash("sha256").update(data).digest("hex"));
+    assert.equal(d.hex.sha512, createHash("sha512").update(data).digest("hex"));
+    assert.equal(d.hex.md5, createHash("md5").update(data).digest("hex"));
     assert.deepEqual(counts, [100_000, 300_000]);
+    const only = hashingStream(() => undefined, digestsWhileSending(inputs()));
+    await pipeline(Readable.from([data]), only.stream, new Writable({ write: (_c, _e, done) => done() }));
+    assert.deepEqual(only.digests().hex, { sha512: createHash("sha512").update(data).digest("hex") });
+    assert.deepEqual(digestsWhileSending(inputs({ expectedSha256: "a".repeat(64) })), ["sha512", "sha256"]);
+  });
+
+  it("compares with Glance's own algorithm: sha512 by default, another hashing_algorithm, md5 when Node lacks it", () => {
+    assert.deepEqual(digestsToCompare(image()), ["sha512"]);
+    assert.deepEqual(digestsToCompare(image({ os_hash_algo: "sha3_256" })), ["sha3-256"]);
+    assert.deepEqual(digestsToCompare(image({ os_hash_algo: "blake2b" })), ["blake2b512"]);
+    assert.deepEqual(digestsToCompare(image({ os_hash_algo: "no-such-hash" })), ["md5"]);
+    assert.deepEqual(digestsToCompare(image({ os_hash_algo: null, os_hash_value: null, checksum: null })), []);
+    const sha256Glance = image({ os_hash_algo: "sha256", os_hash_value: "a".repeat(64) });
+    checkGlanceHolds(KEY, sha256Glance, inputs(), sent);
+    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "sha256", os_hash_value: "b".repeat(64) }), inputs(), sent), /sent sha256 a{64}, Glance has sha256 b{64}$/);
+    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "m" }), inputs(), sent), /md5 of the bytes sent was not computed/);
+    const withMd5 = { size: 10, hex: { ...sent.hex, md5: "m" } };
+    checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "m" }), inputs(), withMd5);
+    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "y" }), inputs(), withMd5), /sent md5 m, Glance has checksum \(md5\) y$/);
+  });
+
+  it("digests Glance needs that were not computed while sending are read again, only from the file that was sent", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gti-digests-"));
+    try {
+      const file = join(dir, "a.raw");
+      const data = randomBytes(200_000);
+      await writeFile(file, data);
+      const first: SentFile = { digests: { size: data.length, hex: { sha512: "s" } }, source: await stat(file) };
+      assert.strictEqual(await addDigests(file, first, ["sha512"]), first);
+      const more = await addDigests(file, first, ["sha512", "md5"]);
+      assert.deepEqual(more.digests.hex, { sha512: "s", md5: createHash("md5").update(data).digest("hex") });
+      await writeFile(file, randomBytes(200_000));
+      await assert.rejects(addDigests(file, first, ["md5"]), (err: unknown) => err instanceof SourceChangedError && /changed while it was read again/.test(err.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("a declared hash that differs from the bytes sent names both hashes", () => {
@@ -108,7 +147,7 @@ describe("GlanceTaggedImage helpers", () => {
     assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_value: "x" }), inputs(), sent), (err: unknown) => {
       assert.ok(err instanceof GlanceTaggedImageError);
       assert.equal(err.code, "ERR_HASH_MISMATCH");
-      assert.match(err.message, /sent sha512 s \/ md5 m, Glance has sha512 x \/ checksum m/);
+      assert.match(err.message, /Glance holds other bytes than were sent: sent sha512 s, Glance has sha512 x$/);
       return true;
     });
     assert.throws(() => checkDownloaded(KEY, image(), "c".repeat(128)), /Glance downloaded data with sha512 s, expectedSha512 is c{128}/);
