@@ -99,7 +99,7 @@ async function main(): Promise<void> {
         const file = await randomFile(dir, size.label.replace(" ", ""), size.bytes);
         try {
           results.upload.runs.push(...(await uploadRounds(ctx, { ...file, label: size.label }, size.rounds)));
-          results.upload.files.push({ label: size.label, bytes: file.bytes, md5: file.md5 });
+          results.upload.files.push({ label: size.label, bytes: file.bytes, md5: file.md5, sha256: file.sha256 });
           results.upload.rounds[size.label] = size.rounds;
         } finally {
           await fs.rm(file.path, { force: true });

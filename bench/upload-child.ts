@@ -7,8 +7,8 @@
  * retry and error hooks) around the token the bench runner got once, so every contender uses the same token.
  * Version discovery and reading the image record happen before the clock starts; what is timed is what the
  * provider does with the data:
- *   publish-upload         fillImage(…, "upload"): PUT /file while hashing sha256+sha512+md5 in the same pass,
- *                          then GET the image and compare Glance's md5/sha512 with what was sent
+ *   publish-upload         fillImage(…, "upload"): PUT /file while hashing sha512 (and sha256 with expectedSha256)
+ *                          in the same pass, then GET the image and compare Glance's sha512 with what was sent
  *   publish-glance-direct  fillImage(…, "glance-direct"): PUT /stage while hashing, POST /import, wait until the
  *                          import is done (poll every 300 ms, the provider's default), compare hashes
  *   plain-upload           uploadImageData(glance, id, path): PUT /file streamed from the file, nothing else
@@ -35,6 +35,8 @@ export interface UploadJob {
   file: string;
   resourceKey: string;
   tag: string;
+  /** publish-upload: declared as the input expectedSha256 (sha256 is then computed and checked as well). */
+  expectedSha256?: string;
 }
 
 export interface UploadChildResult {
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     diskFormat: "raw",
     containerFormat: "bare",
     importMethod: job.mode === "publish-glance-direct" ? "glance-direct" : "upload",
+    ...(job.expectedSha256 !== undefined ? { expectedSha256: job.expectedSha256 } : {}),
   });
 
   const cpu = process.cpuUsage();

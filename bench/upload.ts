@@ -4,7 +4,8 @@
  * Contenders, each a process of its own under GNU time, alternating (the order rotates every round), same file,
  * same token, each into a fresh image that is deleted right after:
  *   curl PUT                 `curl -T file` to PUT /v2/images/{id}/file (the practical limit)
- *   ours upload              upload-child publish-upload: PUT /file with sha256+sha512+md5 in the same pass, verified
+ *   ours upload              upload-child publish-upload: PUT /file hashing sha512 in the same pass, verified
+ *   ours upload + sha256     the same with expectedSha256 declared: sha512+sha256 in the pass, both checked
  *   ours upload, no hashing  upload-child plain-upload: uploadImageData(path), nothing else
  *   openstack image create   `openstack image create --file` (python3-openstackclient, what operators use)
  *   ours glance-direct       upload-child publish-glance-direct: stage, import, wait, verified
@@ -23,11 +24,19 @@ import { onPath, runMeasured, type ProcessRun } from "./lib/proc";
 import { MiB } from "./lib/stats";
 import type { UploadChildResult, UploadJob } from "./upload-child";
 
-export type ContenderId = "curl-put" | "ours-upload" | "ours-upload-nohash" | "openstack" | "ours-glance-direct" | "curl-glance-direct";
+export type ContenderId =
+  | "curl-put"
+  | "ours-upload"
+  | "ours-upload-sha256"
+  | "ours-upload-nohash"
+  | "openstack"
+  | "ours-glance-direct"
+  | "curl-glance-direct";
 
 export const CONTENDERS: Record<ContenderId, string> = {
   "curl-put": "curl -T (PUT /file)",
-  "ours-upload": "ours: upload (PUT /file, hashed + verified)",
+  "ours-upload": "ours: upload (PUT /file, sha512 hashed + verified)",
+  "ours-upload-sha256": "ours: upload with expectedSha256 (sha512+sha256)",
   "ours-upload-nohash": "ours: uploadImageData, no hashing",
   openstack: "openstack image create --file",
   "ours-glance-direct": "ours: glance-direct (stage + import + wait, hashed + verified)",
@@ -39,6 +48,7 @@ export interface TestFile {
   path: string;
   bytes: number;
   md5: string;
+  sha256: string;
 }
 
 export interface UploadRun {
@@ -72,11 +82,12 @@ export function hashRates(): Record<string, number> {
   return rates;
 }
 
-/** A file of random bytes, with its md5 (Glance's `checksum`) computed while writing it. */
+/** A file of random bytes, with its md5 (Glance's `checksum`) and sha256 computed while writing it. */
 export async function randomFile(dir: string, label: string, bytes: number): Promise<TestFile> {
   const file = path.join(dir, `${label}.raw`);
   const handle = await fs.open(file, "w", 0o600);
   const md5 = createHash("md5");
+  const sha256 = createHash("sha256");
   const chunk = Buffer.allocUnsafe(8 * MiB);
   try {
     for (let written = 0; written < bytes; ) {
@@ -84,13 +95,14 @@ export async function randomFile(dir: string, label: string, bytes: number): Pro
       const part = chunk.subarray(0, n);
       randomFillSync(part);
       md5.update(part);
+      sha256.update(part);
       await handle.write(part, 0, n);
       written += n;
     }
   } finally {
     await handle.close();
   }
-  return { label, path: file, bytes, md5: md5.digest("hex") };
+  return { label, path: file, bytes, md5: md5.digest("hex"), sha256: sha256.digest("hex") };
 }
 
 export interface UploadContext {
@@ -179,7 +191,8 @@ async function runContender(ctx: UploadContext, contender: ContenderId, file: Te
         proc = await runMeasured("bash", ["-c", CURL_GLANCE_DIRECT], { env, tmpDir: ctx.tmpDir });
       } else {
         const job: UploadJob = {
-          mode: contender === "ours-upload" ? "publish-upload" : contender === "ours-glance-direct" ? "publish-glance-direct" : "plain-upload",
+          mode: contender === "ours-upload" || contender === "ours-upload-sha256" ? "publish-upload" : contender === "ours-glance-direct" ? "publish-glance-direct" : "plain-upload",
+          ...(contender === "ours-upload-sha256" ? { expectedSha256: file.sha256 } : {}),
           endpoint: ctx.glance.endpoint,
           token: ctx.token,
           projectId: ctx.glance.projectId,
