@@ -21,6 +21,8 @@ export interface KeyParts {
   files: Record<string, string>;
   /** `disk-image-create --version` of the diskimage-builder the build will use, or "not found". */
   builder: string;
+  /** Not part of the key: what `builder` was probed from (see executableIdentity), so a diff can skip the probe. */
+  builderIdentity: string;
   elements: Record<string, ElementDigest>;
 }
 
@@ -92,7 +94,36 @@ export async function dibExecutable(inputs: AmphoraImageBuildInputs): Promise<st
   return resolveCommand(path.join(dibRepo, "bin", "disk-image-create"));
 }
 
-/** `path:mtime:size` → the version, or the probe still running (concurrent diffs share one probe). */
+/**
+ * What identifies one installation of an executable without running it: the file (resolved through symlinks)
+ * and, for a script, its interpreter, each by inode, size and times. Upgrading diskimage-builder with apt or pip
+ * rewrites its `disk-image-create` script, which changes this; an editable install (`pip install -e`, a git
+ * checkout) changes underneath it without doing so.
+ */
+export async function executableIdentity(executable: string): Promise<string> {
+  const describe = async (file: string): Promise<string> => {
+    const real = await fs.realpath(file);
+    const st = await fs.stat(real);
+    return `${real}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  };
+  const parts = [await describe(executable)];
+  const head = await readHead(executable, 256);
+  const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
+  if (interpreter?.startsWith("/")) parts.push(await describe(interpreter).catch(() => `${interpreter}:missing`));
+  return parts.join("|");
+}
+
+async function readHead(file: string, bytes: number): Promise<string> {
+  const handle = await fs.open(file, "r");
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(bytes), 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString("latin1");
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Identity → the version, or the probe still running (concurrent diffs share one probe). */
 const versionCache = new Map<string, Promise<string>>();
 
 async function probeVersion(executable: string): Promise<string> {
@@ -105,24 +136,34 @@ async function probeVersion(executable: string): Promise<string> {
   return "unknown";
 }
 
-/** `disk-image-create --version`, run once per process and executable version (a Python start-up: ~0.4 s). */
-async function builderVersion(executable: string | undefined): Promise<string> {
-  if (!executable) return "not found";
-  const st = await fs.stat(executable);
-  const cacheKey = `${executable}:${st.mtimeMs}:${st.size}`;
-  let version = versionCache.get(cacheKey);
+/** A version already known for an identity: from the state of the last build, or probed earlier in this process. */
+export interface KnownBuilder {
+  builder: string;
+  builderIdentity: string;
+}
+
+/**
+ * `disk-image-create --version` (a Python start-up: ~0.4 s), run at most once per process and installation, and
+ * not at all when the state recorded the version for the same installation.
+ */
+async function builderVersion(executable: string | undefined, known?: KnownBuilder): Promise<{ version: string; identity: string }> {
+  if (!executable) return { version: "not found", identity: "" };
+  const identity = await executableIdentity(executable);
+  if (known && known.builderIdentity === identity) return { version: known.builder, identity };
+  let version = versionCache.get(identity);
   if (!version) {
     version = probeVersion(executable);
-    versionCache.set(cacheKey, version);
+    versionCache.set(identity, version);
   }
-  return version;
+  return { version: await version, identity };
 }
 
 async function fileHash(p: string): Promise<string> {
   return sha256(await fs.readFile(p));
 }
 
-export async function computeKeyParts(inputs: AmphoraImageBuildInputs): Promise<KeyParts> {
+/** The key parts of `inputs`; `known` (the state's parts) spares the version probe for an unchanged builder. */
+export async function computeKeyParts(inputs: AmphoraImageBuildInputs, known?: KnownBuilder): Promise<KeyParts> {
   const files: Record<string, string> = {};
   const dib = await dibExecutable(inputs);
   if (inputs.frontEnd === "octavia" && inputs.script) files.script = await fileHash(inputs.script);
@@ -133,14 +174,16 @@ export async function computeKeyParts(inputs: AmphoraImageBuildInputs): Promise<
     files.localImage = sha256(`${st.size}:${st.mtimeMs}`);
   }
   // The version probe runs in a child process while the element trees are digested here.
-  const builder = builderVersion(dib);
+  const builder = builderVersion(dib, known);
   builder.catch(() => undefined);
   const elements = await digestElementRoots(await elementRoots(inputs));
+  const { version, identity } = await builder;
   return {
     options: sha256(canonicalJson(contentOptions(inputs))),
     env: sha256(canonicalJson(inputs.env)),
     files,
-    builder: await builder,
+    builder: version,
+    builderIdentity: identity,
     elements,
   };
 }

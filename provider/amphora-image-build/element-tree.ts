@@ -27,18 +27,36 @@ const MAX_FILES = 20_000;
 /** Files changed less than this long ago are read again on every digest (timestamp granularity, clock skew). */
 const RACY_MS = 2_000;
 
-/** Path → digest of the version described by `version` (dropped wholesale beyond REMEMBER_MAX paths). */
+/** What any write changes. Times as float ms (sub-µs resolution today); bigint stats cost a third more per file. */
+interface Version {
+  dev: number;
+  ino: number;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+const versionOf = (st: Stats): Version => ({ dev: st.dev, ino: st.ino, size: st.size, mode: st.mode, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+const sameVersion = (v: Version, st: Stats): boolean =>
+  v.mtimeMs === st.mtimeMs && v.ctimeMs === st.ctimeMs && v.ino === st.ino && v.size === st.size && v.dev === st.dev && v.mode === st.mode;
+
+/** Path → digest of the version it was read at (dropped wholesale beyond REMEMBER_MAX paths). */
 const REMEMBER_MAX = 200_000;
-const remembered = new Map<string, { version: string; digest: string }>();
+const remembered = new Map<string, { version: Version; digest: string }>();
 
-/** Times as float ms (sub-µs resolution today); bigint stats cost a third more per file. */
-const versionOf = (st: Stats): string => `${st.dev}:${st.ino}:${st.size}:${st.mode}:${st.mtimeMs}:${st.ctimeMs}`;
+/** One walk of one element: how many files, and whether everything in it was as remembered. */
+interface WalkState {
+  n: number;
+  allKnown: boolean;
+}
 
-function fileDigest(full: string): string {
+function fileDigest(full: string, state: WalkState): string {
   const st = lstatSync(full);
-  const version = versionOf(st);
   const known = remembered.get(full);
-  if (known?.version === version) return known.digest;
+  if (known && sameVersion(known.version, st)) return known.digest;
+  state.allKnown = false;
+  const version = versionOf(st);
   const h = createHash("sha256");
   if (st.isSymbolicLink()) {
     h.update("link\0").update(readlinkSync(full));
@@ -58,39 +76,113 @@ function fileDigest(full: string): string {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function walk(dir: string, rel: string, files: Record<string, string>, count: { n: number }): void {
-  const entries = readdirSync(dir, { withFileTypes: true });
+interface Listing {
+  version: Version;
+  dirs: string[];
+  files: string[];
+}
+
+/**
+ * Directory → its sorted sub-directories and files, for the version of the directory they were read at: adding,
+ * removing or renaming an entry changes the directory's mtime and ctime, so a settled, unchanged directory is
+ * not read again (the same racy rule as for files).
+ */
+const listings = new Map<string, Listing>();
+
+function listing(dir: string, state: WalkState): Listing {
+  const st = lstatSync(dir);
+  const known = listings.get(dir);
+  if (known && sameVersion(known.version, st)) return known;
+  state.allKnown = false;
+  const version = versionOf(st);
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !SKIP.has(e.name) && !e.name.endsWith(".pyc"));
   entries.sort((a, b) => byName(a.name, b.name));
-  for (const entry of entries) {
-    if (SKIP.has(entry.name) || entry.name.endsWith(".pyc")) continue;
-    const full = path.join(dir, entry.name);
-    const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      walk(full, relPath, files, count);
-    } else if (entry.isFile() || entry.isSymbolicLink()) {
-      if (++count.n > MAX_FILES) throw new Error(`${dir} holds more than ${MAX_FILES} files`);
-      files[relPath] = fileDigest(full);
+  const fresh: Listing = {
+    version,
+    dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name),
+    files: entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name),
+  };
+  const settled = Date.now() - RACY_MS;
+  if (st.mtimeMs < settled && st.ctimeMs < settled) {
+    if (listings.size >= REMEMBER_MAX) listings.clear();
+    listings.set(dir, fresh);
+  } else {
+    listings.delete(dir);
+  }
+  return fresh;
+}
+
+function walk(dir: string, rel: string, files: Record<string, string>, state: WalkState): void {
+  const { dirs, files: names } = listing(dir, state);
+  // Files and sub-directories interleave by name, as one sorted listing would give them.
+  let d = 0;
+  let f = 0;
+  while (d < dirs.length || f < names.length) {
+    const dirName = dirs[d];
+    const fileName = names[f];
+    if (fileName === undefined || (dirName !== undefined && dirName < fileName)) {
+      const name = dirName as string;
+      d++;
+      walk(`${dir}/${name}`, rel ? `${rel}/${name}` : name, files, state);
+    } else {
+      f++;
+      if (++state.n > MAX_FILES) throw new Error(`${dir} holds more than ${MAX_FILES} files`);
+      files[rel ? `${rel}/${fileName}` : fileName] = fileDigest(`${dir}/${fileName}`, state);
     }
   }
 }
 
-function digestElementSync(root: string, name: string, count: { n: number }): ElementDigest {
+/**
+ * Element directory → its digest from the last complete walk. A walk that finds every listing and every file as
+ * remembered returns it instead of hashing the file list again (dropped at the start of each walk, so a walk
+ * that fails half-way leaves none behind).
+ */
+const lastDigests = new Map<string, ElementDigest>();
+
+function digestElementSync(root: string, name: string): ElementDigest {
+  const dir = path.join(root, name);
+  const last = lastDigests.get(dir);
+  lastDigests.delete(dir);
+  const state: WalkState = { n: 0, allKnown: true };
   const files: Record<string, string> = {};
-  walk(path.join(root, name), "", files, count);
-  const h = createHash("sha256");
-  for (const [rel, digest] of Object.entries(files)) h.update(`${rel}\0${digest}\n`);
-  return { root, hash: h.digest("hex"), files };
+  walk(dir, "", files, state);
+  let digest: ElementDigest;
+  if (state.allKnown && last?.root === root) {
+    digest = last;
+  } else {
+    const h = createHash("sha256");
+    for (const [rel, d] of Object.entries(files)) h.update(`${rel}\0${d}\n`);
+    digest = { root, hash: h.digest("hex"), files };
+  }
+  if (lastDigests.size >= REMEMBER_MAX) lastDigests.clear();
+  lastDigests.set(dir, digest);
+  return digest;
 }
 
 export async function digestElement(root: string, name: string): Promise<ElementDigest> {
-  return digestElementSync(root, name, { n: 0 });
+  return digestElementSync(root, name);
 }
+
+/** Walks in progress by their roots: diffs of several resources reading the same tree at once share one walk. */
+const walking = new Map<string, Promise<Record<string, ElementDigest>>>();
 
 /**
  * Every element (sub-directory) of every root, in ELEMENTS_PATH order. When two roots hold the same element
  * name, DIB uses the first; the others get a "name@root" key so that their edits still count.
+ * A call made while a walk of the same roots is under way gets that walk's result (the engine diffs independent
+ * resources concurrently); a walk that has finished is never reused, so every later call sees the files anew.
  */
-export async function digestElementRoots(roots: readonly string[]): Promise<Record<string, ElementDigest>> {
+export function digestElementRoots(roots: readonly string[]): Promise<Record<string, ElementDigest>> {
+  const key = JSON.stringify(roots);
+  let walk = walking.get(key);
+  if (!walk) {
+    walk = digestRoots(roots).finally(() => walking.delete(key));
+    walking.set(key, walk);
+  }
+  return walk;
+}
+
+async function digestRoots(roots: readonly string[]): Promise<Record<string, ElementDigest>> {
   const result: Record<string, ElementDigest> = {};
   for (const root of roots) {
     let entries;
@@ -103,7 +195,7 @@ export async function digestElementRoots(roots: readonly string[]): Promise<Reco
     const names = entries.filter((e) => e.isDirectory() && !SKIP.has(e.name)).map((e) => e.name).sort();
     for (const name of names) {
       const key = result[name] ? `${name}@${root}` : name;
-      result[key] = digestElementSync(root, name, { n: 0 });
+      result[key] = digestElementSync(root, name);
     }
   }
   return result;

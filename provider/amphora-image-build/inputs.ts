@@ -2,9 +2,10 @@ import * as path from "node:path";
 import { z } from "zod";
 import { DIB_ARCHES, FRONT_ENDS, IMAGE_TYPES, OCTAVIA_ARCHES, OCTAVIA_BACKENDS, OCTAVIA_BASE_OS } from "./constants";
 import { crossFieldRules } from "./input-rules";
+import { once } from "../common/once";
 
 /**
- * Inputs of AmphoraImageBuild, the single source of its input types. Built behind a function: a zod schema made
+ * Inputs of AmphoraImageBuild, the single source of its input types. Built on first use (common/once.ts), not at load: a zod schema made
  * at module top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes).
  *
  * One flat object for both front ends (`frontEnd: "octavia" | "dib"`), so that `check` can validate field by field
@@ -82,7 +83,7 @@ function validationSchema() {
     );
 }
 
-export function amphoraImageBuildInputsSchema() {
+export const amphoraImageBuildInputsSchema = once(function amphoraImageBuildInputsSchema() {
   const flag = z.boolean().optional();
   const runtime = " Runtime setting: not part of the build key.";
   return z
@@ -244,7 +245,7 @@ export function amphoraImageBuildInputsSchema() {
         .describe(`Keep the artifact, \`NAME.d\` and the build log when the resource is deleted.${runtime}`),
     })
     .superRefine(crossFieldRules);
-}
+});
 
 export type AmphoraImageBuildArgsInput = z.input<ReturnType<typeof amphoraImageBuildInputsSchema>>;
 export type AmphoraImageBuildInputs = z.output<ReturnType<typeof amphoraImageBuildInputsSchema>>;

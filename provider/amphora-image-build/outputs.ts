@@ -7,6 +7,7 @@ import { amphoraImageBuildInputsSchema, type AmphoraImageBuildInputs } from "./i
 import type { PackageVersions } from "./manifests";
 import { artifactPaths } from "./options";
 import { digestSecret } from "./secret-digest";
+import { once } from "../common/once";
 
 /**
  * State of an AmphoraImageBuild: the normalised inputs (the engine hands old outputs to diff) except
@@ -31,12 +32,18 @@ function keyPartsSchema() {
         .record(z.string(), z.string())
         .describe("Role (`script`, `command`, `localImage`) → sha256 of the file (`localImage`: of its size and modification time)."),
       builder: z.string().describe("`disk-image-create --version` of the diskimage-builder the build uses, or `not found`."),
+      builderIdentity: z
+        .string()
+        .default("")
+        .describe(
+          "Not part of the key: the `disk-image-create` (and its interpreter) `builder` was read from, by path, inode, size and times; while it is the same, diffs reuse `builder` instead of running `--version`.",
+        ),
       elements: z.record(z.string(), element).describe("Element name → digest, for every element directory the build reads."),
     })
     .describe("The parts of the build key, kept so that a diff can say what changed (`element haproxy-octavia changed (2 files)`).");
 }
 
-export function amphoraImageBuildOutputsSchema() {
+export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOutputsSchema() {
   const { rootPassword: _secret, ...inputFields } = amphoraImageBuildInputsSchema().shape;
   return z.object({
     ...inputFields,
@@ -86,7 +93,7 @@ export function amphoraImageBuildOutputsSchema() {
       .enum(["ok", "modified"])
       .describe("`ok` after a build or a refresh that found the artifact intact; `modified` when a refresh found other bytes (the next update rebuilds)."),
   });
-}
+});
 
 export type AmphoraImageBuildOutputs = z.infer<ReturnType<typeof amphoraImageBuildOutputsSchema>>;
 

@@ -87,7 +87,7 @@ async function artifactChanges(olds: AmphoraImageBuildOutputs): Promise<string[]
 }
 
 export async function planUpdate(olds: AmphoraImageBuildOutputs, news: AmphoraImageBuildInputs): Promise<BuildPlan> {
-  const keyParts = await computeKeyParts(news);
+  const keyParts = await computeKeyParts(news, olds.keyParts);
   const replaces: string[] = [];
   if (artifactPaths(news.output, news.imageType).artifact !== olds.path) {
     if (news.output !== olds.output) replaces.push("output");

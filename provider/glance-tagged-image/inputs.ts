@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { once } from "../common/once";
 
 /**
- * Inputs of GlanceTaggedImage. Built behind a function: a zod schema created at module top level cannot be
+ * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module top level cannot be
  * captured by a serialized provider (see pulumi-dynamic-providers notes), and this module is also imported by
  * the SDK for its types.
  */
@@ -70,7 +71,7 @@ function propertiesSchema() {
   });
 }
 
-export function glanceTaggedImageInputsSchema() {
+export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInputsSchema() {
   // Glance keeps min_disk/min_ram as 32-bit integers and answers 400 above this: refused here, in check, instead.
   const nonNegativeInt = z.number().int("must be a whole number").min(0, "must not be negative").max(2147483647, "must be at most 2147483647 (Glance's limit)");
   const source = " Exactly one of `file`, `url` and `imageId` is given.";
@@ -261,7 +262,7 @@ export function glanceTaggedImageInputsSchema() {
         });
       }
     });
-}
+});
 
 export type GlanceTaggedImageArgsInput = z.input<ReturnType<typeof glanceTaggedImageInputsSchema>>;
 export type GlanceTaggedImageInputs = z.output<ReturnType<typeof glanceTaggedImageInputsSchema>>;

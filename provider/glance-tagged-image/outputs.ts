@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { glanceTaggedImageInputsSchema } from "./inputs";
+import { once } from "../common/once";
 
-export function octaviaSettingsSchema() {
+export const octaviaSettingsSchema = once(function octaviaSettingsSchema() {
   return z
     .strictObject({
       ampImageTag: z.string().describe("`[controller_worker] amp_image_tag`: the tag."),
@@ -14,13 +15,13 @@ export function octaviaSettingsSchema() {
       configSnippet: z.string().describe("The `[controller_worker]` section with both settings, ready to paste or template."),
     })
     .describe("Octavia's settings for this image.");
-}
+});
 
 /**
  * State of a GlanceTaggedImage: the normalised inputs (the engine hands old outputs to diff, so they must be
  * here) plus what Glance reports. No field is ever undefined: absent numbers are 0, absent strings "".
  */
-export function glanceTaggedImageOutputsSchema() {
+export const glanceTaggedImageOutputsSchema = once(function glanceTaggedImageOutputsSchema() {
   const inputs = glanceTaggedImageInputsSchema();
   const { stores: _requestedStores, ...inputFields } = inputs.shape;
   return z.strictObject({
@@ -49,7 +50,7 @@ export function glanceTaggedImageOutputsSchema() {
     drift: z.array(z.string()).describe("What the last refresh found out of line (tag removed, tag on other images, status, stores); the next update repairs it."),
     octavia: octaviaSettingsSchema(),
   });
-}
+});
 
 export type OctaviaSettings = z.infer<ReturnType<typeof octaviaSettingsSchema>>;
 export type GlanceTaggedImageOutputs = z.infer<ReturnType<typeof glanceTaggedImageOutputsSchema>>;

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { once } from "../common/once";
 
 /**
- * Inputs of SnapshotStorePolicy, the single source of its input types. Built behind a function: a zod schema made
+ * Inputs of SnapshotStorePolicy, the single source of its input types. Built on first use (common/once.ts), not at load: a zod schema made
  * at module top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes), and the
  * SDK imports this module for its types.
  */
@@ -67,7 +68,7 @@ function timeoutsSchema() {
     .describe("Time limits of the copies.");
 }
 
-export function snapshotStorePolicyInputsSchema() {
+export const snapshotStorePolicyInputsSchema = once(function snapshotStorePolicyInputsSchema() {
   return z.strictObject({
     /** Target store id, as listed by `GET /v2/info/stores`. */
     store: text().describe("Target store id, as listed by `GET /v2/info/stores`; must exist and not be read-only."),
@@ -119,7 +120,7 @@ export function snapshotStorePolicyInputsSchema() {
       .describe("Images per page of `GET /v2/images` (Glance caps it at its `api_limit_max`)."),
     timeouts: timeoutsSchema(),
   });
-}
+});
 
 export type SnapshotStorePolicyArgsInput = z.input<ReturnType<typeof snapshotStorePolicyInputsSchema>>;
 export type SnapshotStorePolicyInputs = z.output<ReturnType<typeof snapshotStorePolicyInputsSchema>>;

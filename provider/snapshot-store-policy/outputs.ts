@@ -2,6 +2,7 @@ import { z } from "zod";
 import { assess, type Inventory } from "./compliance";
 import { snapshotStorePolicyInputsSchema, type SnapshotStorePolicyInputs } from "./inputs";
 import { novaConfig } from "./nova-config";
+import { once } from "../common/once";
 
 /**
  * State of a SnapshotStorePolicy: the normalised inputs (the engine hands old outputs to diff) plus what the last
@@ -10,7 +11,7 @@ import { novaConfig } from "./nova-config";
  * not set are absent; every computed field is always present, never undefined.
  */
 
-export function snapshotStorePolicyOutputsSchema() {
+export const snapshotStorePolicyOutputsSchema = once(function snapshotStorePolicyOutputsSchema() {
   return z.object({
     ...snapshotStorePolicyInputsSchema().shape,
     /** The project whose images are selected (the session's project when `owner` is unset), or "all". */
@@ -48,7 +49,7 @@ export function snapshotStorePolicyOutputsSchema() {
       .describe("`[libvirt]` snippet for nova.conf on RBD-backed computes (`images_rbd_glance_store_name` = `store`; ignored by other image backends)."),
     checkedAt: z.string().describe("ISO time of the last create, update or refresh."),
   });
-}
+});
 
 export type SnapshotStorePolicyOutputs = z.output<ReturnType<typeof snapshotStorePolicyOutputsSchema>>;
 

@@ -56,6 +56,31 @@ describe("AmphoraImageBuild build key and its helpers", () => {
     assert.notStrictEqual(buildKeyOf(after), buildKeyOf(parts));
   });
 
+  it("the --version probe: once per installation in a process, skipped when the state knows the same installation", async () => {
+    const bin = path.join(dir, "probe-bin");
+    await fs.mkdir(bin, { recursive: true });
+    const dib = path.join(bin, "disk-image-create");
+    const calls = path.join(bin, "calls");
+    const script = (version: string): string => `#!/bin/sh\necho x >> ${calls}\necho ${version}\n`;
+    await fs.writeFile(dib, script("9.1.0"), { mode: 0o755 });
+    const probes = async (): Promise<number> => (await fs.readFile(calls, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+    const inputs = parseInputs({ frontEnd: "dib", command: dib, output: path.join(dir, "p"), elements: ["x"], elementsPath: [bin] });
+    const first = await computeKeyParts(inputs);
+    assert.strictEqual(first.builder, "9.1.0");
+    assert.match(first.builderIdentity, new RegExp(`^${dib}:.*\\|/.*sh:`), "the script and its interpreter");
+    await computeKeyParts(inputs);
+    assert.strictEqual(await probes(), 1, "one probe per process and installation");
+    const known = await computeKeyParts(inputs, { builder: "recorded-in-state", builderIdentity: first.builderIdentity });
+    assert.strictEqual(known.builder, "recorded-in-state", "the state's version is used for the same installation");
+    await fs.writeFile(dib, script("9.2.0"), { mode: 0o755 });
+    const upgraded = await computeKeyParts(inputs, { builder: first.builder, builderIdentity: first.builderIdentity });
+    assert.strictEqual(upgraded.builder, "9.2.0", "a rewritten disk-image-create is probed again");
+    assert.notStrictEqual(upgraded.builderIdentity, first.builderIdentity);
+    assert.strictEqual(await probes(), 2);
+    assert.notStrictEqual(buildKeyOf(upgraded), buildKeyOf(first));
+    assert.strictEqual(buildKeyOf({ ...first, builderIdentity: "other" }), buildKeyOf(first), "the identity is not part of the key");
+  });
+
   it("canonical JSON ignores key order and undefined", () => {
     assert.strictEqual(canonicalJson({ b: 1, a: { d: [1, { y: 1, x: 2 }], c: undefined } }), '{"a":{"d":[1,{"x":2,"y":1}]},"b":1}');
   });

@@ -2,7 +2,8 @@
  * The element-tree digest remembers file digests between diffs (provider/amphora-image-build/element-tree.ts),
  * keyed by what any write changes. These edits must still change the key after the tree was digested and
  * remembered: the same size and modification time restored by `touch -d`, the executable bit, a symlink target,
- * a file replaced by rename. Files changed in the last 2 s are always read again (racy window).
+ * a file replaced by rename; files and directories added or removed in a directory whose listing is remembered.
+ * Files and directories changed in the last 2 s are always read again (racy window).
  */
 import * as assert from "node:assert";
 import { promises as fs } from "node:fs";
@@ -67,5 +68,30 @@ describe("element tree digests remembered between diffs stay exact", function ()
     await fs.writeFile(tmp, "#!/bin/sh\necho six\n", { mode: 0o644 });
     await fs.rename(tmp, hook);
     assert.notStrictEqual(await hash(), c, "a new file under the same name");
+  });
+
+  it("files and directories added to or removed from a remembered directory change the key; an unchanged walk returns the same digest", async () => {
+    await settle();
+    const first = (await digestElementRoots([root])).e1;
+    const again = (await digestElementRoots([root])).e1;
+    assert.strictEqual(again, first, "nothing changed: the remembered digest itself");
+    const added = path.join(root, "e1", "install.d", "70-added");
+    await fs.writeFile(added, "x");
+    const withFile = (await digestElementRoots([root])).e1;
+    assert.notStrictEqual(withFile?.hash, first?.hash, "a file added");
+    assert.ok(withFile && "install.d/70-added" in withFile.files);
+    await settle();
+    await hash();
+    await fs.mkdir(path.join(root, "e1", "post-install.d"));
+    await fs.writeFile(path.join(root, "e1", "post-install.d", "10-new"), "y");
+    const withDir = (await digestElementRoots([root])).e1;
+    assert.deepStrictEqual(Object.keys(withDir?.files ?? {}), ["install.d/50-hook", "install.d/60-link", "install.d/70-added", "post-install.d/10-new"]);
+    await settle();
+    await hash();
+    await fs.rm(path.join(root, "e1", "post-install.d"), { recursive: true });
+    await fs.unlink(added);
+    const removed = (await digestElementRoots([root])).e1;
+    assert.deepStrictEqual(Object.keys(removed?.files ?? {}), ["install.d/50-hook", "install.d/60-link"]);
+    assert.strictEqual(removed?.hash, first?.hash, "back to the first tree, back to its digest");
   });
 });
