@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import { accessSync, closeSync, constants, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { capture, toolEnv } from "../builder/capture";
 import { digestElementRoots, type ElementDigest } from "./element-tree";
@@ -49,21 +49,28 @@ export function buildKeyOf(parts: KeyParts): string {
   return sha256(canonicalJson({ v: 1, options: parts.options, env: parts.env, files: parts.files, builder: parts.builder, elements }));
 }
 
-async function isExecutableFile(p: string): Promise<boolean> {
+/*
+ * The file-system lookups below run on every diff. They are synchronous on purpose: each is a few microseconds
+ * on a local disk, where a promise through libuv's thread pool costs ~50 µs (PATH alone is a dozen lookups).
+ */
+
+function isExecutableFile(p: string): boolean {
   try {
-    await fs.access(p, constants.X_OK);
-    return (await fs.stat(p)).isFile();
+    accessSync(p, constants.X_OK);
+    return statSync(p).isFile();
   } catch {
     return false;
   }
 }
 
+const isDirectory = (p: string): boolean => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+
 /** Resolves a command like execvp does: paths as given, bare names through PATH. */
 export async function resolveCommand(command: string, pathVar = process.env.PATH ?? ""): Promise<string | undefined> {
-  if (command.includes("/")) return (await isExecutableFile(command)) ? path.resolve(command) : undefined;
+  if (command.includes("/")) return isExecutableFile(command) ? path.resolve(command) : undefined;
   for (const dir of pathVar.split(":").filter(Boolean)) {
     const candidate = path.join(dir, command);
-    if (await isExecutableFile(candidate)) return candidate;
+    if (isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }
@@ -72,7 +79,7 @@ export async function resolveCommand(command: string, pathVar = process.env.PATH
 export async function octaviaElementsDir(inputs: AmphoraImageBuildInputs): Promise<string | undefined> {
   const repo = inputs.octaviaRepoPath ?? path.dirname(path.dirname(inputs.script ?? "."));
   for (const dir of [path.join(repo, "elements"), "/usr/share/octavia-image-elements", "/usr/local/share/octavia-image-elements"]) {
-    if ((await fs.stat(dir).catch(() => undefined))?.isDirectory()) return dir;
+    if (isDirectory(dir)) return dir;
   }
   return undefined;
 }
@@ -100,26 +107,31 @@ export async function dibExecutable(inputs: AmphoraImageBuildInputs): Promise<st
  * rewrites its `disk-image-create` script, which changes this; an editable install (`pip install -e`, a git
  * checkout) changes underneath it without doing so.
  */
-export async function executableIdentity(executable: string): Promise<string> {
-  const describe = async (file: string): Promise<string> => {
-    const real = await fs.realpath(file);
-    const st = await fs.stat(real);
+export function executableIdentity(executable: string): string {
+  const describe = (file: string): string => {
+    const real = realpathSync(file);
+    const st = statSync(real);
     return `${real}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   };
-  const parts = [await describe(executable)];
-  const head = await readHead(executable, 256);
-  const interpreter = /^#!\s*(\S+)/.exec(head)?.[1];
-  if (interpreter?.startsWith("/")) parts.push(await describe(interpreter).catch(() => `${interpreter}:missing`));
+  const parts = [describe(executable)];
+  const interpreter = /^#!\s*(\S+)/.exec(readHead(executable, 256))?.[1];
+  if (interpreter?.startsWith("/")) {
+    try {
+      parts.push(describe(interpreter));
+    } catch {
+      parts.push(`${interpreter}:missing`);
+    }
+  }
   return parts.join("|");
 }
 
-async function readHead(file: string, bytes: number): Promise<string> {
-  const handle = await fs.open(file, "r");
+function readHead(file: string, bytes: number): string {
+  const fd = openSync(file, "r");
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(bytes), 0, bytes, 0);
-    return buffer.subarray(0, bytesRead).toString("latin1");
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, 0)).toString("latin1");
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -148,7 +160,7 @@ export interface KnownBuilder {
  */
 async function builderVersion(executable: string | undefined, known?: KnownBuilder): Promise<{ version: string; identity: string }> {
   if (!executable) return { version: "not found", identity: "" };
-  const identity = await executableIdentity(executable);
+  const identity = executableIdentity(executable);
   if (known && known.builderIdentity === identity) return { version: known.builder, identity };
   let version = versionCache.get(identity);
   if (!version) {
@@ -158,19 +170,19 @@ async function builderVersion(executable: string | undefined, known?: KnownBuild
   return { version: await version, identity };
 }
 
-async function fileHash(p: string): Promise<string> {
-  return sha256(await fs.readFile(p));
+function fileHash(p: string): string {
+  return sha256(readFileSync(p));
 }
 
 /** The key parts of `inputs`; `known` (the state's parts) spares the version probe for an unchanged builder. */
 export async function computeKeyParts(inputs: AmphoraImageBuildInputs, known?: KnownBuilder): Promise<KeyParts> {
   const files: Record<string, string> = {};
   const dib = await dibExecutable(inputs);
-  if (inputs.frontEnd === "octavia" && inputs.script) files.script = await fileHash(inputs.script);
-  if (inputs.frontEnd === "dib" && dib) files.command = await fileHash(dib);
+  if (inputs.frontEnd === "octavia" && inputs.script) files.script = fileHash(inputs.script);
+  if (inputs.frontEnd === "dib" && dib) files.command = fileHash(dib);
   if (inputs.localImage) {
     // A base cloud image can be gigabytes: its identity is size and modification time, not a hash.
-    const st = await fs.stat(inputs.localImage);
+    const st = statSync(inputs.localImage);
     files.localImage = sha256(`${st.size}:${st.mtimeMs}`);
   }
   // The version probe runs in a child process while the element trees are digested here.

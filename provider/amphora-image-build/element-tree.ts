@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, promises as fs, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
 import * as path from "node:path";
+import { deliverPendingEvents, TreeWatch } from "./tree-watch";
 
 /**
  * Content digests of diskimage-builder element directories: every file's bytes and executable bit (DIB only
@@ -10,8 +11,10 @@ import * as path from "node:path";
  * keyed by its path and what any write changes (device, inode, size, mode, mtime and ctime), so an
  * unchanged tree costs one lstat per file instead of a read. As in git's index, a file whose mtime or ctime is
  * less than RACY_MS old when it is read is not remembered: it could still change within the same timestamp tick.
- * The walk is synchronous: lstat and small reads of a local tree are microseconds each, and a promise per file
- * costs more than the work (1,000 files: a few ms, bounded by MAX_FILES).
+ * Directory listings are remembered the same way. The walk is synchronous: lstat and small reads of a local tree
+ * are microseconds each, and a promise per file costs more than the work (1,000 files: ~3 ms, bounded by
+ * MAX_FILES). On a local filesystem the tree is also watched (tree-watch.ts): while no change was notified, the
+ * last walk's result is returned without a walk.
  */
 
 export interface ElementDigest {
@@ -45,10 +48,11 @@ const sameVersion = (v: Version, st: Stats): boolean =>
 const REMEMBER_MAX = 200_000;
 const remembered = new Map<string, { version: Version; digest: string }>();
 
-/** One walk of one element: how many files, and whether everything in it was as remembered. */
+/** One walk of one element: how many files, whether everything in it was as remembered, the tree's watch. */
 interface WalkState {
   n: number;
   allKnown: boolean;
+  watch: TreeWatch | undefined;
 }
 
 function fileDigest(full: string, state: WalkState): string {
@@ -90,6 +94,7 @@ interface Listing {
 const listings = new Map<string, Listing>();
 
 function listing(dir: string, state: WalkState): Listing {
+  state.watch?.add(dir);
   const st = lstatSync(dir);
   const known = listings.get(dir);
   if (known && sameVersion(known.version, st)) return known;
@@ -139,11 +144,11 @@ function walk(dir: string, rel: string, files: Record<string, string>, state: Wa
  */
 const lastDigests = new Map<string, ElementDigest>();
 
-function digestElementSync(root: string, name: string): ElementDigest {
+function digestElementSync(root: string, name: string, watch?: TreeWatch): ElementDigest {
   const dir = path.join(root, name);
   const last = lastDigests.get(dir);
   lastDigests.delete(dir);
-  const state: WalkState = { n: 0, allKnown: true };
+  const state: WalkState = { n: 0, allKnown: true, watch };
   const files: Record<string, string> = {};
   walk(dir, "", files, state);
   let digest: ElementDigest;
@@ -165,40 +170,72 @@ export async function digestElement(root: string, name: string): Promise<Element
 
 /** Walks in progress by their roots: diffs of several resources reading the same tree at once share one walk. */
 const walking = new Map<string, Promise<Record<string, ElementDigest>>>();
+/** Per set of roots: its watch, and the result of the last walk made under it (see tree-watch.ts). */
+const watched = new Map<string, { watch: TreeWatch; result?: Record<string, ElementDigest> }>();
+let walks = 0;
+
+/** Full walks made by this process (the benchmark and tests tell a watched, unchanged tree by it). */
+export function treeWalks(): number {
+  return walks;
+}
 
 /**
  * Every element (sub-directory) of every root, in ELEMENTS_PATH order. When two roots hold the same element
  * name, DIB uses the first; the others get a "name@root" key so that their edits still count.
- * A call made while a walk of the same roots is under way gets that walk's result (the engine diffs independent
- * resources concurrently); a walk that has finished is never reused, so every later call sees the files anew.
+ * A call made while a walk of the same roots is under way gets that walk's result; a later call gets the last
+ * result only while the tree's watch says nothing changed (tree-watch.ts), else it walks again.
  */
 export function digestElementRoots(roots: readonly string[]): Promise<Record<string, ElementDigest>> {
   const key = JSON.stringify(roots);
   let walk = walking.get(key);
   if (!walk) {
-    walk = digestRoots(roots).finally(() => walking.delete(key));
+    walk = digestWatched(key, roots).finally(() => walking.delete(key));
     walking.set(key, walk);
   }
   return walk;
 }
 
-async function digestRoots(roots: readonly string[]): Promise<Record<string, ElementDigest>> {
+async function digestWatched(key: string, roots: readonly string[]): Promise<Record<string, ElementDigest>> {
+  let entry = watched.get(key);
+  if (!entry) {
+    entry = { watch: new TreeWatch() };
+    watched.set(key, entry);
+  }
+  if (entry.result) {
+    await deliverPendingEvents();
+    if (entry.watch.current) return entry.result;
+  }
+  entry.result = undefined;
+  entry.watch.startWalk();
+  const { result, allRootsExist } = await digestRoots(roots, entry.watch);
+  entry.watch.endWalk(allRootsExist);
+  if (entry.watch.current) entry.result = result;
+  return result;
+}
+
+async function digestRoots(roots: readonly string[], watch: TreeWatch): Promise<{ result: Record<string, ElementDigest>; allRootsExist: boolean }> {
+  walks++;
   const result: Record<string, ElementDigest> = {};
+  let allRootsExist = true;
   for (const root of roots) {
     let entries;
     try {
+      watch.add(root);
       entries = await fs.readdir(root, { withFileTypes: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+        allRootsExist = false;
+        continue;
+      }
       throw e;
     }
     const names = entries.filter((e) => e.isDirectory() && !SKIP.has(e.name)).map((e) => e.name).sort();
     for (const name of names) {
       const key = result[name] ? `${name}@${root}` : name;
-      result[key] = digestElementSync(root, name);
+      result[key] = digestElementSync(root, name, watch);
     }
   }
-  return result;
+  return { result, allRootsExist };
 }
 
 /** How two digests of one element differ: files added, removed or modified. */

@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { statSync } from "node:fs";
 import * as path from "node:path";
 import { canonicalJson, computeKeyParts, type KeyParts } from "./build-key";
 import { changedFiles } from "./element-tree";
@@ -80,7 +80,7 @@ function partChanges(before: KeyParts, after: KeyParts, news: AmphoraImageBuildI
 
 async function artifactChanges(olds: AmphoraImageBuildOutputs): Promise<string[]> {
   if (olds.artifactState === "modified") return ["artifact modified since it was built"];
-  const st = await fs.stat(olds.path).catch(() => undefined);
+  const st = statSync(olds.path, { throwIfNoEntry: false });
   if (!st) return [`artifact ${olds.path} missing`];
   if (st.size !== olds.fileSize) return [`artifact size ${olds.fileSize} → ${st.size} bytes`];
   return [];
