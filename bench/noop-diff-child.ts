@@ -1,15 +1,18 @@
 /**
  * Fresh-process half of section 4 (see noop-diff.ts): `node noop-diff-child.js diff INPUT.json OUTPUT.json`.
  * Loads the two providers, then, with every HTTP request and TCP connect counted:
- *   pass 1 ("fresh"): each resource's diff once, one after the other, as the first thing this process does;
+ *   pass 1 ("fresh"): each resource's diff once, one after the other, as the first thing this process does
+ *                     (mode `diff-engine-order`: each Diff after that resource's Check, as a preview runs them;
+ *                     only the Diff is in the pass's times, the Check is reported apart);
  *   pass 2 ("warm"):  the same again (what the provider caches within one run now helps);
- *   pass 3 ("concurrent"): all diffs of a type at once, as the engine issues them for independent resources;
- * `node noop-diff-child.js build-key INPUT.json OUTPUT.json`: the build key of one AmphoraImageBuild's inputs in a
- * fresh process (first call), then again; `tree`: the element trees alone.
+ *   pass 3 ("concurrent"): all diffs of a type at once;
+ * `node noop-diff-child.js build-key INPUT.json OUTPUT.json`: the build key of one AmphoraImageBuild as its diff
+ * computes it (inputs and the state's parts) in a fresh process (first call), then again; `tree`: the element
+ * trees alone.
  */
 import { promises as fs } from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
-import type { BuildKeyRun, ChildMode, DiffRun, DiffSubject, DiffSubjects, DiffTimes, ParseCosts, TreeRun } from "./noop-diff";
+import type { BuildKeyRun, BuildKeySubject, ChildMode, DiffRun, DiffSubject, DiffSubjects, DiffTimes, ParseCosts, TreeRun } from "./noop-diff";
 import { countRequests } from "./lib/requests";
 import { median, msSince } from "./lib/stats";
 
@@ -21,18 +24,28 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-async function sequential(p: pulumi.dynamic.ResourceProvider, subjects: DiffSubject[]): Promise<DiffTimes> {
+async function sequential(p: pulumi.dynamic.ResourceProvider, subjects: DiffSubject[], engineOrder = false): Promise<DiffTimes> {
   const perResourceMs: number[] = [];
+  const checkMs: number[] = [];
   const changed: string[] = [];
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
+  let wallMs = 0;
+  let cpuMs = 0;
   for (const s of subjects) {
+    if (engineOrder) {
+      const t = process.hrtime.bigint();
+      await p.check!(s.inputs, s.inputs);
+      checkMs.push(msSince(t));
+    }
+    const cpu = process.cpuUsage();
     const t = process.hrtime.bigint();
     const r = await p.diff!(s.id, s.state, s.inputs);
-    perResourceMs.push(msSince(t));
+    const ms = msSince(t);
+    perResourceMs.push(ms);
+    wallMs += ms;
+    cpuMs += cpuMsSince(cpu);
     if (r.changes !== false) changed.push(s.id);
   }
-  return { resources: subjects.length, perResourceMs, wallMs: msSince(start), cpuMs: cpuMsSince(cpu), changed };
+  return { resources: subjects.length, perResourceMs, wallMs, cpuMs, changed, ...(engineOrder ? { checkMs } : {}) };
 }
 
 async function concurrent(p: pulumi.dynamic.ResourceProvider, subjects: DiffSubject[]): Promise<DiffTimes> {
@@ -58,22 +71,27 @@ async function concurrent(p: pulumi.dynamic.ResourceProvider, subjects: DiffSubj
  * The build key of one AmphoraImageBuild's inputs: the first call in this process, then five more; then the
  * `disk-image-create --version` probe alone (the fresh call included one), and the element trees alone.
  */
-async function buildKey(inputs: Props): Promise<BuildKeyRun> {
+async function buildKey({ inputs, state }: BuildKeySubject): Promise<BuildKeyRun> {
   const counter = countRequests();
   const bk = require("../provider/amphora-image-build/build-key") as typeof import("../provider/amphora-image-build/build-key");
   const { amphoraImageBuildInputsSchema } = require("../provider/amphora-image-build/inputs") as typeof import("../provider/amphora-image-build/inputs");
   const { capture, toolEnv } = require("../provider/builder/capture") as typeof import("../provider/builder/capture");
   const { digestElementRoots } = require("../provider/amphora-image-build/element-tree") as typeof import("../provider/amphora-image-build/element-tree");
-  const parsed = amphoraImageBuildInputsSchema().parse(inputs);
+  const { amphoraImageBuildOutputsSchema } = require("../provider/amphora-image-build/outputs") as typeof import("../provider/amphora-image-build/outputs");
+  const { treeStats } = require("../provider/amphora-image-build/element-tree") as typeof import("../provider/amphora-image-build/element-tree");
+  const { __provider: _p, ...inputFields } = inputs;
+  const parsed = amphoraImageBuildInputsSchema().parse(inputFields);
+  const { __provider: _q, ...stateFields } = state;
+  const known = amphoraImageBuildOutputsSchema().parse(stateFields).keyParts;
   const cpu = process.cpuUsage();
   let t = process.hrtime.bigint();
-  const parts = await bk.computeKeyParts(parsed);
+  const parts = await bk.computeKeyParts(parsed, known);
   const freshMs = msSince(t);
   const freshCpuMs = cpuMsSince(cpu);
   const againMs: number[] = [];
   for (let i = 0; i < 5; i++) {
     t = process.hrtime.bigint();
-    await bk.computeKeyParts(parsed);
+    await bk.computeKeyParts(parsed, known);
     againMs.push(msSince(t));
   }
   const dib = await bk.dibExecutable(parsed);
@@ -88,16 +106,17 @@ async function buildKey(inputs: Props): Promise<BuildKeyRun> {
     treeAgainMs.push(msSince(t));
   }
   const files = Object.values(parts.elements).reduce((n, e) => n + Object.keys(e.files).length, 0);
-  return { files, freshMs, freshCpuMs, againMs, probeMs, builder: dib ?? "not found", builderVersion: parts.builder, treeAgainMs, requests: counter.stop() };
+  return { files, filesRead: treeStats().filesRead, freshMs, freshCpuMs, againMs, probeMs, builder: dib ?? "not found", builderVersion: parts.builder, treeAgainMs, requests: counter.stop() };
 }
 
 /** The element trees alone, first digest of a fresh process (every file read) and again (stat only). */
 async function tree(roots: string[]): Promise<TreeRun> {
-  const { digestElementRoots } = require("../provider/amphora-image-build/element-tree") as typeof import("../provider/amphora-image-build/element-tree");
+  const { digestElementRoots, treeStats } = require("../provider/amphora-image-build/element-tree") as typeof import("../provider/amphora-image-build/element-tree");
   const cpu = process.cpuUsage();
   let t = process.hrtime.bigint();
   await digestElementRoots(roots);
   const freshMs = msSince(t);
+  const filesRead = treeStats().filesRead;
   const freshCpuMs = cpuMsSince(cpu);
   const againMs: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -105,7 +124,7 @@ async function tree(roots: string[]): Promise<TreeRun> {
     await digestElementRoots(roots);
     againMs.push(msSince(t));
   }
-  return { freshMs, freshCpuMs, againMs };
+  return { filesRead, freshMs, freshCpuMs, againMs };
 }
 
 /**
@@ -172,8 +191,8 @@ async function diffs(subjects: DiffSubjects): Promise<DiffRun> {
   const loadMs = msSince(loadStart);
 
   try {
-    const taggedFresh = await sequential(tagged, subjects.tagged);
-    const amphoraFresh = await sequential(amphora, subjects.amphora);
+    const taggedFresh = await sequential(tagged, subjects.tagged, subjects.engineOrder);
+    const amphoraFresh = await sequential(amphora, subjects.amphora, subjects.engineOrder);
     const taggedWarm = await sequential(tagged, subjects.tagged);
     const amphoraWarm = await sequential(amphora, subjects.amphora);
     const taggedConcurrent = await concurrent(tagged, subjects.tagged);
@@ -195,7 +214,7 @@ async function main(): Promise<void> {
   const [mode, input, output] = process.argv.slice(2) as [ChildMode, string, string];
   const data = JSON.parse(await fs.readFile(input, "utf8")) as unknown;
   const result =
-    mode === "build-key" ? await buildKey(data as Props) : mode === "tree" ? await tree(data as string[]) : await diffs(data as DiffSubjects);
+    mode === "build-key" ? await buildKey(data as BuildKeySubject) : mode === "tree" ? await tree(data as string[]) : await diffs(data as DiffSubjects);
   await fs.writeFile(output, JSON.stringify(result));
 }
 

@@ -33,6 +33,11 @@ export interface DiffSubject {
 export interface DiffSubjects {
   tagged: DiffSubject[];
   amphora: DiffSubject[];
+  /**
+   * The first pass as the engine runs a preview: Check, then Diff, resource by resource (the Check is timed
+   * apart). Without it the fresh process's first Diff also pays what the engine's Check would have warmed up.
+   */
+  engineOrder?: boolean;
 }
 
 async function createVia(p: pulumi.dynamic.ResourceProvider, news: Props): Promise<DiffSubject> {
@@ -106,6 +111,8 @@ export interface DiffTimes {
   cpuMs: number;
   /** Resources whose diff said "changes". */
   changed: string[];
+  /** Engine order only: each resource's Check before its Diff, ms (not in wallMs or perResourceMs). */
+  checkMs?: number[];
 }
 
 export interface DiffRun {
@@ -129,26 +136,36 @@ export interface ParseCosts {
 }
 
 export interface TreeRun {
+  /** Files read by the first digest. */
+  filesRead: number;
   freshMs: number;
   freshCpuMs: number;
   againMs: number[];
 }
 
-export type ChildMode = "diff" | "build-key" | "tree";
+export type ChildMode = "diff" | "diff-engine-order" | "build-key" | "tree";
+
+export interface BuildKeySubject {
+  inputs: Props;
+  /** The resource's state (its keyParts tell the builder version already probed). */
+  state: Props;
+}
 
 export interface BuildKeyRun {
   /** Files digested across all element roots. */
   files: number;
-  /** computeKeyParts, first call of a fresh process (includes `disk-image-create --version`). */
+  /** Files read by the first call (every one, in a fresh process). */
+  filesRead: number;
+  /** computeKeyParts with the state's parts, first call of a fresh process (as a diff computes it). */
   freshMs: number;
   /** CPU time of this process during that call (the version probe runs in a child process), ms. */
   freshCpuMs: number;
   againMs: number[];
-  /** One `disk-image-create --version` on its own, ms (the fresh call ran one, overlapped with the tree walk). */
+  /** One `disk-image-create --version` on its own, ms (what a key without state, or for a changed builder, adds). */
   probeMs: number;
   builder: string;
   builderVersion: string;
-  /** The element trees alone after the key was computed (stat only), ms. */
+  /** The element trees alone after the key was computed (watched: no walk), ms. */
   treeAgainMs: number[];
   requests: RequestCount;
 }
@@ -164,10 +181,11 @@ async function child<T>(mode: ChildMode, data: unknown, dir: string): Promise<T>
 }
 
 /** The no-op diffs of all subjects, in a fresh node process. */
-export const runNoopDiffs = (subjects: DiffSubjects, dir: string): Promise<DiffRun> => child("diff", subjects, dir);
+export const runNoopDiffs = (subjects: DiffSubjects, dir: string): Promise<DiffRun> =>
+  child(subjects.engineOrder ? "diff-engine-order" : "diff", subjects, dir);
 
-/** The build key of AmphoraImageBuild inputs, in a fresh node process. */
-export const runBuildKey = (inputs: Props, dir: string): Promise<BuildKeyRun> => child("build-key", inputs, dir);
+/** The build key of an AmphoraImageBuild as its diff computes it (inputs and the state's parts), in a fresh node process. */
+export const runBuildKey = (subject: BuildKeySubject, dir: string): Promise<BuildKeyRun> => child("build-key", subject, dir);
 
 /** Digests of element roots alone, in a fresh node process. */
 export const runTree = (roots: string[], dir: string): Promise<TreeRun> => child("tree", roots, dir);

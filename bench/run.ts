@@ -116,11 +116,14 @@ async function main(): Promise<void> {
       const built = await createAmphoraBuilds(amphora, files, dir);
       try {
         log("   diffing in a fresh process");
-        const run = await runNoopDiffs({ tagged: taggedSubjects, amphora: built.subjects }, dir);
+        const subjects = { tagged: taggedSubjects, amphora: built.subjects };
+        const run = await runNoopDiffs({ ...subjects, engineOrder: true }, dir);
+        log("   again in a fresh process, Diff calls only");
+        const diffOnlyRun = await runNoopDiffs(subjects, dir);
         const first = built.subjects[0];
-        const buildKey = await runBuildKey(first ? first.inputs : {}, dir);
+        const buildKey = await runBuildKey({ inputs: first?.inputs ?? {}, state: first?.state ?? {} }, dir);
         const tree = await runTree([built.checkout.elements], dir);
-        results.noopDiff = { tagged, amphora, files: built.checkout.files, run, buildKey, tree };
+        results.noopDiff = { tagged, amphora, files: built.checkout.files, run, diffOnlyRun, buildKey, tree };
         log(`   ${run.requests.http} HTTP requests, ${run.requests.sockets} connects`);
       } finally {
         useGlanceClient(glance);

@@ -47,6 +47,12 @@ const sameVersion = (v: Version, st: Stats): boolean =>
 /** Path → digest of the version it was read at (dropped wholesale beyond REMEMBER_MAX paths). */
 const REMEMBER_MAX = 200_000;
 const remembered = new Map<string, { version: Version; digest: string }>();
+const counts = { walks: 0, filesRead: 0 };
+
+/** Full walks made and files read by this process (tests and the benchmark tell cache hits by them). */
+export function treeStats(): { walks: number; filesRead: number } {
+  return { ...counts };
+}
 
 /** One walk of one element: how many files, whether everything in it was as remembered, the tree's watch. */
 interface WalkState {
@@ -60,6 +66,7 @@ function fileDigest(full: string, state: WalkState): string {
   const known = remembered.get(full);
   if (known && sameVersion(known.version, st)) return known.digest;
   state.allKnown = false;
+  counts.filesRead++;
   const version = versionOf(st);
   const h = createHash("sha256");
   if (st.isSymbolicLink()) {
@@ -172,12 +179,6 @@ export async function digestElement(root: string, name: string): Promise<Element
 const walking = new Map<string, Promise<Record<string, ElementDigest>>>();
 /** Per set of roots: its watch, and the result of the last walk made under it (see tree-watch.ts). */
 const watched = new Map<string, { watch: TreeWatch; result?: Record<string, ElementDigest> }>();
-let walks = 0;
-
-/** Full walks made by this process (the benchmark and tests tell a watched, unchanged tree by it). */
-export function treeWalks(): number {
-  return walks;
-}
 
 /**
  * Every element (sub-directory) of every root, in ELEMENTS_PATH order. When two roots hold the same element
@@ -214,7 +215,7 @@ async function digestWatched(key: string, roots: readonly string[]): Promise<Rec
 }
 
 async function digestRoots(roots: readonly string[], watch: TreeWatch): Promise<{ result: Record<string, ElementDigest>; allRootsExist: boolean }> {
-  walks++;
+  counts.walks++;
   const result: Record<string, ElementDigest> = {};
   let allRootsExist = true;
   for (const root of roots) {

@@ -8,7 +8,7 @@
 import * as assert from "node:assert";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { digestElementRoots, treeWalks } from "../../provider/amphora-image-build/element-tree";
+import { digestElementRoots, treeStats } from "../../provider/amphora-image-build/element-tree";
 import { tmpDir } from "../amphora-image-build/helpers";
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 2_200));
@@ -97,14 +97,14 @@ describe("element tree digests remembered between diffs stay exact", function ()
 
   it("a watched, unchanged tree is not walked again; an edit made just before the next digest is seen", async () => {
     await hash();
-    const walks = treeWalks();
+    const walks = treeStats().walks;
     const unchanged = await hash();
     assert.strictEqual(await hash(), unchanged);
-    assert.strictEqual(treeWalks(), walks, "no walk while the watch saw nothing");
+    assert.strictEqual(treeStats().walks, walks, "no walk while the watch saw nothing");
     await fs.writeFile(path.join(root, "e1", "install.d", "80-late"), "z");
     const edited = (await digestElementRoots([root])).e1;
     assert.ok(edited && "install.d/80-late" in edited.files, "the new file is in the digest");
-    assert.strictEqual(treeWalks(), walks + 1);
+    assert.strictEqual(treeStats().walks, walks + 1);
     await fs.chmod(hook, 0o700);
     const chmodded = await hash();
     assert.notStrictEqual(chmodded, edited?.hash, "a chmod deep in the tree is notified too");
@@ -112,9 +112,9 @@ describe("element tree digests remembered between diffs stay exact", function ()
     await hash();
     const missing = path.join(root, "not-yet");
     await digestElementRoots([root, missing]);
-    const before = treeWalks();
+    const before = treeStats().walks;
     await digestElementRoots([root, missing]);
-    assert.strictEqual(treeWalks(), before + 1, "a root that does not exist cannot be watched: walked every time");
+    assert.strictEqual(treeStats().walks, before + 1, "a root that does not exist cannot be watched: walked every time");
     await fs.mkdir(path.join(missing, "e9"), { recursive: true });
     assert.ok("e9" in (await digestElementRoots([root, missing])));
   });
