@@ -65,8 +65,12 @@ function propertiesSchema() {
             ? `is reserved for this package's markers (${MARKER_PREFIX}*)`
             : key.length > 255 || key.length === 0
               ? "must be 1 to 255 characters"
-              : undefined;
-      if (reason) ctx.addIssue({ code: "custom", path: [key], message: `property "${key}" ${reason}` });
+              : CONTROL_CHARS.test(key)
+                ? "must not contain control characters"
+                : props[key]?.includes("\u0000")
+                  ? "must not hold a NUL character in its value"
+                  : undefined;
+      if (reason) ctx.addIssue({ code: "custom", path: [key], message: `property ${JSON.stringify(key)} ${reason}` });
     }
   });
 }
@@ -95,6 +99,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .string()
         .min(1)
         .max(255)
+        .refine((n) => !CONTROL_CHARS.test(n), "must not contain control characters")
         .optional()
         .describe("Image name (a new image without one is named after the tag). Patched in place; left alone when not given."),
       diskFormat: z
