@@ -35,7 +35,7 @@ const log = (line: string): void => {
 };
 
 function sizes(): Array<{ label: string; bytes: number; rounds: number }> {
-  const spec = process.env.BENCH_SIZES ?? `256MiB:${process.env.BENCH_ROUNDS_SMALL ?? 3},2GiB:${process.env.BENCH_ROUNDS_LARGE ?? 2}`;
+  const spec = process.env.BENCH_SIZES ?? `256MiB:${process.env.BENCH_ROUNDS_SMALL ?? 7},2GiB:${process.env.BENCH_ROUNDS_LARGE ?? 3}`;
   return spec.split(",").map((item) => {
     const match = /^(\d+)(MiB|GiB):(\d+)$/.exec(item.trim());
     if (!match) throw new Error(`BENCH_SIZES: "${item}" is not <n>MiB:<rounds> or <n>GiB:<rounds>`);
