@@ -19,6 +19,8 @@ import { UnexpectedStateError } from "./errors";
 export interface Refreshed<T> {
   state: string;
   value: T;
+  /** A shorter pause before the next refresh, when the caller knows the change is imminent. */
+  nextIntervalMs?: number;
 }
 
 export interface WaitForOptions<T> {
@@ -46,7 +48,7 @@ export async function waitFor<T>(options: WaitForOptions<T>): Promise<T> {
 
   for (;;) {
     options.signal?.throwIfAborted();
-    const { state, value } = await refresh();
+    const { state, value, nextIntervalMs } = await refresh();
     lastState = state;
     if (target.includes(state)) return value;
     if (!pending.includes(state)) {
@@ -66,7 +68,7 @@ export async function waitFor<T>(options: WaitForOptions<T>): Promise<T> {
         timeoutMs,
       );
     }
-    await sleep(Math.min(intervalMs, remaining), options.signal);
+    await sleep(Math.min(nextIntervalMs ?? intervalMs, remaining), options.signal);
   }
 }
 

@@ -117,6 +117,31 @@ describe("glance waits", () => {
       assert.equal(done.stores, "fast,cheap");
     });
 
+    it("finishing (active, nothing left to import, lock still held): the next polls come quickly, not after a whole interval", async function () {
+      this.timeout(10_000);
+      const c = await glance((poll) =>
+        poll < 3
+          ? { image: image({ status: "active", stores: "fast", os_glance_import_task: "task-1", os_glance_importing_to_stores: "" }) }
+          : { image: image({ status: "active", stores: "fast", os_glance_importing_to_stores: "" }) },
+      );
+      // Three pauses while finishing: short ones, or this would take three minutes.
+      const done = await waitForImport(c, ID, { intervalMs: 60_000, timeoutMs: 600_000 });
+      assert.equal(done.os_glance_import_task ?? "", "");
+    });
+
+    it("waitFor: a refresh may ask for a shorter next pause", async function () {
+      this.timeout(10_000);
+      let calls = 0;
+      const value = await waitFor({
+        pending: ["saving"],
+        target: ["active"],
+        refresh: async () => ({ state: ++calls < 20 ? "saving" : "active", value: calls, nextIntervalMs: 1 }),
+        timeoutMs: 600_000,
+        intervalMs: 60_000,
+      });
+      assert.equal(value, 20);
+    });
+
     it("stuck without a failed task: nothing moves for stuckAfterMs → ImportStuckError", async () => {
       const c = await glance(() => ({
         image: image({ os_glance_import_task: "task-1", os_glance_importing_to_stores: "" }),

@@ -4,7 +4,7 @@ import { getImage } from "../images/requests";
 import { splitStores, type Image } from "../images/results";
 import { listImageTasks } from "../tasks/requests";
 import type { Task } from "../tasks/results";
-import { waitFor } from "../wait";
+import { waitFor, type Refreshed } from "../wait";
 
 export interface WaitForImportOptions {
   /** Overall bound (WaitTimeoutError). Default 30 minutes. */
@@ -32,6 +32,14 @@ export interface WaitForImportOptions {
 }
 
 const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !== "";
+
+/**
+ * An image already `active`, no store left to import to, but still holding the lock: Glance is finishing the
+ * flow (deleting the staged data, then releasing the lock ~60 ms later). Polled this often for at most
+ * FINISHING_FAST_MS, instead of a whole interval after the data is in place.
+ */
+const FINISHING_POLL_MS = 50;
+const FINISHING_FAST_MS = 2_000;
 
 /** The task Glance ran for this import: the one named by the lock, else the newest. */
 function pickTask(tasks: readonly Task[], taskId: string | undefined): Task | undefined {
@@ -82,8 +90,9 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
   let quietSignature: string | undefined;
   let quietSince = 0;
   let failureSeen = false;
+  let finishingSince: number | undefined;
 
-  const refresh = async (): Promise<{ state: string; value: Image }> => {
+  const refresh = async (): Promise<Refreshed<Image>> => {
     const image = await getImage(c, id);
     const lock = nonEmpty(image.os_glance_import_task) ? image.os_glance_import_task : undefined;
     if (lock) lastTaskId = lock;
@@ -95,7 +104,13 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     if (!suspicious) {
       quietSignature = undefined;
       failureSeen = false;
-      if (lock) return { state: "importing", value: image };
+      if (lock) {
+        const finishing = image.status === "active" && importingTo === "";
+        if (!finishing) return { state: "importing", value: image };
+        finishingSince ??= Date.now();
+        const fast = Date.now() - finishingSince < FINISHING_FAST_MS;
+        return { state: "importing", value: image, ...(fast ? { nextIntervalMs: Math.min(FINISHING_POLL_MS, opts.intervalMs ?? 1000) } : {}) };
+      }
       const failed = splitStores(image.os_glance_failed_import);
       if (image.status === "active" && (failed.length === 0 || opts.allowFailedStores)) return { state: "done", value: image };
       const tasks = await tryTasks(c, id);
