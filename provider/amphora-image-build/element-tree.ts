@@ -75,14 +75,19 @@ function fileDigest(full: string, state: WalkState): string {
     h.update(st.mode & 0o111 ? "exec\0" : "file\0").update(readFileSync(full));
   }
   const digest = h.digest("hex").slice(0, 16);
+  rememberIfSettled(remembered, full, st, { version, digest });
+  return digest;
+}
+
+/** Keeps `value` for `key` unless `st` changed within RACY_MS (then drops it); bounded by REMEMBER_MAX. */
+function rememberIfSettled<V>(map: Map<string, V>, key: string, st: Stats, value: V): void {
   const settled = Date.now() - RACY_MS;
   if (st.mtimeMs < settled && st.ctimeMs < settled) {
-    if (remembered.size >= REMEMBER_MAX) remembered.clear();
-    remembered.set(full, { version, digest });
+    if (map.size >= REMEMBER_MAX) map.clear();
+    map.set(key, value);
   } else {
-    remembered.delete(full);
+    map.delete(key);
   }
-  return digest;
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -114,13 +119,7 @@ function listing(dir: string, state: WalkState): Listing {
     dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name),
     files: entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name),
   };
-  const settled = Date.now() - RACY_MS;
-  if (st.mtimeMs < settled && st.ctimeMs < settled) {
-    if (listings.size >= REMEMBER_MAX) listings.clear();
-    listings.set(dir, fresh);
-  } else {
-    listings.delete(dir);
-  }
+  rememberIfSettled(listings, dir, st, fresh);
   return fresh;
 }
 
@@ -169,10 +168,6 @@ function digestElementSync(root: string, name: string, watch?: TreeWatch): Eleme
   if (lastDigests.size >= REMEMBER_MAX) lastDigests.clear();
   lastDigests.set(dir, digest);
   return digest;
-}
-
-export async function digestElement(root: string, name: string): Promise<ElementDigest> {
-  return digestElementSync(root, name);
 }
 
 /** Walks in progress by their roots: diffs of several resources reading the same tree at once share one walk. */
