@@ -2,9 +2,9 @@ import { z } from "zod";
 import { once } from "../common/once";
 
 /**
- * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module top level cannot be
- * captured by a serialized provider (see pulumi-dynamic-providers notes), and this module is also imported by
- * the SDK for its types.
+ * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module
+ * top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes), and this module is
+ * also imported by the SDK for its types.
  */
 
 export const DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"] as const;
