@@ -3,14 +3,14 @@
  * killed after Glance had the image but before the engine wrote state). A finished, verified one is adopted
  * instead of uploading a duplicate; unfinished ones are deleted so that the upload starts clean.
  */
-import { hashFile } from "../builder/hash-file";
+import { hashFileWith } from "../builder/hash-file";
 import { getImage, reactivateImage, type Image } from "../glance/images";
 import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { listMarkedImages } from "./markers";
-import { glanceSha512 } from "./verify";
+import { differences, digestsToCompare, glanceSha512 } from "./verify";
 
 const FINISHED = new Set(["active", "deactivated"]);
 
@@ -20,13 +20,13 @@ async function mismatch(image: Image, inputs: GlanceTaggedImageInputs): Promise<
   const held = glanceSha512(image);
   if (inputs.expectedSha512 !== undefined && held !== inputs.expectedSha512.toLowerCase()) return "sha512 differs from expectedSha512";
   if (inputs.file === undefined) return undefined;
-  // Re-reading the file costs one local pass, far cheaper than a second upload.
-  const local = await hashFile(inputs.file).catch(() => undefined);
+  // Re-reading the file costs one local pass, far cheaper than a second upload; only what is compared is hashed.
+  const algorithms = new Set([...digestsToCompare(image), ...(inputs.expectedSha256 !== undefined ? ["sha256"] : [])]);
+  const local = await hashFileWith(inputs.file, [...algorithms]).catch(() => undefined);
   if (!local) return "source file unreadable";
-  if (inputs.expectedSha256 !== undefined && local.sha256 !== inputs.expectedSha256.toLowerCase()) return "file differs from expectedSha256";
-  if (held !== undefined && held !== local.sha512) return "sha512 differs from the file";
-  if (image.checksum && image.checksum !== local.md5) return "md5 differs from the file";
-  return undefined;
+  if (inputs.expectedSha256 !== undefined && local.hex.sha256 !== inputs.expectedSha256.toLowerCase()) return "file differs from expectedSha256";
+  const differing = differences(image, local, "file");
+  return differing.length ? `the file differs from it (${differing.join("; ")})` : undefined;
 }
 
 /** An earlier, finished image of the same source, ready to tag; unfinished leftovers are deleted. */

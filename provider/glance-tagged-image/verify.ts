@@ -66,15 +66,24 @@ function glanceHash(image: Image, algorithm: string): { label: string; value: st
     : { label: image.os_hash_algo ?? algorithm, value: image.os_hash_value ?? "" };
 }
 
-/** Compares what Glance holds with what was sent (digestsToCompare(image) must be in `sent`); throws ERR_CONVERTED or ERR_HASH_MISMATCH. */
-export function checkGlanceHolds(resourceKey: string, image: Image, declared: Declared, sent: Digests): void {
+/**
+ * How `digests` (of the bytes sent, or of a local file: `whose`) differ from the hashes Glance holds for `image`;
+ * digestsToCompare(image) must be in them. [] when they agree.
+ */
+export function differences(image: Image, digests: Digests, whose = "sent"): string[] {
   const differing: string[] = [];
   for (const algorithm of digestsToCompare(image)) {
-    const ours = sent.hex[algorithm];
-    if (ours === undefined) throw new Error(`${algorithm} of the bytes sent was not computed`);
+    const ours = digests.hex[algorithm];
+    if (ours === undefined) throw new Error(`${algorithm} of the bytes ${whose} was not computed`);
     const held = glanceHash(image, algorithm);
-    if (held.value !== ours) differing.push(`sent ${algorithm} ${ours}, Glance has ${held.label} ${held.value}`);
+    if (held.value !== ours) differing.push(`${whose} ${algorithm} ${ours}, Glance has ${held.label} ${held.value}`);
   }
+  return differing;
+}
+
+/** Compares what Glance holds with what was sent (digestsToCompare(image) must be in `sent`); throws ERR_CONVERTED or ERR_HASH_MISMATCH. */
+export function checkGlanceHolds(resourceKey: string, image: Image, declared: Declared, sent: Digests): void {
+  const differing = differences(image, sent);
   if (differing.length === 0) return;
   const size = image.size ?? -1;
   if (size !== sent.size || (image.disk_format ?? declared.diskFormat) !== declared.diskFormat) {

@@ -301,6 +301,26 @@ describe("GlanceTaggedImage publish @cloud", function () {
       assert.equal((await marked(e)).length, 1);
     });
 
+    it("a finished image of the same source whose bytes differ from the file is not adopted: deleted, naming both sha512", async () => {
+      const e = engine(demo, "crash-other-bytes");
+      const inputs = { tag: uniqueTag("cb"), file: image.path, diskFormat: "raw" };
+      const parsed = glanceTaggedImageInputsSchema().parse({ resourceKey: e.resourceKey, ...inputs });
+      const other = await files.image();
+      const left = await createImage(demo, {
+        diskFormat: "raw",
+        containerFormat: "bare",
+        visibility: "private",
+        properties: markerProperties(e.resourceKey, sourceKey(parsed)),
+      });
+      await uploadImageData(demo, left.id, other.path);
+      const { outputs, lines } = await e.up(inputs);
+      assert.notEqual(outputs.imageId, left.id);
+      assert.equal(outputs.osHashValue, image.sha512);
+      const deleted = lines.find((l) => l.includes(`deleted image ${left.id}`));
+      assert.ok(deleted?.includes(`file sha512 ${image.sha512}, Glance has sha512 ${other.sha512}`), lines.join("\n"));
+      assert.equal((await marked(e)).length, 1);
+    });
+
     it("a queued image left by a killed create is deleted and the upload starts clean (no duplicate)", async () => {
       const e = engine(demo, "crash-queued");
       const inputs = { tag: uniqueTag("cq"), file: image.path, diskFormat: "raw" };
