@@ -17,7 +17,7 @@ import { applyInputs } from "./apply";
 import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
-import { step } from "./errors";
+import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import { planLine } from "./plan-line";
 import { sourceKey } from "./source-key";
@@ -26,7 +26,12 @@ import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
 async function flow(resourceKey: string, region: string | undefined): Promise<FlowContext> {
-  return flowContext(await glanceClient(region), resourceKey);
+  try {
+    return flowContext(await glanceClient(region), resourceKey);
+  } catch (err) {
+    const message = `connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
+    throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
+  }
 }
 
 /** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */

@@ -9,6 +9,15 @@ export class StorePolicyError extends Error {
   override name = "StorePolicyError";
 }
 
+/** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
+export class ConnectError extends StorePolicyError {
+  override name = "ConnectError";
+  constructor(store: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`snapshot store "${store}": connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${why}`, { cause });
+  }
+}
+
 /** The target store is not one of Glance's stores (or cannot hold data). */
 export class UnknownStoreError extends StorePolicyError {
   override name = "UnknownStoreError";

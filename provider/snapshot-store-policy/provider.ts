@@ -5,10 +5,11 @@ import { splitUnknowns } from "../common/check";
 import { DeadlineError, withDeadline } from "../common/deadline";
 import { configureOpenStack, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
+import type { GlanceClient } from "../glance/client";
 import { OpenStackError } from "../openstack/errors";
 import { applyPolicy, inspectPolicy } from "./apply";
 import { assess } from "./compliance";
-import { EnforcementError, StorePolicyError } from "./errors";
+import { ConnectError, EnforcementError, StorePolicyError } from "./errors";
 import { snapshotStorePolicyInputsSchema, type SnapshotStorePolicyInputs } from "./inputs";
 import { inputsOf, snapshotStorePolicyOutputsSchema, type SnapshotStorePolicyOutputs } from "./outputs";
 import { deleteLine, planLine, planUpdate } from "./plan";
@@ -34,10 +35,19 @@ const print = printLine;
 const parseInputs = (raw: Record<string, unknown>): SnapshotStorePolicyInputs => parseChecked(snapshotStorePolicyInputsSchema(), raw);
 const parseOutputs = (raw: Record<string, unknown>): SnapshotStorePolicyOutputs | undefined => parseState(snapshotStorePolicyOutputsSchema(), raw);
 
+/** The Glance client; a failure to authenticate or to find Glance names the policy's store. */
+async function connect(store: string): Promise<GlanceClient> {
+  try {
+    return await glanceClient();
+  } catch (err) {
+    throw new ConnectError(store, err);
+  }
+}
+
 /** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
 async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise<SnapshotStorePolicyOutputs> {
   const inputs = parseInputs(raw);
-  const { outputs, failure } = await applyPolicy(await glanceClient(), inputs, print);
+  const { outputs, failure } = await applyPolicy(await connect(inputs.store), inputs, print);
   if (!failure) return outputs;
   if (failure.nothingChanged) throw new StorePolicyError(failure.message);
   throw new EnforcementError(failure.message, id, { ...outputs, __provider: raw.__provider }, failure.reasons);
@@ -87,7 +97,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async read(id, props) {
     const olds = parseOutputs(props);
     if (!olds) return { id, props };
-    const outs = await inspectPolicy(await glanceClient(), olds, inputsOf(olds));
+    const outs = await inspectPolicy(await connect(olds.store), olds, inputsOf(olds));
     if (outs.nonCompliant.length) print(`${planLine(outs.store, assess(outs.inventory, outs.store, outs.mode))} (drift found by refresh)`);
     return { id, props: outs };
   },

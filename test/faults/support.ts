@@ -66,21 +66,35 @@ export async function keystoneUrl(): Promise<string> {
   return (await sessionFor("local-admin")).config.authUrl;
 }
 
-export function glancePid(): number {
-  const pid = Number(readFileSync(join(localCloudDir, "run", "glance.pid"), "utf8").trim());
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no usable pid in ${localCloudDir}/run/glance.pid`);
+function serverPid(server: "glance" | "keystone"): number {
+  const pid = Number(readFileSync(join(localCloudDir, "run", `${server}.pid`), "utf8").trim());
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no usable pid in ${localCloudDir}/run/${server}.pid`);
   return pid;
 }
 
-/** SIGKILL to glance-api's process group (the recorded pid leads it: the script starts it with setsid). */
-export function killGlance(): number {
-  const pid = glancePid();
+export const glancePid = (): number => serverPid("glance");
+
+/** SIGKILL to a server's process group (the recorded pid leads it: the script starts it with setsid). */
+function killServer(server: "glance" | "keystone"): number {
+  const pid = serverPid(server);
   try {
     process.kill(-pid, "SIGKILL");
   } catch {
     process.kill(pid, "SIGKILL");
   }
   return pid;
+}
+
+export const killGlance = (): number => killServer("glance");
+export const killKeystone = (): number => killServer("keystone");
+
+/** `scripts/local-openstack.sh start` (it starts what is down; RegionTwo's Glance too when it was running). */
+export async function startLocalCloud(): Promise<void> {
+  const regionTwo = existsSync(join(localCloudDir, "run", "glance2.pid")) ? ["--region-two"] : [];
+  await run("bash", [join(repoRoot, "scripts", "local-openstack.sh"), "start", ...regionTwo], {
+    env: { ...process.env, LOCAL_OPENSTACK_DIR: localCloudDir },
+    timeout: 180_000,
+  });
 }
 
 export async function glanceAnswers(timeoutMs = 2000): Promise<boolean> {
