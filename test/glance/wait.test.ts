@@ -142,6 +142,42 @@ describe("glance waits", () => {
       assert.equal(value, 20);
     });
 
+    it("a copy whose task never moves (lost to a Glance restart) is stuck after stuckAfterMs, naming the stores and the lock's expiry", async () => {
+      const c = await glance(() => ({
+        image: image({ status: "active", stores: "fast", os_glance_import_task: "task-1", os_glance_importing_to_stores: "cheap" }),
+        tasks: [task("processing", "2026-01-01T00:00:01", "Copied 64 MiB")],
+      }));
+      await assert.rejects(waitForImport(c, ID, { intervalMs: 5, timeoutMs: 10_000, stuckAfterMs: 300 }), (err: unknown) => {
+        assert.ok(err instanceof ImportStuckError, String(err));
+        assert.match(err.message, /no import progress for \d+s while importing to cheap/);
+        assert.match(err.message, /60 minutes after the task's last update/);
+        return true;
+      });
+    });
+
+    it("a copy whose task keeps saving progress is waited for, however long, until the lock is gone", async () => {
+      let taskReads = 0;
+      const started = Date.now();
+      server = await startServer((req, res) => {
+        if (req.url === "/") return sendJson(res, 300, { versions: [version("v2.15", "CURRENT")] });
+        const done = Date.now() - started > 1_000;
+        if (req.url === `/v2/images/${ID}`) {
+          return sendJson(res, 200, done
+            ? image({ status: "active", stores: "fast,cheap", os_glance_importing_to_stores: "" })
+            : image({ status: "active", stores: "fast", os_glance_import_task: "task-1", os_glance_importing_to_stores: "cheap" }));
+        }
+        if (req.url === `/v2/images/${ID}/tasks`) {
+          taskReads++;
+          return sendJson(res, 200, { tasks: [task("processing", `2026-01-01T00:00:${10 + taskReads}`, `Copied ${taskReads * 64} MiB`)] });
+        }
+        return sendJson(res, 404, { message: "?" });
+      });
+      const c = new GlanceClient(fakeServiceClient(server.origin));
+      const done = await waitForImport(c, ID, { intervalMs: 5, timeoutMs: 10_000, stuckAfterMs: 300 });
+      assert.equal(done.stores, "fast,cheap");
+      assert.ok(taskReads >= 3, `the task was read ${taskReads} times`);
+    });
+
     it("stuck without a failed task: nothing moves for stuckAfterMs → ImportStuckError", async () => {
       const c = await glance(() => ({
         image: image({ os_glance_import_task: "task-1", os_glance_importing_to_stores: "" }),

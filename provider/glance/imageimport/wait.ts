@@ -41,6 +41,13 @@ const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !=
 const FINISHING_POLL_MS = 50;
 const FINISHING_FAST_MS = 2_000;
 
+/**
+ * While data is being imported or copied (stores in `os_glance_importing_to_stores`), the task is read this often
+ * at most (and at most six times per `stuckAfterMs`): Glance saves it ("Copied N MiB") as the copy runs, and a task
+ * lost to a Glance restart never changes again.
+ */
+const COPY_TASK_CHECK_MS = 10_000;
+
 /** The task Glance ran for this import: the one named by the lock, else the newest. */
 function pickTask(tasks: readonly Task[], taskId: string | undefined): Task | undefined {
   if (taskId) {
@@ -80,7 +87,8 @@ function outcome(image: Image, task: Task | undefined, taskId: string | undefine
  *   stores, with Glance's task message from `GET /v2/images/{id}/tasks`; an image that is not `active`
  *   (web-download failures go back to `queued`) → ImportFailedError as well. Otherwise resolves with the image.
  * - Stuck: `importing` with no `os_glance_importing_to_stores` and either the task in `failure` (or the lock
- *   gone) on two consecutive polls, or nothing changing for `stuckAfterMs` → ImportStuckError.
+ *   gone) on two consecutive polls, or nothing changing for `stuckAfterMs` → ImportStuckError. The same when data
+ *   is on its way into stores (copy-image included) and neither the image nor its task changes for `stuckAfterMs`.
  * - Bounded by `timeoutMs` → WaitTimeoutError.
  */
 export async function waitForImport(c: GlanceClient, id: string, opts: WaitForImportOptions = {}): Promise<Image> {
@@ -92,6 +100,44 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
   let failureSeen = false;
   let finishingSince: number | undefined;
 
+  let copyTask: Task | undefined;
+  let copyImageSignature: string | undefined;
+  let copyTaskSignature: string | undefined;
+  let copyTaskReadAt = -Infinity;
+
+  /**
+   * Data on its way into stores (`os_glance_importing_to_stores` set; copy-image keeps the image `active`). Alive
+   * while the image or its task changes; the task is read only once the image has been quiet for a while. Quiet
+   * for `stuckAfterMs` means a task that will never finish, which holds Glance's import lock until Glance lets
+   * another import take it (60 minutes after the task's last update).
+   */
+  const copying = async (image: Image, lock: string): Promise<Refreshed<Image>> => {
+    quietSignature = undefined;
+    const now = Date.now();
+    const checkEvery = Math.min(COPY_TASK_CHECK_MS, stuckAfterMs / 6);
+    const imageSignature = [image.status, image.stores ?? "", image.os_glance_importing_to_stores ?? "", image.os_glance_failed_import ?? "", lock].join("|");
+    if (imageSignature !== copyImageSignature) {
+      copyImageSignature = imageSignature;
+      quietSince = now;
+    } else if (now - quietSince >= checkEvery && now - copyTaskReadAt >= checkEvery) {
+      copyTaskReadAt = now;
+      const tasks = await tryTasks(c, id);
+      copyTask = tasks && pickTask(tasks, lock);
+      const taskSignature = [copyTask?.status ?? "", copyTask?.updated_at ?? "", copyTask?.message ?? ""].join("|");
+      if (taskSignature !== copyTaskSignature) {
+        copyTaskSignature = taskSignature;
+        quietSince = now;
+      }
+    }
+    if (now - quietSince >= stuckAfterMs) {
+      const reason =
+        `no import progress for ${Math.round((now - quietSince) / 1000)}s while importing to ${image.os_glance_importing_to_stores} ` +
+        `(a task lost to a Glance restart never resumes; Glance lets another import take the lock 60 minutes after the task's last update)`;
+      throw new ImportStuckError({ ...outcome(image, copyTask, lock), stuckForMs: now - quietSince, reason });
+    }
+    return { state: "importing", value: image };
+  };
+
   const refresh = async (): Promise<Refreshed<Image>> => {
     const image = await getImage(c, id);
     const lock = nonEmpty(image.os_glance_import_task) ? image.os_glance_import_task : undefined;
@@ -102,15 +148,16 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     const suspicious = (image.status === "importing" && importingTo === "") || waitingToStart;
 
     if (!suspicious) {
-      quietSignature = undefined;
       failureSeen = false;
       if (lock) {
         const finishing = image.status === "active" && importingTo === "";
-        if (!finishing) return { state: "importing", value: image };
+        if (!finishing) return copying(image, lock);
+        quietSignature = undefined;
         finishingSince ??= Date.now();
         const fast = Date.now() - finishingSince < FINISHING_FAST_MS;
         return { state: "importing", value: image, ...(fast ? { nextIntervalMs: Math.min(FINISHING_POLL_MS, opts.intervalMs ?? 1000) } : {}) };
       }
+      quietSignature = undefined;
       const failed = splitStores(image.os_glance_failed_import);
       if (image.status === "active" && (failed.length === 0 || opts.allowFailedStores)) return { state: "done", value: image };
       const tasks = await tryTasks(c, id);
@@ -118,6 +165,7 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     }
 
     // `importing` with no store in progress: either between steps, or stuck for good.
+    copyImageSignature = undefined;
     const tasks = await tryTasks(c, id);
     const task = tasks && pickTask(tasks, lock ?? lastTaskId);
     const signature = [image.status, image.stores ?? "", image.os_glance_failed_import ?? "", lock ?? "", task?.status ?? "", task?.updated_at ?? ""].join("|");
