@@ -29,20 +29,6 @@ import {
   TYPES,
 } from "./support";
 
-/** Until Keystone issues tokens again (a fresh session, not one with a cached token). */
-async function waitForKeystone(timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await fetch(await keystoneUrl(), { signal: AbortSignal.timeout(2000) });
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`Keystone did not answer within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
 describe("faults: Keystone killed outright @cloud", function () {
   this.timeout(240_000);
   let dir: string;
@@ -58,7 +44,6 @@ describe("faults: Keystone killed outright @cloud", function () {
   after(async function () {
     this.timeout(180_000);
     await startLocalCloud();
-    await waitForKeystone();
     await Promise.all(hosts.map((h) => h.stop()));
     await cleanupImages([resourceKey]);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -109,7 +94,6 @@ describe("faults: Keystone killed outright @cloud", function () {
     }
 
     await startLocalCloud();
-    await waitForKeystone();
     const demo = await glanceFor("local-demo");
     const owner = (await sessionFor("local-demo")).projectId;
     const stillTagged = (await taggedImages(demo, tag, owner)).map((i) => i.id);

@@ -88,13 +88,33 @@ function killServer(server: "glance" | "keystone"): number {
 export const killGlance = (): number => killServer("glance");
 export const killKeystone = (): number => killServer("keystone");
 
-/** `scripts/local-openstack.sh start` (it starts what is down; RegionTwo's Glance too when it was running). */
-export async function startLocalCloud(): Promise<void> {
-  const regionTwo = existsSync(join(localCloudDir, "run", "glance2.pid")) ? ["--region-two"] : [];
-  await run("bash", [join(repoRoot, "scripts", "local-openstack.sh"), "start", ...regionTwo], {
+/** `scripts/local-openstack.sh <args>` on the cloud the tests use. */
+async function localOpenStack(...args: string[]): Promise<void> {
+  await run("bash", [join(repoRoot, "scripts", "local-openstack.sh"), ...args], {
     env: { ...process.env, LOCAL_OPENSTACK_DIR: localCloudDir },
     timeout: 180_000,
   });
+}
+
+/** `scripts/local-openstack.sh start` (it starts what is down; RegionTwo's Glance too when it was running), then waits for Keystone. */
+export async function startLocalCloud(): Promise<void> {
+  await localOpenStack("start", ...(existsSync(join(localCloudDir, "run", "glance2.pid")) ? ["--region-two"] : []));
+  await waitForKeystone();
+}
+
+/** Until Keystone answers on its auth URL. */
+export async function waitForKeystone(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const url = await keystoneUrl();
+  for (;;) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`Keystone did not answer within ${timeoutMs} ms`);
+      await sleep(200);
+    }
+  }
 }
 
 export async function glanceAnswers(timeoutMs = 2000): Promise<boolean> {
@@ -110,10 +130,7 @@ export async function glanceAnswers(timeoutMs = 2000): Promise<boolean> {
 /** `scripts/local-openstack.sh restart-glance`, then waits until Glance answers an authenticated call. */
 export async function restartGlance(): Promise<number> {
   const started = Date.now();
-  await run("bash", [join(repoRoot, "scripts", "local-openstack.sh"), "restart-glance"], {
-    env: { ...process.env, LOCAL_OPENSTACK_DIR: localCloudDir },
-    timeout: 180_000,
-  });
+  await localOpenStack("restart-glance");
   await waitForGlance();
   return Date.now() - started;
 }
