@@ -47,7 +47,7 @@ import { packageProvider } from "./internal/provider-shim";
  * Credentials come from the `openstack:*` stack config, `OS_*` variables or clouds.yaml, never from state.
  */
 export type GlanceTaggedImageArgs = {
-  [K in keyof Omit<GlanceTaggedImageArgsInput, "resourceKey">]: pulumi.Input<Loose<GlanceTaggedImageArgsInput[K]>>;
+  [K in keyof Omit<GlanceTaggedImageArgsInput, "resourceKey" | "instanceId">]: pulumi.Input<Loose<GlanceTaggedImageArgsInput[K]>>;
 };
 
 /**

@@ -26,9 +26,9 @@ import type { AmphoraImageBuildArgs, GlanceTaggedImageArgs, SnapshotStorePolicyA
 
 // Inputs the SDK classes set themselves, as the generator's `setBySdk` says (checked by the compiler).
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const SET_BY_SDK: Record<string, readonly string[]> = { AmphoraImageBuild: [], GlanceTaggedImage: ["resourceKey"], SnapshotStorePolicy: [] };
+const SET_BY_SDK: Record<string, readonly string[]> = { AmphoraImageBuild: [], GlanceTaggedImage: ["resourceKey", "instanceId"], SnapshotStorePolicy: [] };
 const _amphoraArgs: Equals<Exclude<keyof AmphoraImageBuildArgsInput, keyof AmphoraImageBuildArgs>, never> = true;
-const _glanceArgs: Equals<Exclude<keyof GlanceTaggedImageArgsInput, keyof GlanceTaggedImageArgs>, "resourceKey"> = true;
+const _glanceArgs: Equals<Exclude<keyof GlanceTaggedImageArgsInput, keyof GlanceTaggedImageArgs>, "resourceKey" | "instanceId"> = true;
 const _policyArgs: Equals<Exclude<keyof SnapshotStorePolicyArgsInput, keyof SnapshotStorePolicyArgs>, never> = true;
 
 function region(page: string, name: string): string {

@@ -9,7 +9,7 @@ import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError, glanceMessage } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { isMarkedBy } from "./markers";
+import { isOwnedBy } from "./markers";
 import { glanceSha512 } from "./verify";
 
 export async function adoptImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs): Promise<Image> {
@@ -30,7 +30,7 @@ export async function adoptImage(ctx: FlowContext, inputs: GlanceTaggedImageInpu
   if (image.os_glance_import_task) {
     image = await waitForImport(ctx.glance, id, { intervalMs: ctx.pollMs, timeoutMs: inputs.timeouts.importSeconds * 1000, allowFailedStores: true });
   }
-  if (image.status === "deactivated" && isMarkedBy(image, ctx.resourceKey)) {
+  if (image.status === "deactivated" && isOwnedBy(image, ctx)) {
     await reactivateImage(ctx.glance, id);
     ctx.print(`${ctx.resourceKey}: reactivated image ${id} (deactivated earlier by retention)`);
     image = await getImage(ctx.glance, id);

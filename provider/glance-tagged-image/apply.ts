@@ -1,13 +1,21 @@
 /**
- * Create and update, one flow: stores checked before anything exists → the image (kept, published or adopted)
- * → its attributes and stores → the tag moved onto it → retention → outputs.
+ * Create and update, one flow: stores checked before anything exists → images this instance takes over (an
+ * interrupted create's, a released one, or those of 0.1.0 state) → the image (kept, published or adopted) → its
+ * attributes and stores → the tag moved onto it → retention → pending marker cleared → outputs.
+ *
+ * Failures leave no unmanaged tagged image: a conflict found before the tag moved deletes the image a create made
+ * for nothing (the tag stays where it was); any failure once the tag is on the new image reports that image to the
+ * engine with the error, which keeps it in state (a resource with init errors, updated by the next up).
  */
 import { isStatus } from "../glance/errors";
 import { getImage, reactivateImage, type Image } from "../glance/images";
 import { adoptImage } from "./adopt";
+import { claimLegacyState, claimOrphans } from "./claims";
 import type { FlowContext } from "./context";
-import { step } from "./errors";
+import { discardImage } from "./discard";
+import { GlanceTaggedImageError, step } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
+import { clearPending, isOwnedBy, PENDING_MARKER } from "./markers";
 import { convergeMetadata } from "./metadata";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { publishImage } from "./publish";
@@ -38,24 +46,73 @@ async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key:
   return news.imageId !== undefined ? adoptImage(ctx, news) : publishImage(ctx, news, key);
 }
 
+/** An error the dynamic-provider host hands to the engine as "created, but failed to initialize": state keeps `properties`. */
+class TaggedButFailed extends GlanceTaggedImageError {
+  constructor(
+    err: GlanceTaggedImageError,
+    readonly id: string,
+    readonly properties: GlanceTaggedImageOutputs,
+  ) {
+    super(err.code, err.resourceKey, `${withoutPrefix(err)}; image ${err.imageId ?? "?"} carries the tag and is kept in state (the next up finishes)`, err.imageId, { cause: err.cause ?? err });
+  }
+  get reasons(): string[] {
+    return [this.message];
+  }
+}
+
+function withoutPrefix(err: GlanceTaggedImageError): string {
+  const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
+  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+}
+
 export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
+  if (olds && olds.ownerId !== "" && olds.ownerId !== ctx.glance.projectId) {
+    throw new GlanceTaggedImageError(
+      "ERR_PROJECT_CHANGED",
+      ctx.resourceKey,
+      `the session is project ${ctx.glance.projectId}, but image ${olds.imageId} and the tag "${olds.tag}" belong to project ` +
+        `${olds.ownerId}: nothing was changed. Check the credentials (openstack:cloud, OS_* variables); to move the resource ` +
+        `to another project, destroy it with the old project's credentials and create it with the new ones`,
+      olds.imageId,
+    );
+  }
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {
     ctx.print(`${ctx.resourceKey}: warning: visibility community: Octavia finds the image only if its service project owns it`);
   }
   const key = sourceKey(news);
   const k = ctx.resourceKey;
+  if (!olds) await step(k, "taking over images left by earlier instances", undefined, () => claimOrphans(ctx));
+  else if (olds.instanceId === undefined) await step(k, "marking the images of 0.1.0 state", olds.imageId, () => claimLegacyState(ctx, olds));
+
   let image = await step(k, "finding the image to tag", olds?.imageId, () => targetImage(ctx, news, key, olds));
   const id = image.id;
+  // Made (or taken over) by this create and not finished: deleted again if the tag cannot move onto it.
+  const unfinished = !olds && isOwnedBy(image, ctx) && image[PENDING_MARKER] !== undefined;
   image = await step(k, `updating the attributes of image ${id}`, id, () => convergeMetadata(ctx, image, news, olds?.properties));
   if (news.stores) {
     const opts = { allStoresMustSucceed: news.allStoresMustSucceed, timeoutMs: news.timeouts.importSeconds * 1000 };
     image = (await convergeStores(ctx, image, news.stores, opts)).image;
   }
   const tagged = image;
-  const move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
-  const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
-  ctx.print(appliedLine(news.tag, id, move, retention));
-  const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
-  return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [] });
+  let move;
+  try {
+    move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
+  } catch (err) {
+    if (unfinished && err instanceof GlanceTaggedImageError && err.code === "ERR_TAG_CONFLICT" && !tagged.tags.includes(news.tag)) {
+      await discardImage(ctx, tagged, "published by this create, which cannot move the tag");
+    }
+    throw err;
+  }
+  try {
+    const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
+    ctx.print(appliedLine(news.tag, id, move, retention));
+    await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
+    const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
+    return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [] });
+  } catch (err) {
+    if (!(err instanceof GlanceTaggedImageError)) throw err;
+    const partial = toOutputs(news, tagged, { previousImageIds: olds?.previousImageIds ?? [], sourceKey: key, drift: [err.message] });
+    throw new TaggedButFailed(err, k, partial);
+  }
 }

@@ -1,11 +1,10 @@
 import { printLine as printToStdout } from "../common/provider-io";
 import type { GlanceClient } from "../glance/client";
+import type { Identity } from "./markers";
 
 /** What the flow functions need besides their arguments: the Glance client, where lines go, how fast to poll. */
-export interface FlowContext {
+export interface FlowContext extends Identity {
   glance: GlanceClient;
-  /** The resource's identity, for messages and markers. */
-  resourceKey: string;
   /** One plain line to the user (the provider host forwards stdout to the CLI). */
   print: (line: string) => void;
   /** Poll interval of waits on Glance, ms. */
@@ -30,6 +29,6 @@ export function useFlowSettings(opts: { print?: (line: string) => void; pollMs?:
   settings.pollMs = opts.pollMs ?? 300;
 }
 
-export function flowContext(glance: GlanceClient, resourceKey: string): FlowContext {
-  return { glance, resourceKey, print, pollMs: settings.pollMs };
+export function flowContext(glance: GlanceClient, who: Identity): FlowContext {
+  return { glance, resourceKey: who.resourceKey, instanceId: who.instanceId, print, pollMs: settings.pollMs };
 }

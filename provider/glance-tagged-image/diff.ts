@@ -31,6 +31,8 @@ const RECORDED_FIELDS = [
   "expectedSha256",
   "expectedSha512",
   "resourceKey",
+  "instanceId",
+  "keepLastTaggedImage",
 ] as const;
 
 

@@ -11,15 +11,23 @@ import { ownImagesWithTag } from "./tag-move";
 
 const GONE = new Set(["deleted", "pending_delete", "killed"]);
 
-export type DriftReport = { gone: true } | { gone: false; image: Image; drift: string[] };
+export type DriftReport =
+  | { gone: true }
+  | { gone: false; image: Image; drift: string[] }
+  /** Glance answered 404 to a session of another project than the image's owner: it may well exist. */
+  | { gone: false; unseen: string };
 
 export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<DriftReport> {
   let image: Image;
   try {
     image = await getImage(ctx.glance, state.imageId);
   } catch (err) {
-    if (isStatus(err, 404)) return { gone: true };
-    throw err;
+    if (!isStatus(err, 404)) throw err;
+    if (state.ownerId === "" || state.ownerId === ctx.glance.projectId) return { gone: true };
+    return {
+      gone: false,
+      unseen: `cannot see image ${state.imageId}: it belongs to project ${state.ownerId} and this session is project ${ctx.glance.projectId} (another cloud or credentials?); kept in state`,
+    };
   }
   if (GONE.has(image.status)) return { gone: true };
 

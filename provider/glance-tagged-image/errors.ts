@@ -21,6 +21,8 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_SOURCE"
   /** Another GlanceTaggedImage resource (another stack) moves the same tag: both images keep it. */
   | "ERR_TAG_CONFLICT"
+  /** The session's project is not the project that owns the resource's images (other credentials or cloud). */
+  | "ERR_PROJECT_CHANGED"
   /** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
   | "ERR_CONNECT"
   /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */

@@ -9,7 +9,7 @@ import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { listMarkedImages } from "./markers";
+import { listOwnImages } from "./markers";
 import { differences, digestsToCompare, glanceSha512 } from "./verify";
 
 const FINISHED = new Set(["active", "deactivated"]);
@@ -35,7 +35,7 @@ export async function reuseHalfMade(
   inputs: GlanceTaggedImageInputs,
   sourceKey: string,
 ): Promise<Image | undefined> {
-  const found = await listMarkedImages(ctx.glance, ctx.glance.projectId, ctx.resourceKey, sourceKey);
+  const found = await listOwnImages(ctx.glance, ctx.glance.projectId, ctx, sourceKey);
   let chosen: Image | undefined;
   for (const image of found) {
     if (!FINISHED.has(image.status)) {

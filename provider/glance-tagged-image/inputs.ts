@@ -90,6 +90,16 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
           "Set by the SDK class to `<project>/<stack>/<name>`, not an argument: the resource's id and the value of the " +
             "`pulumi_amphora_resource` property on every image it creates.",
         ),
+      /** Identity of this resource instance, created once by check and kept in state: the ownership marker. */
+      instanceId: z
+        .string()
+        .regex(/^[0-9a-f-]{36}$/, "must be an instance id made by check")
+        .optional()
+        .describe(
+          "Set by `check`, not an argument: a random id created when the resource is created (or replaced) and kept " +
+            "in state, written as `pulumi_amphora_instance` on every image it creates. Only images carrying it are this " +
+            "resource's own, so a replacement or a second deployment with the same names never touches them.",
+        ),
       tag: tagSchema().describe(
         "The tag Octavia looks for (`[controller_worker] amp_image_tag`). Exclusive among the images of the session's " +
           "project: after an update only the current image carries it. A change moves the tag and removes the old one " +
@@ -203,6 +213,14 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
           "Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`, " +
             "`OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces " +
             "the resource (the tag and images leave the old region's Glance first).",
+        ),
+      keepLastTaggedImage: z
+        .boolean()
+        .default(true)
+        .describe(
+          "On delete (destroy, or the delete half of a replacement): when no other active image of the project carries " +
+            "the tag, the current image keeps it and is not deleted, so Octavia never finds no image; the next resource " +
+            "with the same name takes it over. false: the tag is removed and the images deleted whatever Octavia then finds.",
         ),
       retention: z
         .strictObject({

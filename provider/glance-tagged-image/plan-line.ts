@@ -83,7 +83,11 @@ export function planLine(
         (action !== "keep" ? ` (and older marked images)` : ""),
     );
   }
-  const recordedOnly = plan.recorded.filter((f) => f !== "retention");
+  if (plan.recorded.includes("instanceId") && olds.instanceId === undefined) {
+    const ids = [olds.imageId, ...olds.previousImageIds].map(short).join(", ");
+    parts.push(`state of version 0.1.0: mark ${ids} as this resource instance's (no upload; the tag stays on ${short(olds.imageId)})`);
+  }
+  const recordedOnly = plan.recorded.filter((f) => f !== "retention" && f !== "instanceId");
   if (!parts.length && recordedOnly.length) parts.push(`record ${recordedOnly.join(", ")} (no change in Glance)`);
   return head + (parts.length ? parts.join("; ") : "no change");
 }

@@ -9,6 +9,7 @@
  *   read    → drift.ts
  *   delete  → teardown.ts
  */
+import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { configureOpenStack, glanceClient } from "../common/provider-context";
@@ -19,15 +20,18 @@ import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
+import type { Identity } from "./markers";
+import type { GlanceTaggedImageOutputs } from "./outputs";
 import { planLine } from "./plan-line";
 import { sourceKey } from "./source-key";
 import { parseInputs, parseOutputs, imageFacts } from "./state";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
-async function flow(resourceKey: string, region: string | undefined): Promise<FlowContext> {
+async function flow(who: Identity, region: string | undefined): Promise<FlowContext> {
+  const { resourceKey } = who;
   try {
-    return flowContext(await glanceClient(region), resourceKey);
+    return flowContext(await glanceClient(region), who);
   } catch (err) {
     const message = `connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
     throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
@@ -46,13 +50,29 @@ async function storesFailure(stores: unknown, region: unknown): Promise<{ proper
   return problem ? { property: "stores", reason: `stores: ${problem}` } : undefined;
 }
 
+/** The identity check gave the inputs; inputs that did not go through check have none and are refused. */
+function identityOf(news: GlanceTaggedImageInputs): Identity {
+  if (news.instanceId === undefined) {
+    throw new GlanceTaggedImageError("ERR_GLANCE", news.resourceKey, "internal error: inputs without instanceId (check was not called)");
+  }
+  return { resourceKey: news.resourceKey, instanceId: news.instanceId };
+}
+
+/** State written by version 0.1.0 has no instance id: "" owns nothing by marker (teardown uses the state's ids). */
+function stateIdentity(olds: GlanceTaggedImageOutputs): Identity {
+  return { resourceKey: olds.resourceKey, instanceId: olds.instanceId ?? "" };
+}
+
 export const provider: pulumi.dynamic.ResourceProvider = {
   async configure(req) {
     configureOpenStack(req.config);
   },
 
-  async check(_olds, news) {
-    const result = validateInputs(glanceTaggedImageInputsSchema(), news);
+  async check(olds, news) {
+    // The instance id is kept from the old inputs; with none (a create, or the engine's check of a replacement,
+    // which passes no olds) this is a new instance: it never owns the images of the one it replaces.
+    const instanceId = typeof olds.instanceId === "string" && olds.instanceId !== "" ? olds.instanceId : randomUUID();
+    const result = validateInputs(glanceTaggedImageInputsSchema(), { ...news, instanceId });
     const storesValid = result.failures.every((f) => !f.property.startsWith("stores"));
     const unknown = splitUnknowns(news).unknown;
     if (storesValid && !unknown.includes("stores") && !unknown.includes("region")) {
@@ -92,21 +112,26 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async create(raw) {
     const news = parseInputs(raw);
     print(planLine(undefined, news));
-    const outs = await applyInputs(await flow(news.resourceKey, news.region), news);
-    return { id: news.resourceKey, outs };
+    const ctx = await flow(identityOf(news), news.region);
+    return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
 
   async update(_id, oldState, newInputs) {
     // The plan line was printed by diff, which the engine always calls first; update prints what it did.
     const news: GlanceTaggedImageInputs = parseInputs(newInputs);
-    return { outs: await applyInputs(await flow(news.resourceKey, news.region), news, parseOutputs(oldState)) };
+    const ctx = await flow(identityOf(news), news.region);
+    return { outs: await applyInputs(ctx, news, parseOutputs(oldState)) };
   },
 
   async read(id, props) {
     const olds = parseOutputs(props);
     if (!olds) return { id, props };
-    const ctx = await flow(olds.resourceKey, olds.region);
+    const ctx = await flow(stateIdentity(olds), olds.region);
     const report = await step(olds.resourceKey, `refreshing image ${olds.imageId}`, olds.imageId, () => detectDrift(ctx, olds));
+    if ("unseen" in report) {
+      print(`tag "${olds.tag}": ${report.unseen}`);
+      return { id, props };
+    }
     if (report.gone) {
       print(`tag "${olds.tag}": image ${olds.imageId} is gone; ${olds.resourceKey} is removed from state (the next up publishes again)`);
       return { id: "", props: {} };
@@ -118,7 +143,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async delete(_id, props) {
     const olds = parseOutputs(props);
     if (!olds) return;
-    const ctx = await flow(olds.resourceKey, olds.region);
+    const ctx = await flow(stateIdentity(olds), olds.region);
     print(await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
   },
 };

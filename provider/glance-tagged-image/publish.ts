@@ -58,7 +58,7 @@ export async function createRecord(ctx: FlowContext, inputs: GlanceTaggedImageIn
     visibility: inputs.visibility,
     ...(inputs.minDisk !== undefined ? { minDisk: inputs.minDisk } : {}),
     ...(inputs.minRam !== undefined ? { minRam: inputs.minRam } : {}),
-    properties: { ...inputs.properties, ...markerProperties(ctx.resourceKey, sourceKey) },
+    properties: { ...inputs.properties, ...markerProperties(ctx, sourceKey) },
   });
 }
 

@@ -7,7 +7,7 @@ import { deactivateImage, deleteImageAndData, type Image } from "../glance/image
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { listMarkedImages } from "./markers";
+import { listOwnImages } from "./markers";
 
 export interface RetentionOutcome {
   id: string;
@@ -51,7 +51,7 @@ export async function applyRetention(
   tag: string,
   retention: GlanceTaggedImageInputs["retention"],
 ): Promise<RetentionResult> {
-  const marked = await listMarkedImages(ctx.glance, ctx.glance.projectId, ctx.resourceKey);
+  const marked = await listOwnImages(ctx.glance, ctx.glance.projectId, ctx);
   const history: Image[] = [];
   const leftovers: string[] = [];
   for (const image of marked) {

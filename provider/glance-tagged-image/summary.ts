@@ -7,6 +7,12 @@ export function appliedLine(tag: string, imageId: string, move: TagMove, retenti
   const parts = [`tag "${tag}" is on ${short(imageId)}`];
   if (move.untagged.length) parts.push(`untagged ${move.untagged.map(short).join(", ")}`);
   if (move.oldTagRemoved.length) parts.push(`previous tag removed from ${move.oldTagRemoved.map(short).join(", ")}`);
+  if (move.siblings.length) {
+    parts.push(
+      `left tagged: ${move.siblings.map(short).join(", ")} of another instance of this resource name (a replaced resource the ` +
+        `engine deletes next, or a second deployment with the same project, stack and name; Octavia takes the newest)`,
+    );
+  }
   if (move.foreign.length) {
     parts.push(`not touched (other owners): ${move.foreign.map((f) => `${short(f.id)} of project ${f.owner || "?"}`).join(", ")}`);
   }

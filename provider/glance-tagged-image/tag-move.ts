@@ -1,25 +1,27 @@
 /**
  * The tag move, in the order that keeps Octavia served. Octavia picks its image with
  * `GET /v2/images?tag=<tag>&status=active&owner=<owner>&sort=created_at:desc&limit=2` (newest wins), so:
- *   1. the tag goes onto the target image, which is active with its import done;
- *   2. only then is it removed from every other image of the owner (exclusive tag): images tagged by hand and,
- *      on a rollback, every newer image, so newest-wins lands on the target.
+ *   1. images carrying the tag are classified first; another resource's image (its marker names another resource
+ *      key: another stack, or a second resource with the same tag) stops the move before anything changes
+ *      (ERR_TAG_CONFLICT), so a conflict leaves the tag where it was;
+ *   2. the tag goes onto the target image, which is active with its import done;
+ *   3. the images carrying it are listed again: another resource's image appearing now (two resources moving one
+ *      tag at the same time) takes the tag back off the target if this move put it there, and fails the same way;
+ *   4. only then is it removed from the other images of the owner (exclusive tag): images tagged by hand, images
+ *      a delete released, and on a rollback every newer image of this resource, so newest-wins lands on the target.
  * At every instant at least one active image of the owner carries the tag. Images of other owners are never
  * touched, even when an admin token could: they are reported instead.
  *
- * Images another GlanceTaggedImage resource made (their marker names another resource key: another stack, or a
- * second resource with the same tag) are never untagged either. Two resources moving one tag at the same time
- * would otherwise each take it from the other's new image and leave none tagged; instead both keep it (Octavia
- * takes the newest) and the move fails with ERR_TAG_CONFLICT naming the other resource, once this resource's
- * own work (tag on the target, tag off its other images) is done. The image in this resource's state counts as
- * its own whatever its marker says (a resource renamed with an alias keeps the images it has).
+ * Images of another instance of the same resource name (a replacement the engine has not deleted yet, or a second
+ * deployment with the same project, stack and name) are never untagged either: both keep the tag, Octavia takes
+ * the newest, and the line printed names them. The image in this resource's state counts as its own.
  */
 import { GlanceInputError, isStatus } from "../glance/errors";
 import { getImage, listAllImages, replaceAttribute, updateImage, type Image } from "../glance/images";
 import { addImageTag, removeImageTag } from "../glance/tags";
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError } from "./errors";
-import { isMarkedBy, RESOURCE_MARKER } from "./markers";
+import { hasResourceKey, isOwnedBy, RELEASED_MARKER, RESOURCE_MARKER } from "./markers";
 import { short } from "./plan-line";
 
 export interface TagMove {
@@ -29,13 +31,31 @@ export interface TagMove {
   foreign: Array<{ id: string; owner: string }>;
   /** Own images the previous tag (after a tag rename) was removed from. */
   oldTagRemoved: string[];
+  /** Images of other instances of this resource name that keep the tag (replaced, or a second deployment). */
+  siblings: string[];
 }
 
-/** The resource marker of an image another GlanceTaggedImage resource made, or undefined. */
-function otherResource(ctx: FlowContext, image: Image, own: ReadonlySet<string>): string | undefined {
+/** How an image carrying the tag relates to this resource instance. */
+type Relation = "own" | "sibling" | "other-resource" | "free";
+
+function relation(ctx: FlowContext, image: Image, own: ReadonlySet<string>): Relation {
+  if (own.has(image.id) || isOwnedBy(image, ctx)) return "own";
   const marker = image[RESOURCE_MARKER];
-  if (typeof marker !== "string" || marker === "" || own.has(image.id) || isMarkedBy(image, ctx.resourceKey)) return undefined;
-  return marker;
+  if (typeof marker !== "string" || marker === "" || image[RELEASED_MARKER] !== undefined) return "free";
+  return hasResourceKey(image, ctx.resourceKey) ? "sibling" : "other-resource";
+}
+
+function conflictError(ctx: FlowContext, tag: string, target: Image, others: Image[], removedAgain: boolean): GlanceTaggedImageError {
+  const list = others.map((i) => `image ${i.id} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
+  return new GlanceTaggedImageError(
+    "ERR_TAG_CONFLICT",
+    ctx.resourceKey,
+    `tag "${tag}" is also moved by another GlanceTaggedImage resource: ${list} carries it. ` +
+      `Nothing was moved: the tag stays where it was${removedAgain ? ` (it was taken off image ${short(target.id)} again)` : ""}, ` +
+      `since a resource never takes the tag from another resource's image. Give each resource its own tag, or remove ` +
+      `the other resource first (pulumi destroy --target)`,
+    target.id,
+  );
 }
 
 /** Adds or removes one tag; tags Glance cannot take in a URL path go through a JSON patch of `tags`. */
@@ -67,16 +87,27 @@ export async function moveTag(ctx: FlowContext, target: Image, tag: string, oldT
       target.id,
     );
   }
+  const own = new Set([target.id, ...(stateImageId !== undefined ? [stateImageId] : [])]);
+  const othersIn = (images: Image[]): Image[] =>
+    images.filter((i) => i.id !== target.id && i.owner === owner && relation(ctx, i, own) === "other-resource");
+
+  const before = othersIn(await ownImagesWithTag(ctx, tag));
+  if (before.length) throw conflictError(ctx, tag, target, before, false);
+  const added = !target.tags.includes(tag);
   await setTag(ctx, target.id, tag, true);
 
-  const own = new Set([target.id, ...(stateImageId !== undefined ? [stateImageId] : [])]);
-  const conflicts: Array<{ id: string; resource: string; tag: string }> = [];
+  const carrying = await ownImagesWithTag(ctx, tag);
+  const raced = othersIn(carrying);
+  if (raced.length) {
+    if (added) await setTag(ctx, target.id, tag, false);
+    throw conflictError(ctx, tag, target, raced, added);
+  }
   const untagged: string[] = [];
-  for (const image of await ownImagesWithTag(ctx, tag)) {
+  const siblings: string[] = [];
+  for (const image of carrying) {
     if (image.id === target.id || image.owner !== owner) continue;
-    const other = otherResource(ctx, image, own);
-    if (other !== undefined) {
-      conflicts.push({ id: image.id, resource: other, tag });
+    if (relation(ctx, image, own) === "sibling") {
+      siblings.push(image.id);
       continue;
     }
     await setTag(ctx, image.id, tag, false);
@@ -89,23 +120,11 @@ export async function moveTag(ctx: FlowContext, target: Image, tag: string, oldT
   const oldTagRemoved: string[] = [];
   if (oldTag !== undefined && oldTag !== tag) {
     for (const image of await ownImagesWithTag(ctx, oldTag)) {
-      if (otherResource(ctx, image, own) !== undefined) continue; // another resource's tag now, not ours to take
+      const r = relation(ctx, image, own);
+      if (r === "other-resource" || r === "sibling") continue; // not ours to take
       await setTag(ctx, image.id, oldTag, false);
       oldTagRemoved.push(image.id);
     }
   }
-  if (conflicts.length) {
-    const others = conflicts.map((c) => `image ${c.id} of resource ${c.resource}`).join(", ");
-    throw new GlanceTaggedImageError(
-      "ERR_TAG_CONFLICT",
-      ctx.resourceKey,
-      `tag "${tag}" is also moved by another GlanceTaggedImage resource: ${others} carries it. ` +
-        `It was left there (a resource never takes the tag from another resource's image, so that Octavia's query ` +
-        `always finds one); image ${short(target.id)} of this resource carries it too, and Octavia uses the newest. ` +
-        `Give each resource its own tag, or remove one of them (pulumi destroy --target, or pulumi state delete ` +
-        `after untagging its image)`,
-      target.id,
-    );
-  }
-  return { untagged, foreign, oldTagRemoved };
+  return { untagged, foreign, oldTagRemoved, siblings };
 }

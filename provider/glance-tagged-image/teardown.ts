@@ -1,21 +1,59 @@
 /**
- * Delete: the tag leaves the current image; images this resource created (by marker) are deleted unless
- * protected; an adopted image (no marker) only loses the tag.
+ * Delete (destroy, or the delete half of a replacement): the tag leaves the current image and the images this
+ * instance created are deleted (protected ones and those carrying another tag are kept); an adopted image (not
+ * created here) only loses the tag. Images of other instances with the same name are never touched.
+ *
+ * Octavia is never left without an image by it: when no other active image of the project carries the tag (a
+ * destroy, or a delete-before-replace), the current image keeps the tag and is released (`keepLastTaggedImage`,
+ * default true): the next resource with this name takes it over and moves the tag on. After a create-before-delete
+ * replacement the new instance's image carries the tag already, so the old one goes.
  */
-import { deleteImageAndData } from "../glance/images";
+import { isStatus } from "../glance/errors";
+import { deleteImageAndData, getImage, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
-import { listMarkedImages } from "./markers";
+import { hasResourceKey, INSTANCE_MARKER, isOwnedBy, listOwnImages, releaseImage } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
-import { setTag } from "./tag-move";
+import { ownImagesWithTag, setTag } from "./tag-move";
+
+/** This instance's images; for state of version 0.1.0 (no instance id), the images it names that carry its marker. */
+async function ownedImages(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<Image[]> {
+  if (state.instanceId !== undefined) return listOwnImages(ctx.glance, ctx.glance.projectId, ctx);
+  const images: Image[] = [];
+  for (const id of new Set([state.imageId, ...state.previousImageIds])) {
+    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    });
+    if (image && hasResourceKey(image, state.resourceKey) && image[INSTANCE_MARKER] === undefined) images.push(image);
+  }
+  return images;
+}
+
+/** The current image, when it is the only active image of the project Octavia's query would find. */
+async function lastTagged(ctx: FlowContext, state: GlanceTaggedImageOutputs, owned: readonly Image[]): Promise<Image | undefined> {
+  const carrying = (await ownImagesWithTag(ctx, state.tag)).filter((i) => i.status === "active");
+  const current = carrying.find((i) => i.id === state.imageId);
+  const ownIds = new Set(owned.map((i) => i.id));
+  const others = carrying.filter((i) => i.id !== state.imageId && !ownIds.has(i.id));
+  return current && others.length === 0 ? current : undefined;
+}
 
 export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<string> {
-  await setTag(ctx, state.imageId, state.tag, false).catch(() => undefined); // image may be gone already
-  const deleted: string[] = [];
+  const owned = await ownedImages(ctx, state);
   const kept: string[] = [];
+  const keep = state.keepLastTaggedImage ? await lastTagged(ctx, state, owned) : undefined;
+  if (keep) {
+    if (isOwnedBy(keep, ctx) || owned.some((i) => i.id === keep.id)) await releaseImage(ctx.glance, keep);
+    kept.push(`${short(keep.id)} (still carries tag "${state.tag}": no other active image of project ${ctx.glance.projectId} does, and Octavia would find none; released to the next resource named ${state.resourceKey}; keepLastTaggedImage: false removes it)`);
+  } else {
+    await setTag(ctx, state.imageId, state.tag, false).catch(() => undefined); // image may be gone already
+  }
+  const deleted: string[] = [];
   const failed: string[] = [];
-  for (const image of await listMarkedImages(ctx.glance, ctx.glance.projectId, ctx.resourceKey)) {
+  for (const image of owned) {
+    if (image.id === keep?.id) continue;
     if (image.protected) {
       if (image.tags.includes(state.tag)) await setTag(ctx, image.id, state.tag, false);
       kept.push(`${short(image.id)} (protected)`);
@@ -34,9 +72,9 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
       failed.push(`${short(image.id)} (${glanceMessage(err)})`);
     }
   }
-  const parts = [`tag "${state.tag}" removed from ${short(state.imageId)}`];
+  const parts = keep ? [] : [`tag "${state.tag}" removed from ${short(state.imageId)}`];
   if (deleted.length) parts.push(`deleted ${deleted.map(short).join(", ")}`);
   if (kept.length) parts.push(`kept ${kept.join(", ")}`);
   if (failed.length) parts.push(`could not delete ${failed.join(", ")}`);
-  return parts.join("; ");
+  return parts.join("; ") || "nothing to delete";
 }

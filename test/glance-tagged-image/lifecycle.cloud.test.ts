@@ -90,7 +90,7 @@ describe("GlanceTaggedImage through the provider host @cloud", function () {
     assert.deepEqual(repaired.outputs.drift, []);
     assert.deepEqual((await getImage(admin, second)).tags, [tag]);
 
-    const rolled = await lc.up({ ...base, imageId: first });
+    const rolled = await lc.up({ ...base, imageId: first, keepLastTaggedImage: false });
     assert.equal(rolled.op, "update");
     assert.equal(rolled.outputs.imageId, first);
     assert.deepEqual((await octaviaQuery(admin, tag, admin.projectId)).map((i) => i.id), [first]);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { strict as assert } from "node:assert";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -124,7 +125,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
 
     it("an unknown store is rejected again before anything is created (no image left)", async () => {
       const e = engine(demo, "badstore-create");
-      const inputs = glanceTaggedImageInputsSchema().parse({ resourceKey: e.resourceKey, tag: uniqueTag("x"), file: image.path, stores: ["nope"] });
+      const inputs = glanceTaggedImageInputsSchema().parse({ resourceKey: e.resourceKey, instanceId: randomUUID(), tag: uniqueTag("x"), file: image.path, stores: ["nope"] });
       const { provider } = await import("../../provider/glance-tagged-image/provider");
       const { useGlanceClient } = await import("../../provider/common/provider-context");
       useGlanceClient(demo);
@@ -249,7 +250,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
         allStoresMustSucceed,
       });
       const lines: string[] = [];
-      const ctx = { ...flowContext(demo, key), print: (l: string) => lines.push(l), pollMs: 100 };
+      const ctx = { ...flowContext(demo, { resourceKey: key, instanceId: randomUUID() }), print: (l: string) => lines.push(l), pollMs: 100 };
       const record = await createRecord(ctx, inputs, sourceKey(inputs));
       const path = join(storeDataDir("reliable"), record.id);
       planted.push(path);
@@ -291,7 +292,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
         diskFormat: "raw",
         containerFormat: "bare",
         visibility: "private",
-        properties: markerProperties(e.resourceKey, sourceKey(parsed)),
+        properties: markerProperties({ resourceKey: e.resourceKey, instanceId: randomUUID() }, sourceKey(parsed)),
       });
       await uploadImageData(demo, left.id, image.path);
       const { outputs, lines } = await e.up(inputs);
@@ -310,7 +311,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
         diskFormat: "raw",
         containerFormat: "bare",
         visibility: "private",
-        properties: markerProperties(e.resourceKey, sourceKey(parsed)),
+        properties: markerProperties({ resourceKey: e.resourceKey, instanceId: randomUUID() }, sourceKey(parsed)),
       });
       await uploadImageData(demo, left.id, other.path);
       const { outputs, lines } = await e.up(inputs);
@@ -329,7 +330,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
         diskFormat: "raw",
         containerFormat: "bare",
         visibility: "private",
-        properties: markerProperties(e.resourceKey, sourceKey(parsed)),
+        properties: markerProperties({ resourceKey: e.resourceKey, instanceId: randomUUID() }, sourceKey(parsed)),
       });
       const { outputs, lines } = await e.up(inputs);
       assert.notEqual(outputs.imageId, left.id);
@@ -344,7 +345,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
       await uploadImageData(demo, byHand.id, image.path);
       const e = engine(demo, "adopt");
       const tag = uniqueTag("adopt");
-      const { outputs } = await e.up({ tag, imageId: byHand.id, diskFormat: "raw", expectedSha512: image.sha512 });
+      const { outputs } = await e.up({ tag, imageId: byHand.id, diskFormat: "raw", expectedSha512: image.sha512, keepLastTaggedImage: false });
       assert.equal(outputs.imageId, byHand.id);
       assert.deepEqual((await getImage(demo, byHand.id)).tags, [tag]);
       const lines = await e.destroy();

@@ -84,7 +84,9 @@ export class Engine {
   }
 
   async check(inputs: Inputs): Promise<{ inputs: Inputs; failures: { property: string; reason: string }[] }> {
-    const { value } = await this.call(async () => provider.check!({}, { resourceKey: this.resourceKey, ...inputs }));
+    // As the engine: the old inputs (kept in the state's outputs) are the olds, so the instance id carries over.
+    const olds = (this.state ?? {}) as unknown as Record<string, unknown>;
+    const { value } = await this.call(async () => provider.check!(olds, { resourceKey: this.resourceKey, ...inputs }));
     return { inputs: value.inputs as Inputs, failures: (value.failures ?? []) as { property: string; reason: string }[] };
   }
 

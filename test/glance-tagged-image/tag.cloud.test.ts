@@ -119,7 +119,7 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
 
     const preview = await e.preview(inputs(tag, d, { retention: { keep: 0, action: "delete" } }));
     assert.match(preview.lines.join("\n"), /apply retention: keep 0 previous image\(s\), delete /);
-    const fifth = await e.up(inputs(tag, d, { retention: { keep: 0, action: "delete" } }));
+    const fifth = await e.up(inputs(tag, d, { retention: { keep: 0, action: "delete" }, keepLastTaggedImage: false }));
     assert.equal(fifth.outputs.imageId, id);
     assert.deepEqual(fifth.outputs.previousImageIds, []);
     await assert.rejects(getImage(demo, ia), /404/);
@@ -144,7 +144,7 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
     const second = (await e.up(inputs(tag, b, deleteOld))).outputs.imageId;
     await assert.rejects(getImage(demo, first), /404/, "control: an untagged expired image is deleted");
     await addImageTag(demo, second, other);
-    const third = await e.up(inputs(tag, c, deleteOld));
+    const third = await e.up(inputs(tag, c, { ...deleteOld, keepLastTaggedImage: false }));
     assert.notEqual(third.outputs.imageId, second);
     assert.equal((await getImage(demo, second)).status, "active", "expired but tagged: kept");
     const lines = (await e.destroy()).join("\n");

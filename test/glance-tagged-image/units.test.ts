@@ -171,7 +171,12 @@ describe("GlanceTaggedImage helpers", () => {
   it("markers fit Glance's 255-character property limit", () => {
     assert.equal(markerValue("a/b/c"), "a/b/c");
     assert.match(markerValue("x".repeat(300)), /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual(Object.keys(markerProperties("k", "s")), ["pulumi_amphora_resource", "pulumi_amphora_source"]);
+    assert.deepEqual(Object.keys(markerProperties({ resourceKey: "k", instanceId: "i" }, "s")), [
+      "pulumi_amphora_resource",
+      "pulumi_amphora_instance",
+      "pulumi_amphora_source",
+      "pulumi_amphora_pending",
+    ]);
   });
 
   it("outputs: never undefined, stores sorted, Octavia snippet with the owner", () => {
@@ -191,7 +196,7 @@ describe("GlanceTaggedImage helpers", () => {
     const line = appliedLine(
       "amphora",
       "aaaaaaaa-0000",
-      { untagged: ["bbbbbbbb-0000"], foreign: [{ id: "cccccccc-0000", owner: "alt" }], oldTagRemoved: [] },
+      { untagged: ["bbbbbbbb-0000"], foreign: [{ id: "cccccccc-0000", owner: "alt" }], oldTagRemoved: [], siblings: [] },
       { kept: ["bbbbbbbb-0000"], expired: [{ id: "dddddddd-0000", outcome: "deleted" }, { id: "eeeeeeee-0000", outcome: "protected" }], leftovers: [] },
     );
     assert.equal(

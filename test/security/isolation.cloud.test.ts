@@ -10,6 +10,7 @@
  * (The in-process counterparts are test/glance-tagged-image/publish.cloud.test.ts "other owner" and
  * test/snapshot-store-policy/policy.cloud.test.ts "member session".)
  */
+import { randomUUID } from "node:crypto";
 import { strict as assert } from "node:assert";
 import { Readable } from "node:stream";
 import {
@@ -83,9 +84,9 @@ describe("security: never touches another project's images, even with an admin t
       const tag2 = uniqueTag("iso2");
       const resourceKey = `amphora-sec/${runId}/isolation`;
       keys.push(resourceKey);
-      const base = { resourceKey, tag, diskFormat: "raw", retention: { keep: 0, action: "delete" } };
+      const base = { resourceKey, tag, diskFormat: "raw", retention: { keep: 0, action: "delete" }, keepLastTaggedImage: false };
       const inputsA = { ...base, file: a.path, expectedSha512: a.sha512 };
-      const markers = markerProperties(resourceKey, sourceKey(glanceTaggedImageInputsSchema().parse(inputsA)));
+      const markers = markerProperties({ resourceKey, instanceId: randomUUID() }, sourceKey(glanceTaggedImageInputsSchema().parse(inputsA)));
 
       const foreign = {
         tagged: await altImage({ tags: [tag, tag2], data: a.data }),

@@ -1,0 +1,50 @@
+/**
+ * Images that become this resource instance's own although another instance (or version 0.1.0) marked them:
+ * - before a create, images of the same resource name that no live instance owns: left pending by an interrupted
+ *   create (whose instance never reached any state) or released by a delete that left them carrying the tag;
+ * - on the first update of state written by version 0.1.0 (markers without an instance), the images that state
+ *   names: its current image and the previous ones retention keeps.
+ * Claiming rewrites only markers: no image is uploaded, untagged or deleted here.
+ */
+import { isStatus } from "../glance/errors";
+import { getImage, type Image } from "../glance/images";
+import type { FlowContext } from "./context";
+import { claimImage, hasResourceKey, INSTANCE_MARKER, isOwnedBy, listMarkedImages, PENDING_MARKER, RELEASED_MARKER } from "./markers";
+import type { GlanceTaggedImageOutputs } from "./outputs";
+import { short } from "./plan-line";
+
+export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
+  const owner = ctx.glance.projectId;
+  const pending = await listMarkedImages(ctx.glance, owner, ctx.resourceKey, { [PENDING_MARKER]: "true" });
+  const released = await listMarkedImages(ctx.glance, owner, ctx.resourceKey, { [RELEASED_MARKER]: "true" });
+  const claimed: string[] = [];
+  for (const image of [...pending, ...released]) {
+    if (isOwnedBy(image, ctx) || claimed.includes(image.id)) continue;
+    await claimImage(ctx.glance, image, ctx);
+    claimed.push(image.id);
+  }
+  if (claimed.length) {
+    ctx.print(`${ctx.resourceKey}: taking over ${claimed.map(short).join(", ")} (left by an interrupted create or released by a delete of this resource name)`);
+  }
+  return claimed;
+}
+
+/** State of version 0.1.0: its images get this instance's marker; the tag and the images stay as they are. */
+export async function claimLegacyState(ctx: FlowContext, olds: GlanceTaggedImageOutputs): Promise<string[]> {
+  const claimed: string[] = [];
+  for (const id of new Set([olds.imageId, ...olds.previousImageIds])) {
+    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    });
+    if (!image || !isLegacyOf(image, ctx.resourceKey)) continue;
+    await claimImage(ctx.glance, image, ctx);
+    claimed.push(id);
+  }
+  if (claimed.length) ctx.print(`${ctx.resourceKey}: state of version 0.1.0: ${claimed.map(short).join(", ")} marked as this resource instance's (no upload, the tag stays)`);
+  return claimed;
+}
+
+function isLegacyOf(image: Image, resourceKey: string): boolean {
+  return hasResourceKey(image, resourceKey) && image[INSTANCE_MARKER] === undefined;
+}
