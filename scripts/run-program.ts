@@ -2,11 +2,13 @@
  * Runs a Pulumi program without the Pulumi CLI, through @pulumi/pulumi's real dynamic-provider host:
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
- *                                      [--state <file>]
+ *                                      [--state <file>] [--target <urn>]... [--replace <urn>]...
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
  *   --state  state file                           default: <dir>/.pulumi-state/<project>.<stack>.json
+ *   --target   only this resource gets a step (repeatable), as `pulumi up --target`
+ *   --replace  replace this resource without asking its provider's Diff (repeatable), as `pulumi up --replace`
  *
  * Where the Pulumi CLI is installed, run `pulumi up` instead: this runner exists for machines (CI) where it is
  * not. The program runs in this process under `pulumi.runtime.setMocks`; dynamic resources are driven through
@@ -29,6 +31,8 @@ export interface CliArgs {
   dir: string;
   stack: string;
   state?: string;
+  targets: string[];
+  replace: string[];
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -36,6 +40,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let dir = ".";
   let stack = "dev";
   let state: string | undefined;
+  const targets: string[] = [];
+  const replace: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -48,6 +54,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     if (a === "--dir" || a.startsWith("--dir=")) dir = value();
     else if (a === "--stack" || a.startsWith("--stack=")) stack = value();
     else if (a === "--state" || a.startsWith("--state=")) state = value();
+    else if (a === "--target" || a.startsWith("--target=")) targets.push(urnArg(value()));
+    else if (a === "--replace" || a.startsWith("--replace=")) replace.push(urnArg(value()));
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (!a.startsWith("-") && command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command "${a}"`);
@@ -55,14 +63,19 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state };
+  return { command: command ?? "up", dir, stack, state, targets, replace };
+}
+
+function urnArg(value: string): string {
+  if (!value.startsWith("urn:pulumi:")) throw new UsageError(`"${value}" is not a resource URN (urn:pulumi:<stack>::<project>::<type>::<name>)`);
+  return value;
 }
 
 class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>]";
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]...";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
@@ -88,6 +101,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       stack: args.stack,
       config: config.values,
       statePath,
+      targets: args.targets,
+      replace: args.replace,
       // Provider output of a step is printed live once the step has run this long (default 2 s).
       streamAfterMs: process.env.RUN_PROGRAM_STREAM_AFTER_MS ? Number(process.env.RUN_PROGRAM_STREAM_AFTER_MS) : undefined,
     }).run();

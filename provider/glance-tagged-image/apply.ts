@@ -107,8 +107,8 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   try {
     const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
     ctx.print(appliedLine(news.tag, id, move, retention));
-    await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
-    const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
+    // Last call: the pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
+    const final = await step(k, `finishing image ${id}`, id, async () => clearPending(ctx.glance, await getImage(ctx.glance, id)));
     return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [] });
   } catch (err) {
     if (!(err instanceof GlanceTaggedImageError)) throw err;

@@ -18,11 +18,16 @@
  * - non-dynamic resources are not managed (no resource plugins): recorded only; provider functions (invoke) and
  *   StackReference cannot work; the `provider` resource option is ignored;
  * - resource options honoured: protect (delete refused), retainOnDelete, deleteBeforeReplace,
- *   additionalSecretOutputs, ignoreChanges (top-level properties only). replaceOnChanges, aliases, import and
+ *   additionalSecretOutputs, ignoreChanges (top-level properties only), replaceOnChanges (as the engine applies it:
+ *   only to keys it computed itself, i.e. when the provider's Diff answered DIFF_UNKNOWN). Aliases, import and
  *   deletedWith are ignored with a warning; customTimeouts, transforms and hooks are ignored;
- * - a replace whose delete of the old resource fails keeps only the new resource in state (the engine keeps the old
- *   one as "pending delete" and retries it); a create that failed with an id is kept and updated on the next up;
- * - the root stack resource is neither shown nor counted; no --diff view, no --target, no confirmation prompt;
+ * - `--replace <urn>` replaces without calling Diff (Check with no old inputs, Create, and the old resource's
+ *   Delete at the end of the deployment); `--target <urn>` runs steps for the listed resources only: others keep
+ *   their state without a Check, are not created and not deleted;
+ * - the old half of a create-before-delete replacement is deleted at the end of the deployment, after every other
+ *   step; when that delete fails it stays in state as a pending delete and is retried by the next up or destroy;
+ *   a create that failed with an id is kept and updated on the next up;
+ * - the root stack resource is neither shown nor counted; no --diff view, no confirmation prompt;
  * - the program is compiled by this process's ts-node (the runner's tsconfig), not with the project's tsconfig;
  * - the state file is this runner's own JSON, not a Pulumi checkpoint.
  */
@@ -60,6 +65,10 @@ export interface DeploymentOptions {
   reporter?: Reporter;
   /** Print provider output live once a step has run this long (ms). */
   streamAfterMs?: number;
+  /** `--target`: only these URNs get steps. */
+  targets?: string[];
+  /** `--replace`: these URNs are replaced without asking Diff. */
+  replace?: string[];
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -83,6 +92,7 @@ interface PendingRegistration {
   deleteBeforeReplace?: boolean;
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
+  replaceOnChanges: string[];
   unsupported: string[];
 }
 
@@ -128,6 +138,8 @@ export class Deployment {
   private readonly reportedErrors = new Set<string>();
   private readonly warned = new Set<string>();
   private readonly preview: boolean;
+  /** Old halves of create-before-delete replacements, deleted at the end (loaded ones: left by an earlier run). */
+  private pendingDeletes: ResourceRecord[] = [];
 
   constructor(private readonly opts: DeploymentOptions) {
     this.reporter = opts.reporter ?? new Reporter();
@@ -147,6 +159,8 @@ export class Deployment {
         locked = true;
       }
       this.old = this.store.load();
+      this.pendingDeletes = this.old.resources.filter((rec) => rec.pendingDelete);
+      this.old.resources = this.old.resources.filter((rec) => !rec.pendingDelete);
       for (const rec of this.old.resources) this.oldByUrn.set(rec.urn, rec);
       this.outputs = this.old.outputs;
       this.secretOutputs = this.old.secretOutputs;
@@ -262,8 +276,8 @@ export class Deployment {
     this.reportProgramErrors();
     if (this.failed) return;
 
-    // Resources in state that the program no longer registers.
-    const removed = this.old.resources.filter((rec) => !this.registered.has(rec.urn)).reverse();
+    // Resources in state that the program no longer registers, then the old halves of replacements.
+    const removed = this.old.resources.filter((rec) => !this.registered.has(rec.urn) && this.targeted(rec.urn)).reverse();
     for (const rec of removed) {
       if (this.preview) {
         this.reporter.resource("delete", rec.type, rec.name);
@@ -273,6 +287,8 @@ export class Deployment {
       await this.deleteRecord(rec);
       if (this.failed) return;
     }
+    await this.deletePending();
+    if (this.failed) return;
 
     if (this.capturedStackOutputs) {
       const wire = this.capturedStackOutputs;
@@ -317,8 +333,8 @@ export class Deployment {
         deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() : undefined,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
         unsupported: [
-          ...(req.getReplaceonchangesList().length ? ["replaceOnChanges"] : []),
           ...(req.getAliasesList().length || req.getAliasurnsList().length ? ["aliases"] : []),
           ...(req.getImportid() ? ["import"] : []),
           ...(req.getDeletedwith() ? ["deletedWith"] : []),
@@ -345,6 +361,7 @@ export class Deployment {
         retainOnDelete: true,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: [],
+        replaceOnChanges: [],
         unsupported: [],
       };
       try {
@@ -415,6 +432,8 @@ export class Deployment {
       Object.keys(outputs).filter((k) => secretInputs.includes(k) || reg.additionalSecretOutputs.includes(k));
 
     if (reg.read) return this.readStep(urn, reg, providerText, secretOutputKeys);
+    if (!this.targeted(urn)) return this.untargetedStep(urn, reg, old);
+    const replace = this.opts.replace?.includes(urn) === true;
 
     const inputs = this.applyIgnoreChanges(urn, reg, old);
     const run = await this.runStep(reg.type, reg.name, async () => {
@@ -423,14 +442,16 @@ export class Deployment {
       const lc = new Lifecycle(handle, {
         deleteBeforeReplace: reg.deleteBeforeReplace,
         additionalSecretOutputs: reg.additionalSecretOutputs,
+        replaceOnChanges: reg.replaceOnChanges,
       });
       if (old) lc.state = { id: old.id, inputs: old.inputs, outputs: old.outputs, secretOutputs: old.secretOutputs };
       if (this.preview) {
-        const p = await lc.preview(inputs);
+        const p = await lc.preview(inputs, { replace });
         return { lc, op: p.op, previewInputs: p.inputs };
       }
       try {
-        const r = await lc.up(inputs);
+        const r = await lc.up(inputs, { replace, deferDelete: true });
+        if (r.pendingDelete && old) this.pendingDeletes.push({ ...old, pendingDelete: true });
         let op: StepOp = r.op;
         if (op === "same" && old?.initErrors?.length && lc.state) {
           // The engine always updates a resource whose create failed after it got an id.
@@ -497,6 +518,36 @@ export class Deployment {
       secretInputs,
       secretOutputs: secretOutputKeys(s.outputs),
     });
+  }
+
+  private targeted(urn: string): boolean {
+    const targets = this.opts.targets;
+    return !targets?.length || targets.includes(urn);
+  }
+
+  /** Not targeted: the engine keeps the old state without calling Check; a new resource is not created. */
+  private async untargetedStep(urn: string, reg: PendingRegistration, old: ResourceRecord | undefined): Promise<pulumiTypes.runtime.MockResourceResult> {
+    if (!old) {
+      this.reporter.line(`  ${displayType(reg.type)} ${reg.name}: not created (not a --target)`);
+      return { id: undefined, state: {} };
+    }
+    this.report("same", reg.type, reg.name, { lines: [], streamed: false, ms: 0 });
+    this.next.set(urn, old);
+    this.dropped.add(urn);
+    const outs = withoutProvider(old.outputs) as Wire;
+    return { id: old.id, state: markSecrets(outs, old.secretOutputs) };
+  }
+
+  /** The old halves of replacements (this run's and those an earlier run could not delete), newest first. */
+  private async deletePending(): Promise<void> {
+    const pending = [...this.pendingDeletes].reverse();
+    for (const rec of pending) {
+      if (!this.targeted(rec.urn)) continue;
+      await this.deleteRecord(rec, `delete (replaced)`);
+      if (this.failed) return;
+      this.pendingDeletes = this.pendingDeletes.filter((p) => p !== rec);
+      this.save();
+    }
   }
 
   private async readStep(
@@ -599,7 +650,7 @@ export class Deployment {
 
   // ---------------------------------------------------------------- delete / destroy / refresh
 
-  private async deleteRecord(rec: ResourceRecord): Promise<void> {
+  private async deleteRecord(rec: ResourceRecord, label = "delete"): Promise<void> {
     if (rec.protect) {
       this.failed = true;
       this.reporter.resource("delete", rec.type, rec.name, "delete failed");
@@ -627,11 +678,13 @@ export class Deployment {
       this.failStep(rec.type, rec.name, run.error, run.lines, "delete failed").catch(() => undefined);
       return;
     }
-    this.report("delete", rec.type, rec.name, run);
-    this.drop(rec.urn);
+    this.report("delete", rec.type, rec.name, run, label);
+    if (!rec.pendingDelete) this.drop(rec.urn);
   }
 
   private async destroyAll(): Promise<void> {
+    await this.deletePending();
+    if (this.failed) return;
     for (const rec of [...this.old.resources].reverse()) {
       await this.deleteRecord(rec);
       if (this.failed) return;
@@ -793,7 +846,7 @@ export class Deployment {
       command: this.opts.command,
       outputs: this.outputs,
       secretOutputs: this.secretOutputs,
-      resources: [...this.next.values(), ...kept],
+      resources: [...this.next.values(), ...kept, ...this.pendingDeletes],
     });
   }
 }

@@ -43,6 +43,11 @@ export interface ResourceRecord {
   secretOutputs: string[];
   /** Create returned an id with an error (ErrorResourceInitFailed): the next update always updates it. */
   initErrors?: string[];
+  /**
+   * The old half of a create-before-delete replacement whose delete has not succeeded yet (the engine's
+   * `delete: true` resource): shares its URN with the live resource; deleted at the end of the next up or destroy.
+   */
+  pendingDelete?: boolean;
 }
 
 export interface StackState {

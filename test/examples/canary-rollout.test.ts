@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { GlanceClient } from "../../provider/glance/client";
 import { getImage } from "../../provider/glance/images";
-import { ExampleStack, glanceIn, octaviaPick, summaryLine, type RecordedResource } from "./support";
+import { assertTagKeptThenClean, ExampleStack, glanceIn, octaviaPick, summaryLine, type RecordedResource } from "./support";
 
 /**
  * examples/canary-rollout through scripts/run-program.ts against the local cloud: first deploy (both tags on one
@@ -40,8 +40,8 @@ describe("examples/canary-rollout: canary tag, Octavia flavor, promotion @cloud"
   after(async () => {
     await stack?.dispose();
     if (owner) {
-      assert.equal(await octaviaPick(glance, mainTag, owner), undefined, "destroy removed the main tag");
-      assert.equal(await octaviaPick(glance, canaryTag, owner), undefined, "destroy removed the canary tag");
+      await assertTagKeptThenClean(glance, mainTag, owner);
+      await assertTagKeptThenClean(glance, canaryTag, owner);
     }
   });
 

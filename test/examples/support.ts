@@ -17,10 +17,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { GlanceClient } from "../../provider/glance/client";
-import { listAllImages } from "../../provider/glance/images";
+import { deleteImage, listAllImages } from "../../provider/glance/images";
 import { OpenStackSession, resolveSessionConfig } from "../../provider/openstack";
 import { cloudsFile, localCloudsFiles } from "../support/cloud";
 
@@ -45,7 +45,8 @@ export type StackConfig = Record<string, string | number | boolean | Record<stri
  * program and the package load the same @pulumi/pulumi as the runner: `setMocks` only reaches that one copy.
  */
 export function prepareExample(example: string): string {
-  const dir = join(repoRoot, "examples", example);
+  // A name is an example under examples/; a path (with a "/") is a test program relative to the repository.
+  const dir = example.includes("/") ? join(repoRoot, example) : join(repoRoot, "examples", example);
   linkSelf(dir, repoRoot);
   const pulumiOf = (from: string) => realpathSync(require.resolve("@pulumi/pulumi", { paths: [from] }));
   const runners = pulumiOf(repoRoot);
@@ -69,7 +70,7 @@ export class ExampleStack {
     const doc = readFileSync(join(this.dir, "Pulumi.yaml"), "utf8");
     this.project = /^name:\s*(\S+)\s*$/m.exec(doc)?.[1] ?? assert.fail(`no name in examples/${example}/Pulumi.yaml`);
     this.stack = `extest${randomBytes(4).toString("hex")}`;
-    this.work = mkdtempSync(join(tmpdir(), `example-${example}-`));
+    this.work = mkdtempSync(join(tmpdir(), `example-${basename(example)}-`));
     this.stateFile = join(this.work, "state.json");
     this.stackFile = join(this.dir, `Pulumi.${this.stack}.yaml`);
     this.config = config;
@@ -87,9 +88,14 @@ export class ExampleStack {
     writeFileSync(this.stackFile, stringify({ config: qualified }));
   }
 
-  run(command: "up" | "preview" | "destroy" | "refresh"): Promise<Run> {
+  run(command: "up" | "preview" | "destroy" | "refresh", extraArgs: string[] = []): Promise<Run> {
     this.writeStackFile();
-    return runProgram([command, "--dir", this.dir, "--stack", this.stack, "--state", this.stateFile]);
+    return runProgram([command, "--dir", this.dir, "--stack", this.stack, "--state", this.stateFile, ...extraArgs]);
+  }
+
+  /** The URN the engine gives a resource of this stack registered at the top level. */
+  urn(type: string, name: string): string {
+    return `urn:pulumi:${this.stack}::${this.project}::${type}::${name}`;
   }
 
   /** `up`, asserting exit code 0. */
@@ -174,6 +180,16 @@ export async function glanceIn(cloud: string, region?: string): Promise<GlanceCl
   return new GlanceClient(await session.serviceClient("image", region ? { region } : {}));
 }
 
+
+/**
+ * After a destroy: Octavia still finds an image for `tag` (the destroy keeps the last tagged image and releases it,
+ * `keepLastTaggedImage`), and only one; that image is then deleted so the test leaves nothing behind.
+ */
+export async function assertTagKeptThenClean(glance: GlanceClient, tag: string, owner: string): Promise<void> {
+  const left = await taggedImages(glance, tag, owner);
+  assert.equal(left.length, 1, `after destroy exactly one image keeps tag ${tag} (got ${left.join(", ") || "none"})`);
+  for (const id of left) await deleteImage(glance, id).catch(() => undefined);
+}
 
 /** The second Glance of `local-openstack.sh start --region-two` (image service of region RegionTwo). */
 export const REGION_TWO = "RegionTwo";

@@ -5,9 +5,15 @@
  * created, when the upload is under way, when Glance accepted the import, when the tag was placed, and just
  * before create returns; plus an update killed after the tag moved to the new image.
  *
- * Per run: the retry adopts the finished image or deletes the half-made one (found by the resource's marker),
- * and Glance ends with exactly one active image carrying the tag for a create (two for the update: the new one
- * tagged, the previous one untagged), nothing queued/uploading/saving/importing, never two images of one source.
+ * Per run: the retry adopts the finished image or deletes the half-made one (found by the resource's markers: a
+ * create's image stays `pending` until its last call), and Glance ends with exactly one active image carrying the
+ * tag for a create (two for the update: the new one tagged, the previous one untagged), nothing
+ * queued/uploading/saving/importing, never two images of one source.
+ *
+ * The one exception is the last kill point, after the create's final call (the one that clears `pending`): the
+ * engine never wrote the state of a create that had finished in Glance, and the retry is a new resource instance
+ * that cannot tell that image from a second deployment's. It publishes again and leaves the earlier image tagged,
+ * naming it; Octavia's query is never empty (docs/limits.md).
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
@@ -46,6 +52,8 @@ interface KillPoint {
   arm(proxy: FaultProxy, kill: () => void): void;
   /** An update (first create with `first`, then up with the second file, killed) instead of a create. */
   update?: boolean;
+  /** Killed after the create's last call: the rerun is a new instance and publishes again (see above). */
+  finishedInGlance?: boolean;
 }
 
 const POINTS: KillPoint[] = [
@@ -61,11 +69,12 @@ const POINTS: KillPoint[] = [
   { name: "tag placed", arm: (p, kill) => p.rule({ method: "PUT", path: TAG, times: 1, fault: { afterResponse: kill } }) },
   {
     name: "just before returning",
+    finishedInGlance: true,
     arm: (p, kill) => {
-      // The last call of a create is the GET of the image after the tag move and retention.
+      // The last call of a create is the PATCH clearing the pending marker, after the tag move and retention.
       let tagged = false;
       p.rule({ method: "PUT", path: TAG, times: 1, fault: { afterResponse: () => void (tagged = true) } });
-      const rule: FaultRule = { method: "GET", path: IMAGE, when: () => tagged, times: 1, fault: { afterResponse: kill } };
+      const rule: FaultRule = { method: "PATCH", path: IMAGE, when: () => tagged, times: 1, fault: { afterResponse: kill } };
       p.rule(rule);
     },
   },
@@ -111,7 +120,8 @@ describe("faults: provider process killed between creating the image and returni
     const resourceKey = `faults/${runId}/${label}`;
     const tag = `faults-${runId}-${label}`;
     keys.push(resourceKey);
-    const base = { resourceKey, tag, diskFormat: "raw", importMethod: "glance-direct" };
+    // keepLastTaggedImage false: the final destroy must leave nothing, whatever carries the tag.
+    const base = { resourceKey, tag, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false };
     const problems: string[] = [];
 
     const host = await newHost();
@@ -141,6 +151,12 @@ describe("faults: provider process killed between creating the image and returni
     const result = await rerun.up({ ...base, file: point.update ? second : first });
     assert.equal(result.op, point.update ? "update" : "create");
 
+    if (point.finishedInGlance) {
+      problems.push(...(await finishedCreateProblems(resourceKey, tag, String(result.outputs.imageId), result.output)));
+      await rerun.destroy();
+      await rerunHost.stop();
+      return problems;
+    }
     const images = await markedImages(resourceKey);
     const bySource = new Map<string, number>();
     for (const im of images) bySource.set(String(im[SOURCE_MARKER]), (bySource.get(String(im[SOURCE_MARKER])) ?? 0) + 1);
@@ -158,6 +174,18 @@ describe("faults: provider process killed between creating the image and returni
     const left = await markedImages(resourceKey);
     if (left.length) problems.push(`destroy left ${left.map((im) => `${im.id} (${im.status})`).join(", ")}`);
     await rerunHost.stop();
+    return problems;
+  }
+
+  /** The earlier image keeps the tag and is named; the rerun's image carries it too and Octavia's query finds it. */
+  async function finishedCreateProblems(resourceKey: string, tag: string, stateImage: string, output: string[]): Promise<string[]> {
+    const problems: string[] = [];
+    const images = await markedImages(resourceKey);
+    const earlier = images.filter((im) => im.id !== stateImage);
+    if (images.length !== 2 || earlier.length !== 1) problems.push(`${images.length} images (want the earlier create's and the rerun's)`);
+    for (const im of images) if (im.status !== "active" || !im.tags.includes(tag)) problems.push(`image ${im.id} is ${im.status}, tags ${im.tags.join(",") || "none"}`);
+    const named = earlier[0] && output.some((l) => l.includes(`left tagged: ${earlier[0]?.id.slice(0, 8)}`));
+    if (!named) problems.push(`the rerun's output does not name the earlier image as left tagged: ${output.join(" | ")}`);
     return problems;
   }
 
@@ -181,7 +209,7 @@ describe("faults: provider process killed between creating the image and returni
       injected: `SIGKILL to the dynamic-provider host at ${POINTS.map((p) => p.name).join(" / ")}; ${PER_POINT} run(s) per point, then a new host reruns the step with the state the engine had`,
       runs: PER_POINT * POINTS.length,
       bad,
-      held: "rerun deletes the half-made image (queued/uploading/importing) or adopts the finished one; exactly one active tagged image per create (new + untagged previous for the update); never two images of one source; destroy leaves nothing",
+      held: "rerun deletes the half-made image (queued/uploading/importing) or adopts the finished one; exactly one active tagged image per create (new + untagged previous for the update); never two images of one source, except after the create's last call (the rerun publishes again and names the earlier image, which keeps the tag); destroy leaves nothing",
       notes,
     });
     assert.deepEqual(notes, []);

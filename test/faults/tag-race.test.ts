@@ -1,13 +1,14 @@
 /**
- * Two GlanceTaggedImage resources (two stacks, or two resources of one stack) moving the same tag at the same
- * time, through the real provider host, while a poller asks Glance exactly what Octavia asks
- * (`?tag=&status=active&owner=&sort=created_at:desc&limit=2`) every 20–50 ms.
+ * Two GlanceTaggedImage resources (two stacks, or two resources of one stack) creating with the same tag at the
+ * same time, through the real provider host, while a poller asks Glance exactly what Octavia asks
+ * (`?tag=&status=active&owner=&sort=created_at:desc&limit=2`) every 20–50 ms. An image tagged by hand (no marker)
+ * carries the tag before: it is what Octavia boots until one of them wins.
  *
- * Resource A already holds the tag on image P; then A moves it to a new image A2 while B creates B1 with the
- * same tag. Once with the worst interleaving forced by the fault proxy (both tags placed before either resource
- * lists the tagged images: each would then untag the other's new image), and repeatedly free-running. Per run:
- * Octavia's query never comes back empty, and the conflict is reported (ERR_TAG_CONFLICT naming the other
- * resource) by at least one of the two.
+ * Once with the worst interleaving forced by the fault proxy (both resources list the tagged images before either
+ * places its tag, then both tags are placed before either lists again: each finds the other's new image), and
+ * repeatedly free-running. Per run: Octavia's query never comes back empty; every failure is ERR_TAG_CONFLICT naming
+ * the other resource; a resource that failed leaves no image behind (the tag stays where it was); a resource that
+ * succeeded holds the tag.
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
@@ -25,6 +26,7 @@ import {
   glanceFor,
   glanceUrl,
   hostOptions,
+  markedImages,
   providers,
   recordScenario,
   repeat,
@@ -34,6 +36,7 @@ import {
   TYPES,
 } from "./support";
 import { RESOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
+import { addImageTag, createImage, uploadImageData } from "../../provider/glance";
 
 const TAG = /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/;
 const CONFLICT = /is also moved by another GlanceTaggedImage resource/;
@@ -44,6 +47,7 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
   let dir: string;
   const files: string[] = [];
   const keys: string[] = [];
+  const handTagged: string[] = [];
   let n = 0;
   let example = "";
 
@@ -62,7 +66,7 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
   afterEach(() => proxy.clearRules());
   after(async function () {
     this.timeout(60_000);
-    await cleanupImages(keys);
+    await cleanupImages(keys, handTagged);
     await proxy?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -75,25 +79,35 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
     keys.push(keyA, keyB);
     const [p, a2, b1] = files as [string, string, string];
     const common = { tag, diskFormat: "raw", importMethod: "glance-direct" };
-    const lcA = await ctx.host.lifecycle(providers.image, TYPES.image, `race-a-${i}`);
-    const lcB = await ctx.host.lifecycle(providers.image, TYPES.image, `race-b-${i}`);
-    await lcA.up({ ...common, resourceKey: keyA, file: p });
-
-    if (forced) {
-      // Both tags are placed before either resource lists the images carrying the tag.
-      const since = proxy.requests[proxy.requests.length - 1]?.seq ?? 0;
-      const bothTagged = async (): Promise<void> => {
-        const deadline = Date.now() + 20_000;
-        while (proxy.matching({ method: "PUT", path: TAG }).filter((r) => r.seq > since && r.done && r.status === 204).length < 2) {
-          if (Date.now() > deadline) return;
-          await sleep(20);
-        }
-      };
-      proxy.rule({ method: "GET", path: "/v2/images", url: /[?&]tag=/, times: 2, fault: { hold: bothTagged } });
-    }
-
     const demo = await glanceFor("local-demo");
     const octavia = await glanceFor("local-admin");
+    const byHand = await createImage(demo, { name: `race-${i} by hand`, diskFormat: "raw", containerFormat: "bare", visibility: "private" });
+    handTagged.push(byHand.id);
+    await uploadImageData(demo, byHand.id, p);
+    await addImageTag(demo, byHand.id, tag);
+    const lcA = await ctx.host.lifecycle(providers.image, TYPES.image, `race-a-${i}`);
+    const lcB = await ctx.host.lifecycle(providers.image, TYPES.image, `race-b-${i}`);
+
+    if (forced) {
+      // Listings 1-2 (each resource's look before it tags) wait for each other; listings 3-4 (the look after
+      // tagging) wait until both tags are placed.
+      const since = proxy.requests[proxy.requests.length - 1]?.seq ?? 0;
+      let listings = 0;
+      const until = async (done: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 20_000;
+        while (!done() && Date.now() < deadline) await sleep(20);
+      };
+      const tagsPlaced = () => proxy.matching({ method: "PUT", path: TAG }).filter((r) => r.seq > since && r.done && r.status === 204).length;
+      const listed = () => proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter((r) => r.seq > since).length;
+      proxy.rule({
+        method: "GET",
+        path: "/v2/images",
+        url: /[?&]tag=/,
+        times: 4,
+        fault: { hold: () => (++listings <= 2 ? until(() => listed() >= 2) : until(() => tagsPlaced() >= 2)) },
+      });
+    }
+
     const poller = startOctaviaPoller(octavia, tag, demo.projectId);
     const outcomes = await Promise.allSettled([
       lcA.up({ ...common, resourceKey: keyA, file: a2 }),
@@ -113,21 +127,27 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
       else example ||= err.details;
     }
     if (errors.length === 0) problems.push("neither resource reported the conflict");
+    if (forced && errors.length !== 2) problems.push(`forced interleaving: ${errors.length} of 2 resources failed`);
     const tagged = await taggedImages(octavia, tag, demo.projectId);
-    for (const [name, key] of [["A", keyA], ["B", keyB]] as const) {
-      if (!tagged.some((im) => im[RESOURCE_MARKER] === key && im.status === "active")) problems.push(`no active image of ${name} carries the tag`);
+    for (const [name, key, outcome] of [["A", keyA, outcomes[0]], ["B", keyB, outcomes[1]]] as const) {
+      const mine = await markedImages(key);
+      if (outcome.status === "fulfilled" && !tagged.some((im) => im[RESOURCE_MARKER] === key && im.status === "active")) {
+        problems.push(`${name} succeeded but no active image of it carries the tag`);
+      }
+      if (outcome.status === "rejected" && mine.length) problems.push(`${name} failed but left ${mine.map((im) => `${im.id} (${im.status})`).join(", ")}`);
     }
+    if (errors.length === 2 && !tagged.some((im) => im.id === byHand.id)) problems.push("both failed, yet the tag left the image that carried it before");
     return problems;
   }
 
-  it("forced worst interleaving (both tags placed before either lists): never zero tagged images, conflict reported", async () => {
+  it("forced worst interleaving (both look, then both tag): never zero tagged images, both fail and leave nothing", async () => {
     const { bad, notes } = await repeat(FAULT_RUNS, () => race(true));
     recordScenario({
       scenario: "same tag moved by two resources, forced interleaving",
-      injected: "two resources move one tag at once; the proxy holds both tag listings until both tags are placed",
+      injected: "two resources create with one tag at once; the proxy lets both look before either tags, and holds both second looks until both tags are placed",
       runs: FAULT_RUNS,
       bad,
-      held: "Octavia's query (polled every 20–50 ms) never empty; ERR_TAG_CONFLICT naming the other resource; each resource keeps its own image tagged",
+      held: "Octavia's query (polled every 20–50 ms) never empty; both fail with ERR_TAG_CONFLICT naming the other resource, leave no image, and the tag stays on the image that carried it",
       notes,
       example,
     });
@@ -141,7 +161,7 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
       injected: "two resources move one tag at once, no interference",
       runs: FAULT_RUNS,
       bad,
-      held: "Octavia's query never empty; at least one of the two reports ERR_TAG_CONFLICT",
+      held: "Octavia's query never empty; at least one of the two reports ERR_TAG_CONFLICT and leaves no image; a winner holds the tag",
       notes,
     });
     assert.deepEqual(notes, []);

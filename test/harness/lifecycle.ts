@@ -9,8 +9,15 @@
  *       changes, no replaces                -> Update(id, olds=OLD OUTPUTS, news=checked, oldInputs)      op "update"
  *       changes with replaces               -> re-Check(olds={}, news) (defaults recomputed), then
  *            create-before-delete (default): Create(new) then Delete(old id, OLD OUTPUTS)                op "replace"
+ *              (with `deferDelete` the old resource is handed back as `pendingDelete`: the engine deletes it at
+ *              the end of the deployment, after every other step)
  *            delete-before-replace (diff.deleteBeforeReplace, or the resource option overriding it):
  *                                            Delete(old) then Create(new)
+ *   - `--replace <urn>` / `pulumi state taint`: no Diff at all; Check(olds={}, news), then the replacement as above
+ *     (the engine blames the id; only the resource option can make it delete-before-replace).
+ *   - `replaceOnChanges`: the engine turns changed keys into replace keys, and it knows changed keys only when the
+ *     provider's Diff left them to it (DIFF_UNKNOWN): the dynamic-provider host never reports changed keys, so
+ *     for a provider whose diff answers changes true/false the option has no effect, as under the engine.
  * preview(inputs): Check and Diff only (the dynamic-provider host does not support preview, so the engine never
  *   calls Create/Update during preview); unknown inputs may be passed as UNKNOWN.
  * refresh(): Read(id, props=OLD OUTPUTS, inputs=OLD INPUTS); an empty id means the resource is gone.
@@ -30,6 +37,8 @@ export interface LifecycleOptions {
   deleteBeforeReplace?: boolean;
   /** The `additionalSecretOutputs` resource option (only reflected in `secretOutputs`). */
   additionalSecretOutputs?: string[];
+  /** The `replaceOnChanges` resource option: top-level property names (or `*`). */
+  replaceOnChanges?: string[];
 }
 
 export interface ResourceState {
@@ -56,6 +65,8 @@ export interface StepResult {
   /** For a replace: the replaced resource's id, and whether it was deleted first. */
   oldId?: string;
   deleteBeforeReplace?: boolean;
+  /** For a create-before-delete replace with `deferDelete`: the old resource, still to be deleted. */
+  pendingDelete?: ResourceState;
   secretOutputs: string[];
   /** Host output lines printed during the step, in order (the "plan lines"). */
   output: string[];
@@ -90,13 +101,23 @@ export class Lifecycle {
    */
   async up(
     inputs: PropertyMap,
-    opts: { provider?: pulumi.dynamic.ResourceProvider | { text: string } } = {},
+    opts: {
+      provider?: pulumi.dynamic.ResourceProvider | { text: string };
+      /** `pulumi up --replace <urn>` or a tainted resource: replaced without asking Diff. */
+      replace?: boolean;
+      /** Leave the delete of a create-before-delete replacement to the caller (the engine runs it last). */
+      deferDelete?: boolean;
+    } = {},
   ): Promise<StepResult> {
     if (opts.provider) await this.useProvider(opts.provider);
     const h = this.handle;
     const output: string[] = [];
-    const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
     const old = this.state;
+    if (old && opts.replace) {
+      const rechecked = await this.checkOrThrow(inputs, undefined, output);
+      return this.replace(old, inputs, rechecked, output, { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] }, opts.deferDelete);
+    }
+    const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
 
     if (!old) {
       const created = await h.create(checked);
@@ -119,6 +140,18 @@ export class Lifecycle {
 
     // Replacement: defaults are recomputed with a Check against no olds.
     const rechecked = await this.checkOrThrow(inputs, undefined, output);
+    return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete);
+  }
+
+  private async replace(
+    old: ResourceState,
+    inputs: PropertyMap,
+    rechecked: Record<string, PropertyValue>,
+    output: string[],
+    diff: DiffResult,
+    deferDelete = false,
+  ): Promise<StepResult> {
+    const h = this.handle;
     const dbr = this.options.deleteBeforeReplace ?? diff.deleteBeforeReplace;
     if (dbr) {
       const deleted = await h.delete(old.id, old.outputs, old.inputs);
@@ -131,6 +164,7 @@ export class Lifecycle {
       const created = await h.create(rechecked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, rechecked, created.raw);
+      if (deferDelete) return this.result("replace", output, { diff, oldId: old.id, deleteBeforeReplace: false, pendingDelete: old });
       const deleted = await h.delete(old.id, old.outputs, old.inputs);
       output.push(...deleted.output);
     }
@@ -138,8 +172,12 @@ export class Lifecycle {
   }
 
   /** What `pulumi preview` would decide: Check + Diff, no Create/Update. */
-  async preview(inputs: PropertyMap): Promise<PreviewResult> {
+  async preview(inputs: PropertyMap, opts: { replace?: boolean } = {}): Promise<PreviewResult> {
     const output: string[] = [];
+    if (this.state && opts.replace) {
+      const rechecked = await this.checkOrThrow(inputs, undefined, output);
+      return { op: "replace", inputs: withoutProvider(rechecked), output };
+    }
     const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
     if (!this.state) return { op: "create", inputs: withoutProvider(checked), output };
     const diff = await this.diffWithFallback(this.state, checked, output);
@@ -199,8 +237,15 @@ export class Lifecycle {
     const diff = await this.handle.diff(old.id, old.outputs, checked, old.inputs);
     output.push(...diff.output);
     if (diff.changes !== "unknown") return diff;
-    // The engine's own diff of old inputs vs new inputs (including __provider).
-    return { ...diff, changes: wireEqual(old.inputs, checked) ? "none" : "some" };
+    // The engine's own diff of old inputs vs new inputs (including __provider); only here does it know which keys
+    // changed, and so only here can replaceOnChanges turn a change into a replacement.
+    const changed = [...new Set([...Object.keys(old.inputs), ...Object.keys(checked)])].filter(
+      (k) => !wireEqual(old.inputs[k] ?? null, checked[k] ?? null),
+    );
+    if (changed.length === 0) return { ...diff, changes: "none" };
+    const replaceOn = this.options.replaceOnChanges ?? [];
+    const replaces = changed.filter((k) => replaceOn.includes("*") || replaceOn.includes(k));
+    return { ...diff, changes: "some", replaces: [...diff.replaces, ...replaces] };
   }
 
   private newState(
