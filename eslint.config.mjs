@@ -3,7 +3,7 @@ import eslint from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".local-openstack/**", "test-output/**", "build/**", "examples/*/node_modules/**", "test/fixtures/**/*.js"] },
+  { ignores: ["dist/**", "node_modules/**", ".local-openstack/**", "test-output/**", "build/**", "examples/*/node_modules/**", "test/fixtures/**/*.js", ".upgrade/**"] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
