@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the image builder needs: qemu-img and e2fsprogs/fdisk for validating images (and for the test
-# fixture builder), diskimage-builder with debootstrap for real builds. Idempotent; run as root.
+# fixture builder), diskimage-builder with debootstrap for real builds, and python3-oslo.config, with which a test
+# reads the Octavia configuration snippet the way Octavia does. Idempotent; run as root.
 set -euo pipefail
 
-packages=(qemu-utils e2fsprogs fdisk tar python3-diskimage-builder debootstrap kpartx parted sudo)
+packages=(qemu-utils e2fsprogs fdisk tar python3-diskimage-builder debootstrap kpartx parted sudo python3-oslo.config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

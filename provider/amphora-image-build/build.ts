@@ -8,6 +8,7 @@ import { builderCommand, baseEnv } from "./command";
 import type { AmphoraImageBuildInputs } from "./inputs";
 import { packageVersions, scrubManifests } from "./manifests";
 import { artifactPaths } from "./options";
+import { markDotD } from "./ownership";
 import { type AmphoraImageBuildOutputs, toOutputs } from "./outputs";
 import { dibExitMeaning, octaviaExitMeaning, runBuild } from "./run-build";
 import { validateArtifact, type ValidationResult } from "./validate/checks";
@@ -106,6 +107,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     const { tail } = await runBuild(cmd, {
       label: `${cmd.builder} ${path.basename(final.artifact)}`,
       logPath: final.buildLog,
+      artifact: final.artifact,
       timeoutMs: inputs.timeoutSeconds * 1000,
       progressIntervalMs: inputs.progressIntervalSeconds * 1000,
       print: ctx.print,
@@ -123,6 +125,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     const digests = await hashFile(staged.artifact, ctx.signal);
     const versions = await packageVersions(staged.manifestDir, validation.installed, inputs.validation.requiredPackages);
     const manifestDirExists = await exists(staged.manifestDir);
+    await markDotD(staged.dotD, final.artifact);
     await commit(staged, final);
     const outputs = toOutputs(
       inputs,

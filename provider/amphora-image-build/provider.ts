@@ -7,6 +7,7 @@ import { hashFile } from "../builder/hash-file";
 import { buildImage, revalidate } from "./build";
 import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
 import { outputBase } from "./options";
+import { removeOwnSiblings } from "./ownership";
 import { type AmphoraImageBuildOutputs, amphoraImageBuildOutputsSchema, recordedInputs } from "./outputs";
 import { planLine, planUpdate } from "./plan";
 import { preflight } from "./preflight";
@@ -109,7 +110,6 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     }
     const base = olds ? outputBase(artifact, olds.imageType) : artifact.replace(/\.[^./]+$/, "");
     await fs.rm(artifact, { force: true });
-    await fs.rm(`${base}.d`, { recursive: true, force: true });
-    await fs.rm(`${base}.build.log`, { force: true });
+    await removeOwnSiblings(artifact, base, print);
   },
 };

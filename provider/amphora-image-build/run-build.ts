@@ -4,6 +4,7 @@ import { LineSplitter, TailBuffer } from "../builder/lines";
 import { runProcess } from "../builder/run-process";
 import type { BuilderCommand } from "./command";
 import { ProgressReporter, formatElapsed } from "./progress";
+import { logArtifactLine } from "./ownership";
 import { redactor } from "./redact";
 
 /**
@@ -15,6 +16,8 @@ export interface RunBuildOptions {
   /** Prefix of progress lines, e.g. "diskimage-create.sh amphora.qcow2". */
   label: string;
   logPath: string;
+  /** The artifact the log belongs to, named in its header (see ownership.ts). */
+  artifact?: string;
   timeoutMs: number;
   progressIntervalMs: number;
   /** Where progress lines go (stdout in the provider host). */
@@ -70,6 +73,7 @@ export async function runBuild(cmd: BuilderCommand, opts: RunBuildOptions): Prom
     if (!log.destroyed) log.write(`${line}\n`);
   };
   write(`# ${new Date().toISOString()} ${cmd.builder}`);
+  if (opts.artifact !== undefined) write(redact(logArtifactLine(opts.artifact)));
   write(redact(`# command: ${[cmd.command, ...cmd.args].map(shellQuote).join(" ")}`));
   write(`# cwd: ${cmd.cwd}`);
   write(redact(`# env: ${Object.entries(cmd.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ")}`));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { osloConfigCanCarry } from "./oslo-config";
 
 /**
  * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module
@@ -32,7 +33,12 @@ function tagSchema() {
     .min(1, "must not be empty")
     .max(255, "must be at most 255 characters (Glance's limit)")
     .refine((t) => !CONTROL_CHARS.test(t), "must not contain control characters")
-    .refine((t) => t.trim() === t, "must not start or end with white space");
+    .refine((t) => t.trim() === t, "must not start or end with white space")
+    .refine(
+      osloConfigCanCarry,
+      "must not contain a backslash directly before $: oslo.config, which reads Octavia's amp_image_tag, treats \\$ " +
+        "as an escape in some versions and not in others, so no configuration line reads back as this tag",
+    );
 }
 
 function httpUrl() {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { glanceTaggedImageInputsSchema } from "./inputs";
 import { once } from "../common/once";
+import { osloConfigValue } from "./oslo-config";
 
 export const octaviaSettingsSchema = once(function octaviaSettingsSchema() {
   return z
@@ -12,7 +13,12 @@ export const octaviaSettingsSchema = once(function octaviaSettingsSchema() {
         .describe("`[controller_worker] amp_image_owner_id`: the image's owner project. Set it: without it a newer image of another project with the tag could win."),
       ampImageId: z.string().describe("The image Octavia's query returns now (for reference; Octavia reads the tag, not this id)."),
       /** The `[controller_worker]` section Octavia needs, ready to paste or template. */
-      configSnippet: z.string().describe("The `[controller_worker]` section with both settings, ready to paste or template."),
+      configSnippet: z
+        .string()
+        .describe(
+          "The `[controller_worker]` section with both settings, ready to paste or template. Values are escaped for " +
+            "oslo.config (`$` doubled, quoted when their ends would be stripped), so Octavia reads exactly `ampImageTag`.",
+        ),
     })
     .describe("Octavia's settings for this image.");
 });
@@ -55,9 +61,12 @@ export const glanceTaggedImageOutputsSchema = once(function glanceTaggedImageOut
 export type OctaviaSettings = z.infer<ReturnType<typeof octaviaSettingsSchema>>;
 export type GlanceTaggedImageOutputs = z.infer<ReturnType<typeof glanceTaggedImageOutputsSchema>>;
 
-/** The `[controller_worker]` snippet Octavia reads (amp_image_owner_id whenever the owner is known). */
+/**
+ * The `[controller_worker]` snippet Octavia reads (amp_image_owner_id whenever the owner is known), written so that
+ * oslo.config reads back exactly the tag: `x-$host` must not become `x-<hostname>`.
+ */
 export function octaviaConfigSnippet(tag: string, ownerId: string): string {
-  const lines = ["[controller_worker]", `amp_image_tag = ${tag}`];
-  if (ownerId) lines.push(`amp_image_owner_id = ${ownerId}`);
+  const lines = ["[controller_worker]", `amp_image_tag = ${osloConfigValue(tag)}`];
+  if (ownerId) lines.push(`amp_image_owner_id = ${osloConfigValue(ownerId)}`);
   return lines.join("\n") + "\n";
 }

@@ -72,6 +72,7 @@ export function toSessionConfigInput(m: {
   values: RawFields;
   sources: Record<string, string>;
   kind: AuthKind;
+  ignoredEnvironment: string[];
 }): SessionConfigInput {
   const v = m.values;
   const iface = v.endpointType === undefined ? "public" : normalizeInterface(v.endpointType);
@@ -87,6 +88,7 @@ export function toSessionConfigInput(m: {
     ...(v.cacertFile !== undefined && { cacertFile: v.cacertFile }),
     insecure: v.insecure ?? false,
     ...(v.cloud !== undefined && { cloud: v.cloud }),
+    ignoredEnvironment: m.ignoredEnvironment,
     sources: m.sources,
   };
 }

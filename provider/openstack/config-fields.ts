@@ -128,11 +128,20 @@ export function displayName(field: FieldName): string {
   return `openstack:${key}`;
 }
 
-/** "set it in Pulumi config (openstack:authUrl), OS_AUTH_URL, or a clouds.yaml cloud (auth.auth_url)". */
-export function whereToSet(fields: readonly FieldName[]): string {
+/**
+ * "set it in Pulumi config (openstack:authUrl), OS_AUTH_URL, or a clouds.yaml cloud (auth.auth_url)"; when a cloud
+ * is named its `OS_*` variables are not read, so then: "set it in Pulumi config (openstack:authUrl) or in cloud
+ * "x" (auth.auth_url in clouds.yaml)" (secrets: secure.yaml first).
+ */
+export function whereToSet(fields: readonly FieldName[], cloud?: string): string {
   const pulumi = fields.flatMap((f) => FIELDS[f].pulumi.slice(0, 1).map((k) => `openstack:${k}`));
   const env = fields.flatMap((f) => FIELDS[f].env.slice(0, 1));
   const clouds = fields.flatMap((f) => FIELDS[f].clouds.slice(0, 1));
+  if (cloud !== undefined) {
+    const files = fields.some((f) => FIELDS[f].secret) ? "secure.yaml or clouds.yaml" : "clouds.yaml";
+    const inCloud = `in cloud "${cloud}" (${clouds.join(" or ")} in ${files})`;
+    return pulumi.length > 0 ? `set it in Pulumi config (${pulumi.join(" or ")}) or ${inCloud}` : `set it ${inCloud}`;
+  }
   const parts: string[] = [];
   if (pulumi.length > 0) parts.push(`Pulumi config (${pulumi.join(" or ")})`);
   if (env.length > 0) parts.push(env.join(" or "));

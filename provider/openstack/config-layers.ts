@@ -115,12 +115,14 @@ export function pulumiLayer(get: PulumiConfigGetter | undefined): ConfigLayer {
   return { kind: "pulumi", values: values as RawFields, sources };
 }
 
+const ENDPOINT_OVERRIDE_VARIABLE = /^OS_([A-Z0-9_]+)_ENDPOINT_OVERRIDE$/;
+
 /** `OS_*` environment variables, plus `OS_<SERVICE_TYPE>_ENDPOINT_OVERRIDE`. */
 export function envLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
   const { values, sources } = buildLayer((f) => FIELDS[f].env, (n) => env[n], (n) => n);
   const overrides: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    const m = /^OS_([A-Z0-9_]+)_ENDPOINT_OVERRIDE$/.exec(name);
+    const m = ENDPOINT_OVERRIDE_VARIABLE.exec(name);
     if (!m?.[1] || nonEmpty(value) === undefined) continue;
     const type = normalizeServiceType(m[1]);
     overrides[type] = value as string;
@@ -128,6 +130,29 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
   }
   if (Object.keys(overrides).length > 0) values.endpointOverrides = overrides;
   return { kind: "env", values: values as RawFields, sources };
+}
+
+/**
+ * Only `OS_CLOUD` from the environment: what is read of it before knowing whether a cloud is named (a named
+ * cloud is taken as a whole, so then no other `OS_*` variable is read).
+ */
+export function envCloudLayer(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+  const hit = readAliases("cloud", FIELDS.cloud.env, (n) => env[n], (n) => n);
+  if (!hit) return { kind: "env", values: {}, sources: {} };
+  return { kind: "env", values: { cloud: hit.value }, sources: { cloud: hit.source } };
+}
+
+/**
+ * Names of the set `OS_*` variables that configure a session field (`OS_CLOUD` excluded), in field order, then
+ * the endpoint overrides. Names only: what a warning may print.
+ */
+export function envSettingNames(env: Readonly<Record<string, string | undefined>>): string[] {
+  const fields = (Object.keys(FIELDS) as FieldName[]).filter((f) => f !== "cloud" && f !== "endpointOverrides");
+  const names = fields.flatMap((f) => FIELDS[f].env).filter((n) => nonEmpty(env[n]) !== undefined);
+  const overrides = Object.keys(env)
+    .filter((n) => ENDPOINT_OVERRIDE_VARIABLE.test(n) && nonEmpty(env[n]) !== undefined)
+    .sort();
+  return [...names, ...overrides];
 }
 
 function parseOverrideMap(raw: string, label: string): Record<string, string> {

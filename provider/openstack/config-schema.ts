@@ -68,6 +68,8 @@ export const SessionConfigSchema = z.object({
   insecure: z.boolean().default(false),
   /** The clouds.yaml cloud that was loaded, if any. */
   cloud: z.string().optional(),
+  /** `OS_*` variables that were set but not read because a cloud is named (names only), for the warning. */
+  ignoredEnvironment: z.array(z.string()).default([]),
   /** Where each setting came from (labels such as `OS_AUTH_URL`), for messages. Never holds values. */
   sources: z.record(z.string(), z.string()).default({}),
 });

@@ -1,7 +1,7 @@
 import type { Got } from "got";
 import { findEndpoint, type Catalog } from "./catalog";
 import type { CloudsFiles } from "./clouds-yaml";
-import { resolveSessionConfig } from "./config";
+import { ignoredEnvironmentWarning, resolveSessionConfig } from "./config";
 import { whereToSet } from "./config-fields";
 import type { SessionInput } from "./config-fields";
 import { normalizeServiceType, type PulumiConfigGetter } from "./config-layers";
@@ -22,7 +22,10 @@ import { credentialKey, sharedTokenManager, TokenManager } from "./token-manager
  *   const images = await glance.http.get(`${glance.endpoint}/v2/images`).json();
  */
 export interface SessionOptions extends HttpOptions {
-  /** Receives the one-time warning about `insecure`. Default: console.warn. */
+  /**
+   * Receives the one-time warning about `insecure` and the warning naming `OS_*` variables ignored because a cloud
+   * is named. Default: console.warn.
+   */
   readonly logger?: Logger;
   /** Renew the token when less than this is left. Default 60 s. */
   readonly renewBeforeSeconds?: number;
@@ -57,7 +60,10 @@ export class OpenStackSession {
       throw new ConfigError(`invalid OpenStack session config at: ${paths}`);
     }
     const cfg = parsed.data;
-    const tls = tlsOptions(cfg, options.logger ?? consoleLogger);
+    const logger = options.logger ?? consoleLogger;
+    const ignored = ignoredEnvironmentWarning(cfg);
+    if (ignored !== undefined) logger.warn(ignored);
+    const tls = tlsOptions(cfg, logger);
     const key = credentialKey(cfg);
     const tokens = sharedTokenManager(key, () => {
       const keystone = createHttp({ tls, ...options });
@@ -68,7 +74,7 @@ export class OpenStackSession {
     if (info.projectId === undefined) {
       throw new AuthError(
         `the token of ${describePrincipal(cfg.auth)} is not scoped to a project: openstack:tenantName ` +
-          `(or openstack:tenantId) is missing: ${whereToSet(["projectName", "projectId"])}`,
+          `(or openstack:tenantId) is missing: ${whereToSet(["projectName", "projectId"], cfg.cloud)}`,
       );
     }
     return new OpenStackSession(cfg, tokens, createHttp({ tls, tokens, ...options }));

@@ -90,7 +90,7 @@ function configString(v: unknown, key: string, file: string): string {
     throw new ProjectError(
       `${path.basename(file)}: config "${key}" is a secure value, which only the Pulumi CLI can decrypt. ` +
         `For this runner give it as plain config in a file you do not commit, or through the environment ` +
-        `(e.g. OS_PASSWORD for openstack:password; the providers read OS_* variables).`,
+        `(OS_PASSWORD for openstack:password when no cloud is named; a named cloud's password goes in secure.yaml).`,
     );
   }
   if (v === null || v === undefined) return "";

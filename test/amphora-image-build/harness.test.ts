@@ -124,6 +124,28 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
     });
     assert.strictEqual(lc.state, undefined);
   });
+
+  it("imageType changed on an output without extension: the old artifact's delete leaves the new build's NAME.d and log", async () => {
+    const lc = await ctx.host.lifecycle(provider, TYPE, "retyped");
+    const output = path.join(out, "retyped");
+    const qcow2 = await lc.up({ ...inputs, output });
+    assert.strictEqual(qcow2.outputs.path, `${output}.qcow2`);
+
+    const raw = await lc.up({ ...inputs, output, imageType: "raw" });
+    assert.strictEqual(raw.op, "replace");
+    assert.strictEqual(raw.deleteBeforeReplace, false, "create-before-delete: the old delete runs after the new build");
+    assert.strictEqual(raw.outputs.path, `${output}.raw`);
+    assert.ok(!existsSync(`${output}.qcow2`), "the old artifact is deleted");
+    assert.ok(raw.output.includes(`retyped.qcow2: ${output}.d kept: it belongs to ${output}.raw now`), raw.output.join("\n"));
+    // The new build's NAME.d and log share the old one's names (same base): they must survive the old delete.
+    assert.strictEqual(raw.outputs.manifestDir, path.join(`${output}.d`, "dib-manifests"));
+    assert.ok(existsSync(String(raw.outputs.manifestDir)), "the new build's manifests");
+    assert.ok(existsSync(String(raw.outputs.logPath)), "the new build's log");
+    assert.match(await fs.readFile(String(raw.outputs.logPath), "utf8"), /retyped\.raw/);
+
+    await lc.destroy();
+    assert.deepStrictEqual((await fs.readdir(out)).filter((n) => n.startsWith("retyped")), []);
+  });
 });
 
 describe("AmphoraImageBuild through the provider host: the engine stopping the host kills the build", function () {

@@ -172,6 +172,16 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     assert.deepStrictEqual(await fs.readdir(out), []);
   });
 
+  it("delete also removes a NAME.d and log that name no artifact (written by an older provider version)", async () => {
+    const base = path.join(out, "amphora-x64-haproxy");
+    await fs.writeFile(created.outs.path as string, "old artifact");
+    await fs.mkdir(path.join(`${base}.d`, "dib-manifests"), { recursive: true });
+    await fs.writeFile(`${base}.build.log`, "# 2024-01-01T00:00:00.000Z diskimage-create.sh\n# command: …\n");
+    const { lines } = await withStdout(() => p.delete(created.id, created.outs));
+    assert.deepStrictEqual(lines, []);
+    assert.deepStrictEqual(await fs.readdir(out), []);
+  });
+
   it("a failing build explains itself: exit code meaning, last 50 lines, log path; nothing left behind", async () => {
     const news = await checked({ ...base, env: { FIXTURE_FAIL_AFTER: "80", FIXTURE_FAIL_CODE: "3" } });
     const { value: err } = await withStdout(() => p.create(news).catch((e: unknown) => e));

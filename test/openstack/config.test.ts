@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { resolveSessionConfig } from "../../provider/openstack/config";
+import { ignoredEnvironmentWarning, resolveSessionConfig } from "../../provider/openstack/config";
 import { findCloudsFiles } from "../../provider/openstack/clouds-yaml";
 import { pulumiGetterFromStackConfig } from "../../provider/openstack/config-layers";
 import { ConfigError } from "../../provider/openstack/errors";
@@ -192,19 +192,100 @@ describe("openstack/config: resolveSessionConfig", () => {
     assert.deepEqual(c.endpointOverrides, { image: "https://glance.example" });
   });
 
-  it("lets higher sources override single fields of the cloud", () => {
+  it("lets explicit arguments and Pulumi config override single fields of the cloud", () => {
     const c = resolveSessionConfig(
       { cloud: "mycloud", endpointOverrides: { image: "https://explicit-glance" } },
-      getter({ region: "PulumiRegion", insecure: "false" }),
-      { OS_PASSWORD: "env-wins", OS_CLOUD: "ignored-lower-cloud" },
+      getter({ region: "PulumiRegion", insecure: "false", password: "pulumi-wins" }),
+      {},
       files,
     );
     assert.equal(c.sources.cloud, "explicit argument (cloud)");
     assert.equal(c.region, "PulumiRegion");
     assert.equal(c.insecure, false);
     assert.ok(c.auth.type === "password");
-    assert.equal(c.auth.password.reveal(), "env-wins");
+    assert.equal(c.auth.password.reveal(), "pulumi-wins");
+    assert.equal(c.sources.password, "Pulumi config (openstack:password)");
     assert.deepEqual(c.endpointOverrides, { image: "https://explicit-glance" });
+    assert.deepEqual(c.ignoredEnvironment, []);
+  });
+
+  describe("the named-cloud rule", () => {
+    const strayEnv = {
+      ...adminEnv,
+      OS_INSECURE: "true",
+      OS_IMAGE_ENDPOINT_OVERRIDE: "http://env-glance",
+      OS_CLIENT_CONFIG_FILE: "/x/clouds.yaml",
+      OS_IDENTITY_API_VERSION: "3",
+    };
+
+    it("takes a cloud named by OS_CLOUD as a whole: no OS_* variable patches it", () => {
+      const c = resolveSessionConfig(undefined, undefined, { ...strayEnv, OS_CLOUD: "mycloud" }, files);
+      assert.equal(c.cloud, "mycloud");
+      assert.equal(c.sources.cloud, "OS_CLOUD");
+      assert.equal(c.authUrl, "https://keystone.example:5000/v3");
+      assert.ok(c.auth.type === "password");
+      assert.deepEqual(c.auth.user, { name: "cloud-user", domain: { name: "CloudDomain" } });
+      assert.deepEqual(c.auth.project, { name: "cloud-project", domain: { id: "cloud-domain-id" } });
+      assert.equal(c.auth.password.reveal(), "from-secure-yaml");
+      assert.equal(c.region, "RegionTwo");
+      assert.equal(c.interface, "internal");
+      assert.deepEqual(c.endpointOverrides, { image: "https://glance.example" });
+      assert.ok(Object.values(c.sources).every((s) => !s.startsWith("OS_") || s === "OS_CLOUD"), JSON.stringify(c.sources));
+      assert.deepEqual(c.ignoredEnvironment, [
+        "OS_AUTH_URL",
+        "OS_USERNAME",
+        "OS_PASSWORD",
+        "OS_PROJECT_NAME",
+        "OS_USER_DOMAIN_NAME",
+        "OS_PROJECT_DOMAIN_NAME",
+        "OS_REGION_NAME",
+        "OS_INTERFACE",
+        "OS_INSECURE",
+        "OS_IMAGE_ENDPOINT_OVERRIDE",
+      ]);
+    });
+
+    it("takes a cloud named by Pulumi config or an argument as a whole too, and ignores a different OS_CLOUD", () => {
+      const viaPulumi = resolveSessionConfig(undefined, getter({ cloud: "mycloud" }), { ...adminEnv, OS_CLOUD: "admin-cloud" }, files);
+      assert.equal(viaPulumi.sources.cloud, "Pulumi config (openstack:cloud)");
+      assert.ok(viaPulumi.auth.type === "password");
+      assert.deepEqual(viaPulumi.auth.user, { name: "cloud-user", domain: { name: "CloudDomain" } });
+      assert.equal(viaPulumi.auth.password.reveal(), "from-secure-yaml");
+      assert.equal(viaPulumi.ignoredEnvironment.at(-1), "OS_CLOUD");
+      const viaArgument = resolveSessionConfig({ cloud: "mycloud" }, undefined, { ...adminEnv, OS_CLOUD: "mycloud" }, files);
+      assert.ok(viaArgument.auth.type === "password");
+      assert.deepEqual(viaArgument.auth.project, { name: "cloud-project", domain: { id: "cloud-domain-id" } });
+      assert.ok(!viaArgument.ignoredEnvironment.includes("OS_CLOUD")); // it names the same cloud: nothing ignored
+    });
+
+    it("does not read the ignored variables at all (contradictions among them are no error)", () => {
+      const c = resolveSessionConfig(undefined, undefined, { OS_CLOUD: "mycloud", OS_TOKEN: "a", OS_AUTH_TOKEN: "b", OS_INSECURE: "maybe" }, files);
+      assert.equal(c.auth.type, "password");
+      assert.deepEqual(c.ignoredEnvironment, ["OS_TOKEN", "OS_AUTH_TOKEN", "OS_INSECURE"]);
+    });
+
+    it("a named cloud without a password is not completed by OS_PASSWORD: the error says where to put it and why", () => {
+      const e = configError(() =>
+        resolveSessionConfig(undefined, undefined, { OS_CLOUD: "mycloud", OS_PASSWORD: "env-password-xyz" }, { clouds: files.clouds }),
+      );
+      assert.equal(
+        e.message,
+        'openstack:password is missing: set it in Pulumi config (openstack:password) or in cloud "mycloud" ' +
+          '(auth.password in secure.yaml or clouds.yaml); OS_PASSWORD is set but ignored because cloud "mycloud" is ' +
+          "named (by OS_CLOUD): a named cloud is taken as a whole",
+      );
+      const quiet = configError(() => resolveSessionConfig(undefined, undefined, { OS_CLOUD: "mycloud" }, { clouds: files.clouds }));
+      assert.ok(!quiet.message.includes("ignored"), quiet.message);
+    });
+
+    it("words the warning with the variable names only", () => {
+      const c = resolveSessionConfig(undefined, getter({ cloud: "mycloud" }), { ...adminEnv, OS_PASSWORD: "pa55-secret" }, files);
+      const warning = ignoredEnvironmentWarning(c);
+      assert.ok(warning !== undefined);
+      assert.match(warning, /^WARNING: OpenStack cloud "mycloud" is named by Pulumi config \(openstack:cloud\), so OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, .*OS_INTERFACE are ignored/);
+      assert.ok(!warning.includes("pa55-secret") && !warning.includes("env-user") && !warning.includes("\n"), warning);
+      assert.equal(ignoredEnvironmentWarning(resolveSessionConfig(undefined, undefined, adminEnv, {})), undefined);
+    });
   });
 
   it("reads application credentials from a cloud (auth_type), ignoring a project", () => {

@@ -176,11 +176,7 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
       const glance = await demo.serviceClient("image", { endpointOverride: "http://localhost:9292/" });
       assert.equal(glance.endpoint, "http://localhost:9292");
       await listImages(glance);
-      const viaEnv = await OpenStackSession.fromSources({
-        explicit: { cloud: "local-demo" },
-        env: { OS_IMAGE_ENDPOINT_OVERRIDE: "http://localhost:9292" },
-        cloudsFiles: { clouds: { path: join(localCloudDir, "clouds.yaml"), text: readFileSync(join(localCloudDir, "clouds.yaml"), "utf8") } },
-      });
+      const viaEnv = await OpenStackSession.fromSources({ env: { ...adminEnv(), OS_IMAGE_ENDPOINT_OVERRIDE: "http://localhost:9292" } });
       assert.equal((await viaEnv.serviceClient("image")).endpoint, "http://localhost:9292");
     });
   });
@@ -203,6 +199,23 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
       const session = await OpenStackSession.fromSources({ env: adminEnv() });
       assert.equal(session.projectId, admin.projectId);
       assert.ok(session.roles.includes("admin"));
+    });
+
+    it("a named cloud is taken as a whole: the admin's OS_* variables do not turn local-demo into admin", async () => {
+      const warnings: string[] = [];
+      const session = await OpenStackSession.fromSources(
+        {
+          pulumiGet: (key) => ({ cloud: "local-demo" })[key],
+          env: { ...adminEnv(), OS_CLIENT_CONFIG_FILE: join(localCloudDir, "clouds.yaml") },
+        },
+        { logger: { warn: (m) => warnings.push(m) } },
+      );
+      assert.equal(session.projectId, demo.projectId);
+      assert.equal(session.userId, demo.userId);
+      assert.ok(!session.roles.includes("admin"));
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0] ?? "", /^WARNING: OpenStack cloud "local-demo" is named by Pulumi config \(openstack:cloud\), so OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, .* are ignored/);
+      assert.ok(!(warnings[0] ?? "").includes(adminEnv().OS_PASSWORD ?? "?"), "password leaked into the warning");
     });
 
     it("explicit arguments and Pulumi config beat the environment", async () => {
