@@ -40,8 +40,7 @@ describe("examples/canary-rollout: canary tag, Octavia flavor, promotion @cloud"
   after(async () => {
     await stack?.dispose();
     if (owner) {
-      await assertTagKeptThenClean(glance, mainTag, owner);
-      await assertTagKeptThenClean(glance, canaryTag, owner);
+      await assertTagKeptThenClean(glance, [mainTag, canaryTag], owner);
     }
   });
 

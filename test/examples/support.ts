@@ -182,12 +182,16 @@ export async function glanceIn(cloud: string, region?: string): Promise<GlanceCl
 
 
 /**
- * After a destroy: Octavia still finds an image for `tag` (the destroy keeps the last tagged image and releases it,
- * `keepLastTaggedImage`), and only one; that image is then deleted so the test leaves nothing behind.
+ * After a destroy: Octavia still finds an image for each tag (the destroy keeps the last tagged image and releases
+ * it, `keepLastTaggedImage`), and only one; those images are then deleted so the test leaves nothing behind.
  */
-export async function assertTagKeptThenClean(glance: GlanceClient, tag: string, owner: string): Promise<void> {
-  const left = await taggedImages(glance, tag, owner);
-  assert.equal(left.length, 1, `after destroy exactly one image keeps tag ${tag} (got ${left.join(", ") || "none"})`);
+export async function assertTagKeptThenClean(glance: GlanceClient, tags: string | string[], owner: string): Promise<void> {
+  const left = new Set<string>();
+  for (const tag of [tags].flat()) {
+    const carrying = await taggedImages(glance, tag, owner);
+    assert.equal(carrying.length, 1, `after destroy exactly one image keeps tag ${tag} (got ${carrying.join(", ") || "none"})`);
+    for (const id of carrying) left.add(id);
+  }
   for (const id of left) await deleteImage(glance, id).catch(() => undefined);
 }
 
