@@ -1,6 +1,7 @@
 /**
  * Create and update, one flow: stores checked before anything exists → the image (kept, published or adopted)
- * → its attributes and stores → the tag moved onto it → retention → outputs.
+ * → its attributes, members and stores → the tag moved onto it → retention → outputs. Members come before the
+ * tag, so the image Octavia's project finds by the tag is always one shared with it.
  */
 import { isStatus } from "../glance/errors";
 import { getImage, reactivateImage, type Image } from "../glance/images";
@@ -8,8 +9,9 @@ import { adoptImage } from "./adopt";
 import type { FlowContext } from "./context";
 import { step } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { convergeMetadata } from "./metadata";
+import { convergeImage, type Converged } from "./metadata";
 import type { GlanceTaggedImageOutputs } from "./outputs";
+import { adoptionLine, leftAdoptedLine, pendingMembersLine } from "./plan-line";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
@@ -47,7 +49,17 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   const k = ctx.resourceKey;
   let image = await step(k, "finding the image to tag", olds?.imageId, () => targetImage(ctx, news, key, olds));
   const id = image.id;
-  image = await step(k, `updating the attributes of image ${id}`, id, () => convergeMetadata(ctx, image, news, olds?.properties));
+  const target = image;
+  const converged: Converged = await step(k, `updating the attributes and members of image ${id}`, id, () => convergeImage(ctx, target, news, olds));
+  image = converged.image;
+  // A newly adopted image: what changes on it is known only now (diff cannot read it), so it is said here.
+  if (news.imageId !== undefined && id !== olds?.imageId) ctx.print(adoptionLine(news, id, converged));
+  if (olds?.adopted && olds.adopted.imageId !== id) {
+    const left = leftAdoptedLine(olds.adopted);
+    if (left) ctx.print(`${k}: ${left}`);
+  }
+  const pending = pendingMembersLine(id, news.members ?? [], converged.memberStatus);
+  if (pending) ctx.print(`${k}: ${pending}`);
   if (news.stores) {
     const opts = { allStoresMustSucceed: news.allStoresMustSucceed, timeoutMs: news.timeouts.importSeconds * 1000 };
     image = (await convergeStores(ctx, image, news.stores, opts)).image;
@@ -57,5 +69,11 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
   ctx.print(appliedLine(news.tag, id, move, retention));
   const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
-  return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [] });
+  return toOutputs(news, final, {
+    previousImageIds: retention.kept,
+    sourceKey: key,
+    drift: [],
+    memberStatus: converged.memberStatus,
+    ...(converged.adopted ? { adopted: converged.adopted } : {}),
+  });
 }

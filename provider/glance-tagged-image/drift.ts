@@ -7,11 +7,12 @@ import { getImage, imageStores, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
+import { imageMembers, memberStatus } from "./sharing";
 import { ownImagesWithTag } from "./tag-move";
 
 const GONE = new Set(["deleted", "pending_delete", "killed"]);
 
-export type DriftReport = { gone: true } | { gone: false; image: Image; drift: string[] };
+export type DriftReport = { gone: true } | { gone: false; image: Image; drift: string[]; memberStatus: Record<string, string> };
 
 export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<DriftReport> {
   let image: Image;
@@ -33,5 +34,8 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
   if (stores.join(",") !== [...state.stores].sort().join(",")) {
     drift.push(`stores of ${id} are ${stores.join(",") || "none"} (were ${state.stores.join(",") || "none"})`);
   }
-  return { gone: false, image, drift };
+  const members = await imageMembers(ctx, image);
+  const missing = image.visibility === "shared" ? (state.members ?? []).filter((m) => !members.some((x) => x.member_id === m)) : [];
+  if (missing.length) drift.push(`${id} is no longer shared with ${missing.join(", ")}`);
+  return { gone: false, image, drift, memberStatus: memberStatus(members) };
 }
