@@ -71,14 +71,14 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     const e = engine("keep");
     const tag = uniqueTag("keep");
     const created = await e.up({ tag, imageId: image.id, diskFormat: "raw" });
-    const lines = created.lines.join("\n");
-    assert.match(lines, new RegExp(`tag "${tag}": adopt image ${short(image.id)}; attributes left as they are`));
-    assert.doesNotMatch(lines, /visibility|protected|property/);
     const after = await getImage(demo, image.id);
     assert.equal(after.visibility, "shared");
     assert.equal(after.protected, false);
     assert.equal(after.x, "a");
     assert.deepEqual(after.tags, [tag]);
+    const lines = created.lines.join("\n");
+    assert.match(lines, new RegExp(`tag "${tag}": adopt image ${short(image.id)}; attributes left as they are`));
+    assert.doesNotMatch(lines, /visibility|protected|property/);
     assert.equal(created.outputs.attributes?.visibility, "shared");
     assert.equal(created.outputs.adopted?.imageId, image.id);
 
@@ -222,8 +222,8 @@ describe("GlanceTaggedImage adoption through the provider host @cloud", function
 
     const created = await lc.up(base);
     assert.equal(created.op, "create");
-    assert.match(created.output.join("\n"), new RegExp(`tag "${tag}": adopt image ${short(image.id)}; attributes left as they are`));
     assert.equal((await getImage(demo, image.id)).visibility, "shared");
+    assert.match(created.output.join("\n"), new RegExp(`tag "${tag}": adopt image ${short(image.id)}; attributes left as they are`));
     assert.deepEqual(created.outputs.memberStatus, {});
     assert.equal((await lc.up(base)).op, "same");
 
