@@ -44,11 +44,11 @@ export const adoptedChangesSchema = once(function adoptedChangesSchema() {
       imageId: z.string().describe("The adopted image (the current one)."),
       original: z
         .strictObject({
-          name: z.string().optional(),
-          visibility: z.string().optional(),
-          protected: z.boolean().optional(),
-          minDisk: z.number().optional(),
-          minRam: z.number().optional(),
+          name: z.string().optional().describe("Its name before, when this resource renamed it."),
+          visibility: z.string().optional().describe("Its visibility before, when this resource changed it."),
+          protected: z.boolean().optional().describe("Its `protected` before, when this resource changed it."),
+          minDisk: z.number().optional().describe("Its `min_disk` before, when this resource changed it."),
+          minRam: z.number().optional().describe("Its `min_ram` before, when this resource changed it."),
         })
         .describe("The attributes this resource changed, with the values they had when it adopted the image."),
       originalProperties: z.record(z.string(), z.string()).describe("The properties this resource changed, with their values before."),

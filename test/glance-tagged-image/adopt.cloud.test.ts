@@ -13,7 +13,7 @@ import { listImageMembers, updateImageMember } from "../../provider/glance/membe
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { useProviderHost } from "../harness";
 import { cloudsFile } from "../support/cloud";
-import { cleanupImages, Engine, Files, glanceFor, octaviaQuery, uniqueKey, uniqueTag, type TestImage } from "./support";
+import { cleanupImages, Engine, Files, glanceFor, octaviaQuery, sleep, startOctaviaPoller, uniqueKey, uniqueTag, type TestImage } from "./support";
 
 const short = (id: string): string => `${id.slice(0, 8)}…`;
 const members = async (glance: GlanceClient, id: string): Promise<Record<string, string>> =>
@@ -175,6 +175,36 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     assert.match(lines, new RegExp(`kept ${short(second)} \\(protected\\)`));
     assert.deepEqual(await members(demo, second), {});
     extra.push(second);
+  });
+
+  it("promotion of an image alt accepted under a canary tag (docs/octavia-configuration.md): Octavia's query as alt never comes back empty", async () => {
+    const tag = uniqueTag("promote");
+    const sharing = { diskFormat: "raw", visibility: "shared", members: [alt.projectId] };
+    const main = engine("promote-main");
+    const canary = engine("promote-canary");
+    const current = (await main.up({ tag, file: a.path, ...sharing })).outputs.imageId;
+    await updateImageMember(alt, current, alt.projectId, "accepted");
+    const candidate = (await canary.up({ tag: uniqueTag("canary"), file: b.path, ...sharing })).outputs.imageId;
+    await updateImageMember(alt, candidate, alt.projectId, "accepted");
+
+    const poller = startOctaviaPoller(alt, tag, demo.projectId);
+    let promoted;
+    try {
+      await sleep(100);
+      promoted = await main.up({ tag, imageId: candidate, ...sharing });
+      await sleep(100);
+    } finally {
+      await poller.stop();
+    }
+    assert.match(promoted.lines.join("\n"), new RegExp(`adopt image ${short(candidate)}; attributes left as they are$`, "m"));
+    assert.deepEqual(promoted.outputs.memberStatus, { [alt.projectId]: "accepted" });
+    assert.deepEqual(poller.samples.filter((x) => x.ids.length === 0), [], "Octavia's query as alt came back empty");
+    assert.equal(poller.latest(), candidate);
+    assert.ok(poller.samples.length >= 3, `only ${poller.samples.length} samples`);
+
+    await main.destroy();
+    assert.deepEqual(await members(demo, candidate), { [alt.projectId]: "accepted" }, "main did not add alt to it: it stays");
+    await canary.destroy();
   });
 
   it("check refuses members without visibility shared, naming the field", async () => {
