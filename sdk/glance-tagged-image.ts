@@ -28,7 +28,11 @@ import { packageProvider } from "./internal/provider-shim";
  *   token; they are reported.
  * - **Rollback / adoption**: set `imageId` (instead of `file`/`url`) to an image of the same project: it gets
  *   the tag and every newer image loses it. This is also how an image uploaded by hand is taken over (dynamic
- *   resources cannot be `pulumi import`ed). Adopted images only lose the tag on delete.
+ *   resources cannot be `pulumi import`ed). Only the attributes given are changed on an adopted image (left out,
+ *   `visibility`, `protected`, `properties`, ... stay as the image has them); on delete it loses the tag and gets
+ *   back what the resource changed.
+ * - **Sharing**: `members` (with `visibility: "shared"`) shares every image the resource tags with those projects
+ *   before it gets the tag; each member project must accept each image (`memberStatus`) before its lists show it.
  * - **Retention**: previous images of this resource beyond `retention.keep` (default 2) get `retention.action`
  *   (`keep`, `deactivate` or `delete`; protected images are never deleted). History comes from the
  *   `pulumi_amphora_resource` marker property Glance keeps on every image this resource creates, so an
@@ -61,7 +65,7 @@ const provider = packageProvider("glance-tagged-image/provider");
 /** Output properties: registered as undefined so that the engine fills them in. */
 const OUTPUTS = [
   "imageId", "ownerId", "status", "size", "virtualSize", "checksum", "osHashAlgo", "osHashValue", "stores",
-  "createdAt", "previousImageIds", "sourceKey", "drift", "octavia",
+  "createdAt", "previousImageIds", "sourceKey", "memberStatus", "drift", "octavia",
 ] as const;
 
 export class GlanceTaggedImage extends pulumi.dynamic.Resource {
@@ -84,6 +88,8 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
   declare readonly previousImageIds: pulumi.Output<string[]>;
   /** Identity of the source the current image came from. */
   declare readonly sourceKey: pulumi.Output<string>;
+  /** Glance member status (`pending`, `accepted`, `rejected`) of each project the image is shared with. */
+  declare readonly memberStatus: pulumi.Output<Record<string, string>>;
   /** What the last refresh found out of line (repaired by the next up); empty when in sync. */
   declare readonly drift: pulumi.Output<string[]>;
   /** Octavia's settings for this image, with the ready `[controller_worker]` snippet. */

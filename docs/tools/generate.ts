@@ -69,13 +69,13 @@ export const RESOURCES: readonly ResourceReference[] = [
     sdkFile: "sdk/glance-tagged-image.ts",
     inputs: glanceTaggedImageInputsSchema,
     outputs: glanceTaggedImageOutputsSchema,
-    setBySdk: ["resourceKey"],
+    setBySdk: ["resourceKey", "instanceId"],
     groups: [
       { title: "Tag and image attributes" },
       { title: "Source (exactly one of file, url, imageId)", fields: ["file", "url", "imageId", "expectedSha256", "expectedSha512", "importMethod"] },
       { title: "Stores", fields: ["stores", "allStoresMustSucceed"] },
-      { title: "Lifecycle", fields: ["keepFailedImages", "retention", "timeouts"] },
-      { title: "Set by the SDK class", fields: ["resourceKey"] },
+      { title: "Lifecycle", fields: ["keepFailedImages", "retention", "keepLastTaggedImage", "timeouts"] },
+      { title: "Set by the SDK class and check", fields: ["resourceKey", "instanceId"] },
     ],
   },
   {

@@ -1,7 +1,8 @@
 /**
  * Create and update, one flow: stores checked before anything exists → images this instance takes over (an
  * interrupted create's, a released one, or those of 0.1.0 state) → the image (kept, published or adopted) → its
- * attributes and stores → the tag moved onto it → retention → pending marker cleared → outputs.
+ * attributes, members and stores → the tag moved onto it → retention → pending marker cleared → outputs. Members
+ * come before the tag, so the image Octavia's project finds by the tag is always one shared with it.
  *
  * Failures leave no unmanaged tagged image: a conflict found before the tag moved deletes the image a create made
  * for nothing (the tag stays where it was); any failure once the tag is on the new image reports that image to the
@@ -16,8 +17,9 @@ import { discardImage } from "./discard";
 import { GlanceTaggedImageError, step } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { clearPending, isOwnedBy, PENDING_MARKER } from "./markers";
-import { convergeMetadata } from "./metadata";
+import { convergeImage, type Converged } from "./metadata";
 import type { GlanceTaggedImageOutputs } from "./outputs";
+import { adoptionLine, leftAdoptedLine, pendingMembersLine } from "./plan-line";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
@@ -89,7 +91,17 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   const id = image.id;
   // Made (or taken over) by this create and not finished: deleted again if the tag cannot move onto it.
   const unfinished = !olds && isOwnedBy(image, ctx) && image[PENDING_MARKER] !== undefined;
-  image = await step(k, `updating the attributes of image ${id}`, id, () => convergeMetadata(ctx, image, news, olds?.properties));
+  const target = image;
+  const converged: Converged = await step(k, `updating the attributes and members of image ${id}`, id, () => convergeImage(ctx, target, news, olds));
+  image = converged.image;
+  // A newly adopted image: what changes on it is known only now (diff cannot read it), so it is said here.
+  if (news.imageId !== undefined && id !== olds?.imageId) ctx.print(adoptionLine(news, id, converged));
+  if (olds?.adopted && olds.adopted.imageId !== id) {
+    const left = leftAdoptedLine(olds.adopted);
+    if (left) ctx.print(`${k}: ${left}`);
+  }
+  const pending = pendingMembersLine(id, news.members ?? [], converged.memberStatus);
+  if (pending) ctx.print(`${k}: ${pending}`);
   if (news.stores) {
     const opts = { allStoresMustSucceed: news.allStoresMustSucceed, timeoutMs: news.timeouts.importSeconds * 1000 };
     image = (await convergeStores(ctx, image, news.stores, opts)).image;
@@ -107,12 +119,25 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   try {
     const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
     ctx.print(appliedLine(news.tag, id, move, retention));
-    // Last call: the pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
-    const final = await step(k, `finishing image ${id}`, id, async () => clearPending(ctx.glance, await getImage(ctx.glance, id)));
-    return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [] });
+    // The pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
+    await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
+    const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
+    return toOutputs(news, final, {
+      previousImageIds: retention.kept,
+      sourceKey: key,
+      drift: [],
+      memberStatus: converged.memberStatus,
+      ...(converged.adopted ? { adopted: converged.adopted } : {}),
+    });
   } catch (err) {
     if (!(err instanceof GlanceTaggedImageError)) throw err;
-    const partial = toOutputs(news, tagged, { previousImageIds: olds?.previousImageIds ?? [], sourceKey: key, drift: [err.message] });
+    const partial = toOutputs(news, tagged, {
+      previousImageIds: olds?.previousImageIds ?? [],
+      sourceKey: key,
+      drift: [err.message],
+      memberStatus: converged.memberStatus,
+      ...(converged.adopted ? { adopted: converged.adopted } : {}),
+    });
     throw new TaggedButFailed(err, k, partial);
   }
 }

@@ -1,6 +1,9 @@
 import { sameValue as same } from "../common/compare";
+import { ownPropertyKeys } from "./adopted";
+import { attributeChanges, changedFields, requestedAttributes, stateAttributes, type AttributeChange } from "./attributes";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { GlanceTaggedImageOutputs } from "./outputs";
+import { memberPlan, type MemberPlan } from "./sharing";
 
 /** What an update has to do, derived from old state and new inputs without any network call. */
 export interface GlanceTaggedImagePlan {
@@ -10,8 +13,15 @@ export interface GlanceTaggedImagePlan {
   /** Stores to copy the image into / delete it from (only when `stores` is set). */
   storesToAdd: string[];
   storesToRemove: string[];
-  /** Image attributes patched in place. */
+  /** Inputs whose image attributes change (`name`, `visibility`, ..., `properties`). */
   metadata: string[];
+  /**
+   * The attribute changes, from what the state says the image has. For a newly adopted image, whose attributes
+   * only create/update read, the attributes asked for (`from` unknown).
+   */
+  attributeChanges: AttributeChange[];
+  /** Members to add to / remove from the image (on a new image: every member, before the tag moves). */
+  members: MemberPlan;
   /** Inputs that change no Glance object (retention, timeouts, hashes...) but are recorded. */
   recorded: string[];
   /** Problems found by the last refresh, repaired by the update. */
@@ -19,7 +29,6 @@ export interface GlanceTaggedImagePlan {
   changed: boolean;
 }
 
-const METADATA_FIELDS = ["name", "visibility", "protected", "minDisk", "minRam", "properties"] as const;
 const RECORDED_FIELDS = [
   "importMethod",
   "allStoresMustSucceed",
@@ -35,6 +44,29 @@ const RECORDED_FIELDS = [
   "keepLastTaggedImage",
 ] as const;
 
+/**
+ * Attributes are compared with what the state says the image has (`attributes`; for a state written by 0.1.0,
+ * the inputs it recorded, see stateAttributes), and only those the inputs ask for: an adopted image keeps what
+ * the inputs leave out, so leaving an argument out is never a change for it.
+ */
+function plannedAttributes(olds: GlanceTaggedImageOutputs, news: GlanceTaggedImageInputs, newImage: boolean): AttributeChange[] {
+  const requested = requestedAttributes(news);
+  // Another image to adopt: diff does not read it, so every attribute asked for is listed, its value unknown.
+  if (newImage && news.imageId !== undefined) return attributeChanges({ properties: {} }, requested);
+  const removable = olds.adopted && !newImage ? ownPropertyKeys(olds.adopted) : Object.keys(olds.properties ?? {});
+  return attributeChanges(stateAttributes(olds), requested, removable);
+}
+
+function plannedMembers(olds: GlanceTaggedImageOutputs, news: GlanceTaggedImageInputs, newImage: boolean): MemberPlan {
+  const wanted = news.members ?? [];
+  if (newImage) return { add: [...wanted], remove: [] };
+  const current = Object.keys(olds.memberStatus ?? {});
+  const adopted = olds.adopted;
+  const removable = adopted
+    ? (m: string) => adopted.addedMembers.includes(m)
+    : (m: string) => news.members !== undefined || (olds.members ?? []).includes(m);
+  return memberPlan(current, wanted, removable);
+}
 
 export function planUpdate(
   olds: GlanceTaggedImageOutputs,
@@ -47,7 +79,8 @@ export function planUpdate(
   const wanted = news.stores ? new Set(news.stores) : undefined;
   const storesToAdd = wanted && !newImage ? [...wanted].filter((s) => !current.has(s)).sort() : [];
   const storesToRemove = wanted && !newImage ? [...current].filter((s) => !wanted.has(s)).sort() : [];
-  const metadata = METADATA_FIELDS.filter((f) => !same(olds[f], news[f]));
+  const changes = plannedAttributes(olds, news, newImage);
+  const members = plannedMembers(olds, news, newImage);
   const recorded = RECORDED_FIELDS.filter((f) => !same(olds[f], news[f]));
   const repairs = [...olds.drift];
   const changed =
@@ -55,8 +88,10 @@ export function planUpdate(
     tagChanged ||
     storesToAdd.length > 0 ||
     storesToRemove.length > 0 ||
-    metadata.length > 0 ||
+    changes.length > 0 ||
+    members.add.length > 0 ||
+    members.remove.length > 0 ||
     recorded.length > 0 ||
     repairs.length > 0;
-  return { newImage, tagChanged, storesToAdd, storesToRemove, metadata, recorded, repairs, changed };
+  return { newImage, tagChanged, storesToAdd, storesToRemove, metadata: changedFields(changes), attributeChanges: changes, members, recorded, repairs, changed };
 }

@@ -7,13 +7,14 @@ import { getImage, imageStores, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
+import { imageMembers, memberStatus } from "./sharing";
 import { ownImagesWithTag } from "./tag-move";
 
 const GONE = new Set(["deleted", "pending_delete", "killed"]);
 
 export type DriftReport =
   | { gone: true }
-  | { gone: false; image: Image; drift: string[] }
+  | { gone: false; image: Image; drift: string[]; memberStatus: Record<string, string> }
   /** Glance answered 404 to a session of another project than the image's owner: it may well exist. */
   | { gone: false; unseen: string };
 
@@ -41,5 +42,8 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
   if (stores.join(",") !== [...state.stores].sort().join(",")) {
     drift.push(`stores of ${id} are ${stores.join(",") || "none"} (were ${state.stores.join(",") || "none"})`);
   }
-  return { gone: false, image, drift };
+  const members = await imageMembers(ctx, image);
+  const missing = image.visibility === "shared" ? (state.members ?? []).filter((m) => !members.some((x) => x.member_id === m)) : [];
+  if (missing.length) drift.push(`${id} is no longer shared with ${missing.join(", ")}`);
+  return { gone: false, image, drift, memberStatus: memberStatus(members) };
 }

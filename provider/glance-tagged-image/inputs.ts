@@ -60,6 +60,15 @@ function httpUrl() {
     }, "must not contain a user name or password: the URL is shown in plan lines and kept in state and in Glance");
 }
 
+/** A Keystone project id as Glance stores it for a member (Glance does not check that the project exists). */
+function projectIdSchema() {
+  return z
+    .string()
+    .min(1, "must not be empty")
+    .max(255, "must be at most 255 characters (Glance's limit)")
+    .refine((p) => !CONTROL_CHARS.test(p) && !/\s/.test(p), "must be a project id, without white space or control characters");
+}
+
 function propertiesSchema() {
   return z.record(z.string(), z.string()).superRefine((props, ctx) => {
     for (const key of Object.keys(props)) {
@@ -128,23 +137,38 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .describe("Glance `container_format`. Part of the source identity: a change publishes a new image."),
       visibility: z
         .enum(VISIBILITIES)
-        .default("private")
+        .optional()
         .describe(
-          "Glance visibility, patched in place. With `community` Octavia finds the image only when its own project owns " +
-            "it; `public` needs Glance's `publicize_image` policy (admin by default).",
+          "Glance visibility, patched in place. Not set: `private` for an image this resource publishes; an adopted " +
+            "image (`imageId`) keeps its own. With `community` Octavia finds the image only when its own project owns " +
+            "it; `public` needs Glance's `publicize_image` policy (admin by default); `shared` with `members` shares it " +
+            "with other projects.",
         ),
       protected: z
         .boolean()
-        .default(false)
-        .describe("Glance `protected`, set once the image is verified. Protected images are never deleted by retention or delete."),
+        .optional()
+        .describe(
+          "Glance `protected`, set once the image is verified. Protected images are never deleted by retention or " +
+            "delete. Not set: `false` for an image this resource publishes; an adopted image keeps its own.",
+        ),
       minDisk: nonNegativeInt.optional().describe("Glance `min_disk` in GB; left alone when not given."),
       minRam: nonNegativeInt.optional().describe("Glance `min_ram` in MB; left alone when not given."),
       properties: propertiesSchema()
-        .default({})
+        .optional()
         .describe(
           "Image properties (string values), e.g. `hw_rng_model`. Properties dropped from the map are removed, " +
-            "properties set by others are left alone. Glance's own attributes, `os_glance_*` and `pulumi_amphora_*` " +
-            "are refused.",
+            "properties set by others are left alone; not set: none for an image this resource publishes, an adopted " +
+            "image keeps its own. Glance's own attributes, `os_glance_*` and `pulumi_amphora_*` are refused.",
+        ),
+      members: z
+        .array(projectIdSchema())
+        .refine((m) => new Set(m).size === m.length, "must not list a project twice")
+        .optional()
+        .describe(
+          "Projects the image is shared with (Glance image members), e.g. Octavia's service project when another " +
+            "project publishes; needs `visibility: \"shared\"`. Every image the resource tags is shared before it " +
+            "gets the tag; members this resource added are removed on delete. Each member project must accept each " +
+            "image before it lists it (see `memberStatus` and docs/octavia-configuration.md).",
         ),
       file: z
         .string()
@@ -281,6 +305,15 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
           code: "custom",
           path: ["expectedSha256"],
           message: "cannot be checked for an adopted image (Glance keeps sha512 only); use expectedSha512",
+        });
+      }
+      if (inputs.members?.length && inputs.visibility !== "shared") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["members"],
+          message:
+            `needs visibility "shared" (Glance has members only for shared images), visibility is ` +
+            (inputs.visibility === undefined ? "not set" : `"${inputs.visibility}"`),
         });
       }
       if (inputs.url !== undefined && inputs.expectedSha256 !== undefined) {

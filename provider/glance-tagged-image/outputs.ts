@@ -23,6 +23,50 @@ export const octaviaSettingsSchema = once(function octaviaSettingsSchema() {
     .describe("Octavia's settings for this image.");
 });
 
+/** The image attributes the inputs manage, as Glance reports them for the current image. */
+export const imageAttributesSchema = once(function imageAttributesSchema() {
+  return z
+    .strictObject({
+      name: z.string().describe("Its name (\"\" when it has none)."),
+      visibility: z.string().describe("Its visibility."),
+      protected: z.boolean().describe("Its `protected` flag."),
+      minDisk: z.number().describe("Its `min_disk` in GB."),
+      minRam: z.number().describe("Its `min_ram` in MB."),
+      properties: z.record(z.string(), z.string()).describe("Its custom properties, without this package's markers."),
+    })
+    .describe(
+      "What the current image has, as Glance last reported it (create, update, refresh): what the plan compares the " +
+        "arguments with. Absent in a state written by 0.1.0.",
+    );
+});
+
+/**
+ * What adoption changed on an image this resource did not create, so that delete can give it back as found.
+ * Only what was changed is recorded (keys are omitted, never undefined).
+ */
+export const adoptedChangesSchema = once(function adoptedChangesSchema() {
+  return z
+    .strictObject({
+      imageId: z.string().describe("The adopted image (the current one)."),
+      original: z
+        .strictObject({
+          name: z.string().optional().describe("Its name before, when this resource renamed it."),
+          visibility: z.string().optional().describe("Its visibility before, when this resource changed it."),
+          protected: z.boolean().optional().describe("Its `protected` before, when this resource changed it."),
+          minDisk: z.number().optional().describe("Its `min_disk` before, when this resource changed it."),
+          minRam: z.number().optional().describe("Its `min_ram` before, when this resource changed it."),
+        })
+        .describe("The attributes this resource changed, with the values they had when it adopted the image."),
+      originalProperties: z.record(z.string(), z.string()).describe("The properties this resource changed, with their values before."),
+      addedProperties: z.array(z.string()).describe("The properties this resource added to the image (removed on delete)."),
+      addedMembers: z.array(z.string()).describe("The projects this resource shared the image with (removed on delete)."),
+    })
+    .describe(
+      "Present while the current image is one this resource adopted (`imageId`, not created by it): what it changed " +
+        "there, restored on delete.",
+    );
+});
+
 /**
  * State of a GlanceTaggedImage: the normalised inputs (the engine hands old outputs to diff, so they must be
  * here) plus what Glance reports. No field is ever undefined: absent numbers are 0, absent strings "".
@@ -53,11 +97,23 @@ export const glanceTaggedImageOutputsSchema = once(function glanceTaggedImageOut
       .string()
       .describe("Identity of the source the image came from: a declared hash, else file path + size + modification time, the URL, or `image:<id>`."),
     /** Problems the last refresh found (tag removed, other images tagged, stores differ); empty when in sync. */
+    /** Fields added after 0.1.0 are optional: a state written by 0.1.0 lacks them (see diff.ts for how it reads). */
+    attributes: imageAttributesSchema().optional(),
+    memberStatus: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe(
+        "Glance member status of each project the current image is shared with (`pending`, `accepted`, `rejected`); " +
+          "empty unless it is shared. Octavia's project lists the image only once its status is `accepted`.",
+      ),
+    adopted: adoptedChangesSchema().optional(),
     drift: z.array(z.string()).describe("What the last refresh found out of line (tag removed, tag on other images, status, stores); the next update repairs it."),
     octavia: octaviaSettingsSchema(),
   });
 });
 
+export type ImageAttributes = z.infer<ReturnType<typeof imageAttributesSchema>>;
+export type AdoptedChanges = z.infer<ReturnType<typeof adoptedChangesSchema>>;
 export type OctaviaSettings = z.infer<ReturnType<typeof octaviaSettingsSchema>>;
 export type GlanceTaggedImageOutputs = z.infer<ReturnType<typeof glanceTaggedImageOutputsSchema>>;
 

@@ -1,7 +1,10 @@
 import { statSync } from "node:fs";
+import { describeChange, type AttributeChange } from "./attributes";
 import type { GlanceTaggedImagePlan } from "./diff";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import type { GlanceTaggedImageOutputs } from "./outputs";
+import type { Converged } from "./metadata";
+import type { AdoptedChanges, GlanceTaggedImageOutputs } from "./outputs";
+import { describeMembers, type MemberPlan } from "./sharing";
 
 export const short = (id: string): string => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
 
@@ -48,14 +51,27 @@ export function retentionAfterMove(
   return { kept: history.slice(0, keep), expired: history.slice(keep) };
 }
 
+/** `visibility private, property x: b`: what an image not read yet is given where it differs. */
+function describeAsked(c: AttributeChange): string {
+  return c.kind === "attribute" ? `${c.field} ${c.field === "name" ? JSON.stringify(c.to) : String(c.to)}` : `property ${c.key}: ${c.to ?? "(removed)"}`;
+}
+
+function membersText(members: MemberPlan): string | undefined {
+  return members.add.length || members.remove.length ? `members: ${describeMembers(members)}` : undefined;
+}
+
+const head = (news: GlanceTaggedImageInputs): string => `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
+
 /** One plain line per change, printed during preview and up: what happens to the tag, images and stores. */
 export function planLine(
   olds: GlanceTaggedImageOutputs | undefined,
   news: GlanceTaggedImageInputs,
   plan?: GlanceTaggedImagePlan,
 ): string {
-  const head = `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
-  if (!olds || !plan) return `${head}${describeSource(news)}${news.imageId ? "" : storesText(news)}`;
+  if (!olds || !plan) {
+    const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [] })}` : "";
+    return `${head(news)}${describeSource(news)}${news.imageId ? "" : storesText(news)}${members}`;
+  }
   const parts: string[] = [];
   if (plan.newImage) {
     parts.push(`${short(olds.imageId)} → ${describeSource(news)}${news.imageId ? "" : storesText(news)}`);
@@ -71,7 +87,15 @@ export function planLine(
   if (plan.tagChanged) parts.push(`tag "${olds.tag}" → "${news.tag}" on ${short(olds.imageId)}`);
   if (plan.storesToAdd.length) parts.push(`copy ${short(olds.imageId)} to ${plan.storesToAdd.join(",")}`);
   if (plan.storesToRemove.length) parts.push(`remove ${short(olds.imageId)} from ${plan.storesToRemove.join(",")}`);
-  if (plan.metadata.length) parts.push(`update ${plan.metadata.join(", ")}`);
+  if (plan.attributeChanges.length) {
+    parts.push(
+      plan.newImage && news.imageId !== undefined
+        ? `set where it differs: ${plan.attributeChanges.map(describeAsked).join(", ")}`
+        : `update ${plan.attributeChanges.map(describeChange).join(", ")}`,
+    );
+  }
+  const members = membersText(plan.members);
+  if (members) parts.push(plan.newImage ? `${members} (on the new image, before the tag moves)` : members);
   if (plan.repairs.length) parts.push(`repair: ${plan.repairs.join("; ")}`);
   // Retention is applied on every update, so a new window acts on the existing history at once.
   if (!plan.newImage && plan.recorded.includes("retention")) {
@@ -89,5 +113,36 @@ export function planLine(
   }
   const recordedOnly = plan.recorded.filter((f) => f !== "retention" && f !== "instanceId");
   if (!parts.length && recordedOnly.length) parts.push(`record ${recordedOnly.join(", ")} (no change in Glance)`);
-  return head + (parts.length ? parts.join("; ") : "no change");
+  return head(news) + (parts.length ? parts.join("; ") : "no change");
+}
+
+/** Printed when an image is adopted: what changes on it, known once it is read. */
+export function adoptionLine(news: GlanceTaggedImageInputs, imageId: string, converged: Pick<Converged, "changes" | "members">): string {
+  const parts = [`adopt image ${short(imageId)}`];
+  parts.push(converged.changes.length ? `update ${converged.changes.map(describeChange).join(", ")}` : "attributes left as they are");
+  const members = membersText(converged.members);
+  if (members) parts.push(members);
+  return head(news) + parts.join("; ");
+}
+
+/** Printed when the tag leaves an adopted image that this resource changed (only delete restores an image). */
+export function leftAdoptedLine(record: AdoptedChanges): string | undefined {
+  const before = [
+    ...Object.entries(record.original).map(([field, value]) => `${field} ${field === "name" ? JSON.stringify(value) : String(value)}`),
+    ...Object.entries(record.originalProperties).map(([key, value]) => `property ${key}: ${value}`),
+  ];
+  const added = [...record.addedProperties.map((k) => `property ${k}`), ...record.addedMembers.map((m) => `member ${m}`)];
+  if (!before.length && !added.length) return undefined;
+  const what = [before.length ? `it had ${before.join(", ")}` : "", added.length ? `added: ${added.join(", ")}` : ""].filter(Boolean).join("; ");
+  return `adopted image ${record.imageId} no longer carries the tag and keeps what this resource changed (${what}); restore it by hand if needed`;
+}
+
+/** Members listed in the inputs that have not accepted the image (their listings, Octavia's query too, leave it out). */
+export function pendingMembersLine(imageId: string, wanted: readonly string[], status: Readonly<Record<string, string>>): string | undefined {
+  const waiting = wanted.filter((m) => status[m] !== "accepted");
+  if (!waiting.length) return undefined;
+  return (
+    `image ${imageId} is shared with ${waiting.map((m) => `${m} (${status[m] ?? "not a member"})`).join(", ")}: a member project lists it, ` +
+    `and Octavia there finds it by the tag, only once that project accepts it (see docs/octavia-configuration.md)`
+  );
 }

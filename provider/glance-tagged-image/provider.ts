@@ -111,7 +111,8 @@ export const provider: pulumi.dynamic.ResourceProvider = {
 
   async create(raw) {
     const news = parseInputs(raw);
-    print(planLine(undefined, news));
+    // An adopted image's line names what changes on it, so it is printed once the image is read (apply.ts).
+    if (news.imageId === undefined) print(planLine(undefined, news));
     const ctx = await flow(identityOf(news), news.region);
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
@@ -137,7 +138,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return { id: "", props: {} };
     }
     for (const line of report.drift) print(`tag "${olds.tag}": drift: ${line}`);
-    return { id, props: { ...olds, ...imageFacts(report.image, olds.tag), drift: report.drift } };
+    return { id, props: { ...olds, ...imageFacts(report.image, olds.tag), memberStatus: report.memberStatus, drift: report.drift } };
   },
 
   async delete(_id, props) {

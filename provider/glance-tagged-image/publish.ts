@@ -51,14 +51,15 @@ function storesText(stores: readonly string[] | undefined): string {
 
 export async function createRecord(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
   // `protected` is set only once the image is verified: a protected half-made image could not be deleted.
+  // The defaults are explicit: left out, Glance would make the image `shared`.
   return createImage(ctx.glance, {
     name: inputs.name ?? inputs.tag,
     diskFormat: inputs.diskFormat as DiskFormat,
     containerFormat: inputs.containerFormat as ContainerFormat,
-    visibility: inputs.visibility,
+    visibility: inputs.visibility ?? "private",
     ...(inputs.minDisk !== undefined ? { minDisk: inputs.minDisk } : {}),
     ...(inputs.minRam !== undefined ? { minRam: inputs.minRam } : {}),
-    properties: { ...inputs.properties, ...markerProperties(ctx, sourceKey) },
+    properties: { ...(inputs.properties ?? {}), ...markerProperties(ctx, sourceKey) },
   });
 }
 

@@ -1,6 +1,7 @@
 /** Inputs and state as the engine hands them over, and the one mapper from Glance's image to outputs. */
 import { parseChecked, parseState } from "../common/provider-io";
 import { imageStores, type Image } from "../glance/images";
+import { attributesOf } from "./attributes";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import { glanceTaggedImageOutputsSchema, octaviaConfigSnippet, type GlanceTaggedImageOutputs } from "./outputs";
 
@@ -16,7 +17,7 @@ export function parseOutputs(raw: Record<string, unknown>): GlanceTaggedImageOut
 type ImageFacts = Pick<
   GlanceTaggedImageOutputs,
   "imageId" | "ownerId" | "status" | "size" | "virtualSize" | "checksum" | "osHashAlgo" | "osHashValue" | "stores" | "createdAt" | "octavia"
->;
+> & { attributes: NonNullable<GlanceTaggedImageOutputs["attributes"]> };
 
 /** What Glance says about the image, with Octavia's settings for it (never undefined: "" and 0 instead). */
 export function imageFacts(image: Image, tag: string): ImageFacts {
@@ -34,6 +35,7 @@ export function imageFacts(image: Image, tag: string): ImageFacts {
     osHashValue: image.os_hash_value ?? "",
     stores: imageStores(image).sort(),
     createdAt: image.created_at,
+    attributes: attributesOf(image),
     octavia: { ampImageTag: tag, ampImageOwnerId: owner, ampImageId: image.id, configSnippet: octaviaConfigSnippet(tag, owner) },
   };
 }
@@ -41,9 +43,10 @@ export function imageFacts(image: Image, tag: string): ImageFacts {
 export function toOutputs(
   inputs: GlanceTaggedImageInputs,
   image: Image,
-  extra: { previousImageIds: string[]; sourceKey: string; drift: string[] },
+  extra: Pick<GlanceTaggedImageOutputs, "previousImageIds" | "sourceKey" | "drift" | "adopted" | "memberStatus">,
 ): GlanceTaggedImageOutputs {
   const { stores: _requested, ...recorded } = inputs;
-  const defined = Object.fromEntries(Object.entries(recorded).filter(([, v]) => v !== undefined)) as typeof recorded;
-  return { ...defined, ...imageFacts(image, inputs.tag), ...extra };
+  const outputs: GlanceTaggedImageOutputs = { ...recorded, ...imageFacts(image, inputs.tag), memberStatus: {}, ...extra };
+  // The host cannot carry undefined: unset inputs and an absent `adopted` are left out.
+  return Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== undefined)) as GlanceTaggedImageOutputs;
 }

@@ -1,7 +1,8 @@
 /**
  * Delete (destroy, or the delete half of a replacement): the tag leaves the current image and the images this
  * instance created are deleted (protected ones and those carrying another tag are kept); an adopted image (not
- * created here) only loses the tag. Images of other instances with the same name are never touched.
+ * created here) only loses the tag and gets back what this resource changed on it (adopted.ts). Members this
+ * resource added leave the current image. Images of other instances with the same name are never touched.
  *
  * Octavia is never left without an image by it: when no other active image of the project carries the tag (a
  * destroy, or a delete-before-replace), the current image keeps the tag and is released (`keepLastTaggedImage`,
@@ -10,11 +11,13 @@
  */
 import { isStatus } from "../glance/errors";
 import { deleteImageAndData, getImage, type Image } from "../glance/images";
+import { restoreAdopted } from "./adopted";
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
 import { hasResourceKey, INSTANCE_MARKER, isOwnedBy, listOwnImages, releaseImage } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
+import { imageMembers, removeMembers } from "./sharing";
 import { ownImagesWithTag, setTag } from "./tag-move";
 
 /** This instance's images; for state of version 0.1.0 (no instance id), the images it names that carry its marker. */
@@ -40,6 +43,20 @@ async function lastTagged(ctx: FlowContext, state: GlanceTaggedImageOutputs, own
   return current && others.length === 0 ? current : undefined;
 }
 
+/** Members of the state's `members` removed from an image this resource created (those it may keep: protected). */
+async function unshareOwn(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<string[]> {
+  if (!state.members?.length) return [];
+  const image = await getImage(ctx.glance, state.imageId).catch((err: unknown) => {
+    if (isStatus(err, 404)) return undefined;
+    throw err;
+  });
+  if (!image) return [];
+  const present = new Set((await imageMembers(ctx, image)).map((m) => m.member_id));
+  const gone = state.members.filter((m) => present.has(m));
+  await removeMembers(ctx, image.id, gone);
+  return gone.length ? [`members: ${gone.map((m) => `-${m}`).join(" ")}`] : [];
+}
+
 export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<string> {
   const owned = await ownedImages(ctx, state);
   const kept: string[] = [];
@@ -50,6 +67,9 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   } else {
     await setTag(ctx, state.imageId, state.tag, false).catch(() => undefined); // image may be gone already
   }
+  // Only once the tag is off: a restored visibility or a removed member must not reach an image Octavia uses.
+  const adopted = !keep && state.adopted?.imageId === state.imageId ? state.adopted : undefined;
+  const restored = keep ? [] : adopted ? await restoreAdopted(ctx, adopted) : await unshareOwn(ctx, state);
   const deleted: string[] = [];
   const failed: string[] = [];
   for (const image of owned) {
@@ -73,6 +93,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
     }
   }
   const parts = keep ? [] : [`tag "${state.tag}" removed from ${short(state.imageId)}`];
+  if (restored.length) parts.push(`${adopted ? "restored" : "unshared"} ${short(state.imageId)}: ${restored.join(", ")}`);
   if (deleted.length) parts.push(`deleted ${deleted.map(short).join(", ")}`);
   if (kept.length) parts.push(`kept ${kept.join(", ")}`);
   if (failed.length) parts.push(`could not delete ${failed.join(", ")}`);

@@ -71,7 +71,7 @@ const POINTS: KillPoint[] = [
     name: "just before returning",
     finishedInGlance: true,
     arm: (p, kill) => {
-      // The last call of a create is the PATCH clearing the pending marker, after the tag move and retention.
+      // The PATCH clearing the pending marker, after the tag move and retention: only a GET of the image follows.
       let tagged = false;
       p.rule({ method: "PUT", path: TAG, times: 1, fault: { afterResponse: () => void (tagged = true) } });
       const rule: FaultRule = { method: "PATCH", path: IMAGE, when: () => tagged, times: 1, fault: { afterResponse: kill } };

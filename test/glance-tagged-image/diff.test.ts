@@ -4,6 +4,7 @@ import type { GlanceTaggedImageOutputs } from "../../provider/glance-tagged-imag
 import { planUpdate } from "../../provider/glance-tagged-image/diff";
 import { planLine, retentionAfterMove } from "../../provider/glance-tagged-image/plan-line";
 import { sourceKey } from "../../provider/glance-tagged-image/source-key";
+import { parseOutputs } from "../../provider/glance-tagged-image/state";
 
 const SHA = "ab".repeat(64);
 const OLD = "11111111-1111-4111-8111-111111111111";
@@ -35,6 +36,16 @@ function state(news: GlanceTaggedImageInputs, extra: Partial<GlanceTaggedImageOu
     createdAt: "2026-11-21T00:00:00Z",
     previousImageIds: PREV,
     sourceKey: sourceKey(news),
+    // What the image has after an apply of `news` (a published image: the defaults where not set).
+    attributes: {
+      name: news.name ?? news.tag,
+      visibility: news.visibility ?? "private",
+      protected: news.protected ?? false,
+      minDisk: news.minDisk ?? 0,
+      minRam: news.minRam ?? 0,
+      properties: news.properties ?? {},
+    },
+    memberStatus: {},
     drift: [],
     octavia: { ampImageTag: "amphora", ampImageOwnerId: "owner", ampImageId: OLD, configSnippet: "" },
     ...extra,
@@ -90,6 +101,62 @@ describe("GlanceTaggedImage diff", () => {
     const a = inputs({ properties: { a: "1", b: "2" } });
     const b = inputs({ properties: { b: "2", a: "1" } });
     assert.equal(planUpdate(state(a), b, sourceKey(b)).changed, false);
+  });
+
+  it("a state written by 0.1.0 (defaults recorded, no attributes, members or memberStatus) shows no change", () => {
+    for (const source of [{}, { file: undefined, expectedSha512: undefined, imageId: OLD }]) {
+      const news = inputs(source);
+      const { stores: _stores, ...recorded } = news;
+      // 0.1.0 applied the defaults in check and recorded them; it knew no attributes, members, memberStatus, adopted.
+      const v010 = { ...state(news), ...recorded, visibility: "private", protected: false, properties: {} } as Record<string, unknown>;
+      for (const key of ["attributes", "memberStatus", "adopted", "members"]) delete v010[key];
+      const olds = parseOutputs(v010);
+      assert.ok(olds, "a 0.1.0 state still parses");
+      const plan = planUpdate(olds, news, sourceKey(news));
+      assert.equal(plan.changed, false, planLine(olds, news, plan));
+      // ...and an argument set now is compared with the value 0.1.0 recorded.
+      const shared = inputs({ ...source, visibility: "shared" });
+      assert.match(planLine(olds, shared, planUpdate(olds, shared, sourceKey(shared))), /update visibility private → shared$/);
+    }
+  });
+
+  it("adopted image: arguments left out are no change; those set are compared with what the image has", () => {
+    const news = inputs({ file: undefined, expectedSha512: undefined, imageId: OLD });
+    const image = { name: "by hand", visibility: "shared", protected: false, minDisk: 0, minRam: 0, properties: { x: "a", y: "b" } };
+    const olds = state(news, { attributes: image });
+    assert.equal(planUpdate(olds, news, sourceKey(news)).changed, false, "visibility shared stays: not asked");
+    const asked = inputs({ file: undefined, expectedSha512: undefined, imageId: OLD, visibility: "private", protected: true, properties: { x: "c" } });
+    const plan = planUpdate(olds, asked, sourceKey(asked));
+    assert.deepEqual(plan.metadata, ["visibility", "properties", "protected"]);
+    assert.match(planLine(olds, asked, plan), /^tag "amphora": update visibility shared → private, property x: a → c, protected false → true$/);
+  });
+
+  it("adopting another image: the attributes asked for are listed, the image is read only when applied", () => {
+    const olds = state(inputs());
+    const news = inputs({ file: undefined, expectedSha512: undefined, imageId: PREV[0], visibility: "private" });
+    const line = planLine(olds, news, planUpdate(olds, news, sourceKey(news)));
+    assert.match(line, /11111111… → adopt image 22222222…; .*; set where it differs: visibility private$/);
+    const unset = inputs({ file: undefined, expectedSha512: undefined, imageId: PREV[0] });
+    assert.doesNotMatch(planLine(olds, unset, planUpdate(olds, unset, sourceKey(unset))), /visibility/);
+  });
+
+  it("members: added and removed in place, all of them on a new image before the tag moves", () => {
+    const sharedWith = (members: string[], extra: Record<string, unknown> = {}) => inputs({ visibility: "shared", members, ...extra });
+    const olds = state(sharedWith(["octavia", "old"]), { memberStatus: { octavia: "accepted", old: "pending", byhand: "accepted" } });
+    const news = sharedWith(["octavia", "new"]);
+    const plan = planUpdate(olds, news, sourceKey(news));
+    assert.deepEqual(plan.members, { add: ["new"], remove: ["old", "byhand"] }, "an image it created: the list is the whole list");
+    assert.match(planLine(olds, news, plan), /members: \+new -old -byhand$/);
+    const adopted = state(sharedWith(["octavia"], { file: undefined, expectedSha512: undefined, imageId: OLD }), {
+      memberStatus: { octavia: "accepted", byhand: "accepted" },
+      adopted: { imageId: OLD, original: {}, originalProperties: {}, addedProperties: [], addedMembers: ["octavia"] },
+    });
+    const dropped = sharedWith([], { file: undefined, expectedSha512: undefined, imageId: OLD });
+    assert.deepEqual(planUpdate(adopted, dropped, sourceKey(dropped)).members, { add: [], remove: ["octavia"] }, "an adopted image: only what it added");
+    const republished = sharedWith(["octavia"], { expectedSha512: "cd".repeat(64) });
+    const line = planLine(olds, republished, planUpdate(olds, republished, sourceKey(republished)));
+    assert.match(line, /members: \+octavia \(on the new image, before the tag moves\)/);
+    assert.equal(planUpdate(olds, sharedWith(["octavia", "old"]), sourceKey(news)).changed, true, "byhand is removed: the list is declarative");
   });
 
   it("rollback to a kept image takes it out of the history", () => {

@@ -16,7 +16,10 @@ describe("GlanceTaggedImage inputs", () => {
     assert.equal(complete, true);
     assert.equal(inputs.containerFormat, "bare");
     assert.equal(inputs.diskFormat, "qcow2");
-    assert.equal(inputs.visibility, "private");
+    // Not set stays not set: an adopted image keeps its own; publish applies private/unprotected (attributes.ts).
+    assert.equal(inputs.visibility, undefined);
+    assert.equal(inputs.protected, undefined);
+    assert.equal(inputs.properties, undefined);
     assert.equal(inputs.importMethod, "auto");
     assert.equal(inputs.allStoresMustSucceed, true);
     assert.deepEqual(inputs.retention, { keep: 2, action: "keep" });

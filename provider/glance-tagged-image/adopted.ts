@@ -1,0 +1,81 @@
+/**
+ * Giving an adopted image back as it was found. An image this resource did not create (adopted by `imageId`)
+ * only loses the tag on delete; whatever the resource changed on it (the attributes the inputs set, the members
+ * it added) is recorded in the state's `adopted` when changed, with the value it had, and restored on delete.
+ */
+import { isStatus } from "../glance/errors";
+import { getImage, updateImage, type Image } from "../glance/images";
+import { attributeChanges, attributesOf, describeChange, patchOps, type AttributeChange, type RequestedAttributes } from "./attributes";
+import type { FlowContext } from "./context";
+import type { AdoptedChanges } from "./outputs";
+import { imageMembers, removeMembers } from "./sharing";
+
+export function emptyRecord(imageId: string): AdoptedChanges {
+  return { imageId, original: {}, originalProperties: {}, addedProperties: [], addedMembers: [] };
+}
+
+/** Property keys this resource set on the adopted image: the only ones it may remove again. */
+export function ownPropertyKeys(record: AdoptedChanges | undefined): string[] {
+  return record ? [...Object.keys(record.originalProperties), ...record.addedProperties] : [];
+}
+
+/** The record after `changes` (made to an image that had the changes' `from` values), first values kept. */
+export function recordChanges(record: AdoptedChanges, changes: readonly AttributeChange[]): AdoptedChanges {
+  const next: AdoptedChanges = {
+    ...record,
+    original: { ...record.original },
+    originalProperties: { ...record.originalProperties },
+    addedProperties: [...record.addedProperties],
+  };
+  for (const c of changes) {
+    if (c.kind === "attribute") {
+      if (!(c.field in next.original) && c.from !== undefined) Object.assign(next.original, { [c.field]: c.from });
+      continue;
+    }
+    if (c.key in next.originalProperties || next.addedProperties.includes(c.key)) continue;
+    if (c.from === undefined) next.addedProperties.push(c.key);
+    else next.originalProperties[c.key] = c.from;
+  }
+  return next;
+}
+
+/** The record after members were added to and removed from the image. */
+export function recordMembers(record: AdoptedChanges, added: readonly string[], removed: readonly string[]): AdoptedChanges {
+  const members = record.addedMembers.filter((m) => !removed.includes(m));
+  return { ...record, addedMembers: [...members, ...added.filter((m) => !members.includes(m))] };
+}
+
+/** What restoring asks for: the recorded values, and recorded added properties removed. */
+function restoreRequest(record: AdoptedChanges): { requested: RequestedAttributes; removable: string[] } {
+  const properties = { ...record.originalProperties };
+  return { requested: { ...record.original, properties }, removable: record.addedProperties };
+}
+
+/**
+ * Restores what the record says was changed, against what the image has now (members first: Glance has members
+ * only while the image is shared, and restoring may make it private). Returns what was done, for the delete
+ * line; an image that is gone needs nothing.
+ */
+export async function restoreAdopted(ctx: FlowContext, record: AdoptedChanges): Promise<string[]> {
+  let image: Image;
+  try {
+    image = await getImage(ctx.glance, record.imageId);
+  } catch (err) {
+    if (isStatus(err, 404)) return [];
+    throw err;
+  }
+  const done: string[] = [];
+  if (record.addedMembers.length && image.visibility === "shared") {
+    const present = new Set((await imageMembers(ctx, image)).map((m) => m.member_id));
+    const gone = record.addedMembers.filter((m) => present.has(m));
+    await removeMembers(ctx, image.id, gone);
+    if (gone.length) done.push(`members: ${gone.map((m) => `-${m}`).join(" ")}`);
+  }
+  const { requested, removable } = restoreRequest(record);
+  const changes = attributeChanges(attributesOf(image), requested, removable);
+  if (changes.length) {
+    await updateImage(ctx.glance, image.id, patchOps(changes));
+    done.push(...changes.map(describeChange));
+  }
+  return done;
+}
