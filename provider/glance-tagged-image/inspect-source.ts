@@ -37,6 +37,10 @@ export async function inspectSource(ctx: FlowContext, inputs: GlanceTaggedImageI
     const why = err instanceof Error ? err.message : String(err);
     throw refuse(ctx, [{ field: "file", text: `${file} cannot be inspected as ${inputs.diskFormat}: ${why}` }], err);
   }
+  if (inputs.diskFormat === "vhd" && info.format === "raw") {
+    // A fixed VHD has its only footer at the end, where qemu-img's probe does not look: ask for vpc explicitly.
+    info = (await qemuImgInfo(file, "vpc").catch(() => undefined)) ?? info;
+  }
   const declared = { diskFormat: inputs.diskFormat as DiskFormat, minDisk: inputs.minDisk };
   const problems = infoProblems(file, await realpath(file), info, declared);
   // Checking another format than declared, or an image that reads other files, adds nothing worth its cost.

@@ -17,8 +17,11 @@ import { GlanceTaggedImageError, glanceMessage } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type DiskFormat, type SourceProblem } from "./source-format";
 
-/** Disk formats Glance's upload-time format inspector computes a virtual size for (container `bare` only). */
-const GLANCE_INSPECTS: readonly DiskFormat[] = ["qcow2", "vhd", "vhdx", "vmdk", "vdi"];
+/**
+ * Disk formats whose every valid image Glance's upload-time format inspector recognises and sizes (container
+ * `bare` only). Not vhd: the inspector looks for a header a fixed VHD does not have (its only footer is at the end).
+ */
+const GLANCE_INSPECTS: readonly DiskFormat[] = ["qcow2", "vhdx", "vmdk", "vdi"];
 
 /** Enough for every header qemu-img reads to find the format and a qcow2's backing or data file name. */
 export const HEAD_BYTES = 1024 * 1024;

@@ -175,12 +175,13 @@ describe("GlanceTaggedImage source format rules", () => {
     });
 
     it("no virtual_size for a format Glance inspects means its inspector did not recognise the data", () => {
-      for (const diskFormat of ["qcow2", "vhd", "vhdx", "vmdk", "vdi"]) {
+      for (const diskFormat of ["qcow2", "vhdx", "vmdk", "vdi"]) {
         const [p] = recordProblems(stored({ disk_format: diskFormat, virtual_size: null }), inputs({ diskFormat }));
         assert.equal(p?.field, "diskFormat", diskFormat);
         assert.match(p?.text ?? "", new RegExp(`http://127\\.0\\.0\\.1:8/a\\.qcow2 is no ${diskFormat}: Glance's format inspection did not recognise it`));
       }
       assert.deepEqual(recordProblems(stored({ disk_format: "raw", virtual_size: null }), inputs({ diskFormat: "raw" })), [], "no inspector verdict for raw");
+      assert.deepEqual(recordProblems(stored({ disk_format: "vhd", virtual_size: null }), inputs({ diskFormat: "vhd" })), [], "a fixed vhd has no header for it");
       assert.deepEqual(recordProblems(stored({ virtual_size: null, container_format: "ovf" }), inputs({ containerFormat: "ovf" })), [], "Glance inspects bare only");
     });
 
@@ -204,7 +205,7 @@ describe("GlanceTaggedImage source format rules", () => {
   });
 });
 
-describe("GlanceTaggedImage inspectSource with qemu-img: every truncation of a qcow2", function () {
+describe("GlanceTaggedImage inspectSource with the real qemu-img (no cloud)", function () {
   this.timeout(120_000);
   let dir = "";
   const prints: string[] = [];
@@ -247,6 +248,13 @@ describe("GlanceTaggedImage inspectSource with qemu-img: every truncation of a q
     const lastCluster = [full.length - step];
     assert.deepEqual(accepted, lastCluster, "only cuts inside the last (data) cluster pass");
     assert.equal(refused, full.length / step - lastCluster.length);
+  });
+
+  it("a fixed VHD (its only footer at the end, probed as raw) declared vhd passes; random bytes declared vhd do not", async () => {
+    await writeFile(join(dir, "disk.raw"), randomBytes(1024 * 1024));
+    execFileSync("qemu-img", ["convert", "-f", "raw", "-O", "vpc", "-o", "subformat=fixed", join(dir, "disk.raw"), join(dir, "fixed.vhd")]);
+    await inspectSource(ctx, parse(join(dir, "fixed.vhd"), { diskFormat: "vhd" }));
+    await assert.rejects(inspectSource(ctx, parse(join(dir, "disk.raw"), { diskFormat: "vhd" })), /diskFormat: .*disk\.raw is raw according to qemu-img, not vhd/);
   });
 
   it("an empty file declared qcow2 is refused as raw; declared raw it passes", async () => {
