@@ -50,15 +50,15 @@ export function recordProblems(image: Image, inputs: Pick<GlanceTaggedImageInput
   return problems;
 }
 
-/** What qemu-img sees in the head of the stored data; undefined when it cannot open a head (nothing proven). */
-async function headInfo(ctx: FlowContext, image: Image): Promise<{ info: QemuImageInfo; path: string } | undefined> {
+/** Reads the head of the stored data back and judges what qemu-img sees in it (nothing when it cannot open it). */
+async function storedHeadProblems(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<SourceProblem[]> {
   const head = await readImageHead(ctx.glance, image.id, HEAD_BYTES);
   const dir = await mkdtemp(join(tmpdir(), "amphora-head-"));
   const path = join(dir, "head");
   try {
     await writeFile(path, head, { mode: 0o600 });
     const info = await qemuImgInfo(path).catch(() => undefined);
-    return info ? { info, path } : undefined;
+    return info ? headProblems(info, path, inputs) : [];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -85,9 +85,8 @@ export async function inspectStored(ctx: FlowContext, image: Image, inputs: Glan
   if (!inspectedContainer(inputs.containerFormat)) return;
   const problems = recordProblems(image, inputs);
   if (problems.length === 0) {
-    let head: Awaited<ReturnType<typeof headInfo>>;
     try {
-      head = await headInfo(ctx, image);
+      problems.push(...(await storedHeadProblems(ctx, image, inputs)));
     } catch (err) {
       throw new GlanceTaggedImageError(
         "ERR_SOURCE_FORMAT",
@@ -97,7 +96,6 @@ export async function inspectStored(ctx: FlowContext, image: Image, inputs: Glan
         { cause: err },
       );
     }
-    if (head) problems.push(...headProblems(head.info, head.path, inputs));
   }
   if (problems.length === 0) return;
   const text = problems.map((p) => `${p.field}: ${p.text}`).join("; ");
