@@ -19,6 +19,12 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_IMPORT_METHOD"
   /** The source file cannot be read. */
   | "ERR_SOURCE"
+  /**
+   * The source is not what `diskFormat` declares, reads another file (backing file, data file, vmdk extents), is
+   * incomplete, or its virtual size exceeds `minDisk`: refused before anything exists in Glance (`file`), or
+   * deleted before the tag moves (`url`).
+   */
+  | "ERR_SOURCE_FORMAT"
   /** Another GlanceTaggedImage resource (another stack) moves the same tag: both images keep it. */
   | "ERR_TAG_CONFLICT"
   /** The session's project is not the project that owns the resource's images (other credentials or cloud). */

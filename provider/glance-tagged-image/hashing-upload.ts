@@ -87,7 +87,7 @@ export function hashingStream(
 const verb = (opts: SendOptions): string => (opts.method === "upload" ? "upload" : "stage");
 
 /** What identifies one version of a file's content, short of reading it. */
-function sameVersion(a: Stats, b: Stats): boolean {
+export function sameVersion(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 

@@ -1,9 +1,11 @@
 /**
- * Publishing a new image from `file` or `url`: create the record with markers, send the bytes (hashing them in
- * the same pass) or let Glance download them, wait until the image is active and its import is done, verify
- * hashes. Anything that fails after the record exists deletes it again, so a failed publish leaves no queued or
- * importing image behind.
+ * Publishing a new image from `file` or `url`: inspect the file (inspect-source.ts), create the record with
+ * markers, send the bytes (hashing them in the same pass) or let Glance download them (then inspect what it
+ * stored, inspect-stored.ts), wait until the image is active and its import is done, verify hashes, copy an
+ * upload to its other stores. Anything that fails after the record exists deletes it again, so a failed publish
+ * leaves no queued, importing or half-stored image behind.
  */
+import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isStatus, NetworkError, WaitTimeoutError } from "../glance/errors";
 import { createImage, getImage, type ContainerFormat, type DiskFormat, type Image } from "../glance/images";
@@ -13,9 +15,12 @@ import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { reuseHalfMade } from "./half-made";
-import { addDigests, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
+import { addDigests, sameVersion, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
+import { inspectSource } from "./inspect-source";
+import { inspectStored } from "./inspect-stored";
 import { markerProperties } from "./markers";
+import { convergeStores } from "./stores";
 import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "./verify";
 
 type Method = SendMethod | "web-download";
@@ -80,7 +85,7 @@ interface Phase {
   now: string;
 }
 
-async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod, phase: Phase): Promise<Image> {
+async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: SendMethod, phase: Phase, inspected?: Stats): Promise<Image> {
   const file = inputs.file as string;
   const stores = inputs.stores;
   let sent: SentFile;
@@ -96,6 +101,10 @@ async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
     });
   } catch (err) {
     throw sourceError(ctx, image, file, err);
+  }
+  if (inspected && !sameVersion(inspected, sent.source)) {
+    const why = `it changed between its inspection (${inspected.size} bytes, modified ${inspected.mtime.toISOString()}) and the upload`;
+    throw sourceError(ctx, image, file, new SourceChangedError(why));
   }
   phase.now = "verifying the bytes sent";
   checkDeclared(ctx.resourceKey, image.id, inputs, sent.digests);
@@ -126,6 +135,17 @@ async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
   }
   phase.now = "comparing the bytes sent with what Glance holds";
   checkGlanceHolds(ctx.resourceKey, active, inputs, sent.digests);
+  if (method === "upload" && stores && stores.length > 1) {
+    // Part of the publish, not left to apply's convergeStores: a refused copy (copy-image is admin-only by
+    // default) must not leave an active image in the first store for the next run to adopt.
+    phase.now = `copying the upload to store(s) ${stores.slice(1).join(", ")} (copy-image)`;
+    const opts = {
+      allStoresMustSucceed: inputs.allStoresMustSucceed,
+      timeoutMs: inputs.timeouts.importSeconds * 1000,
+      during: `upload of ${file} to store(s) ${stores.join(", ")}: PUT /file wrote ${stores[0]}`,
+    };
+    active = (await convergeStores(ctx, active, stores, opts)).image;
+  }
   return active;
 }
 
@@ -152,6 +172,8 @@ async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
   const active = await awaitImport(ctx, image, inputs);
   phase.now = "comparing Glance's hash with expectedSha512";
   checkDownloaded(ctx.resourceKey, active, inputs.expectedSha512);
+  phase.now = "inspecting what Glance stored";
+  await inspectStored(ctx, active, inputs);
   return active;
 }
 
@@ -190,11 +212,11 @@ async function assertReadable(ctx: FlowContext, file: string): Promise<void> {
  * Sends the data into an existing, queued image record and verifies it; on failure the record is deleted and the
  * error names the image, the stores and Glance's message. (Exported for tests that plant a failure first.)
  */
-export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method): Promise<Image> {
+export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, inspected?: Stats): Promise<Image> {
   ctx.print(`${ctx.resourceKey}: publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
   const phase: Phase = { now: "starting" };
   try {
-    return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase);
+    return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase, inspected);
   } catch (err) {
     if (inputs.keepFailedImages) {
       ctx.print(`${ctx.resourceKey}: kept image ${image.id} after the failed publish (keepFailedImages)`);
@@ -218,6 +240,8 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
 /** A verified, active image of `inputs`' file or url, import done, untagged (reused when a crash left one). */
 export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
   if (inputs.file !== undefined) await assertReadable(ctx, inputs.file);
+  // Before anything is asked of Glance, and before an earlier image of this source can be adopted.
+  const inspected = inputs.file !== undefined ? await inspectSource(ctx, inputs) : undefined;
   const reused = await reuseHalfMade(ctx, inputs, sourceKey);
   if (reused) return reused;
   const method = await resolveMethod(ctx, inputs);
@@ -235,5 +259,5 @@ export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageIn
       );
     }),
   );
-  return fillImage(ctx, record, inputs, method);
+  return fillImage(ctx, record, inputs, method, inspected);
 }

@@ -43,7 +43,7 @@ export async function convergeStores(
   ctx: FlowContext,
   image: Image,
   wanted: readonly string[],
-  opts: { allStoresMustSucceed: boolean; timeoutMs: number },
+  opts: { allStoresMustSucceed: boolean; timeoutMs: number; during?: string },
 ): Promise<{ image: Image; change: StoreChange }> {
   const have = imageStores(image);
   const added = wanted.filter((s) => !have.includes(s)).sort();
@@ -66,7 +66,7 @@ export async function convergeStores(
       throw new GlanceTaggedImageError(
         "ERR_PUBLISH",
         ctx.resourceKey,
-        `copying image ${image.id} to store(s) ${added.join(", ")} failed${hint}: ${glanceMessage(err)}`,
+        `${opts.during ? `${opts.during}, but ` : ""}copying image ${image.id} to store(s) ${added.join(", ")} failed${hint}: ${glanceMessage(err)}`,
         image.id,
         { cause: err },
       );

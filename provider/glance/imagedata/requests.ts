@@ -104,11 +104,13 @@ export async function stageImageData(c: GlanceClient, id: string, source: ImageD
  * Starts `GET /v2/images/{id}/file` and resolves once the response headers are in; errors before that
  * (404, 403 for a deactivated image, no data) reject with HttpError / UnexpectedResponseError.
  */
-export async function downloadImageData(c: GlanceClient, id: string, opts: { timeoutMs?: number } = {}): Promise<ImageDownload> {
+export async function downloadImageData(c: GlanceClient, id: string, opts: { timeoutMs?: number; firstBytes?: number } = {}): Promise<ImageDownload> {
   const url = imageFileUrl(await c.baseUrl(), id);
   const stream = c.http.stream(url, {
     throwHttpErrors: false,
     retry: NO_RETRY,
+    // 206 with the range; a Glance or store that ignores Range answers 200 with everything (see readImageHead).
+    ...(opts.firstBytes !== undefined ? { headers: { range: `bytes=0-${opts.firstBytes - 1}` } } : {}),
     ...(opts.timeoutMs !== undefined ? { timeout: { request: opts.timeoutMs } } : {}),
   });
   return new Promise<ImageDownload>((resolve, reject) => {
@@ -145,6 +147,23 @@ export async function downloadImageData(c: GlanceClient, id: string, opts: { tim
       });
     });
   });
+}
+
+/** The first `bytes` bytes of the image data (fewer when the image is smaller); the rest is never read. */
+export async function readImageHead(c: GlanceClient, id: string, bytes: number, opts: { timeoutMs?: number } = {}): Promise<Buffer> {
+  const { stream } = await downloadImageData(c, id, { ...opts, firstBytes: bytes });
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= bytes) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, bytes);
 }
 
 /**
