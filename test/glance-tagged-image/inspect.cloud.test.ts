@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -164,7 +164,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
         diskFormat: "qcow2",
         containerFormat: "bare",
         visibility: "private",
-        properties: markerProperties(e.resourceKey, sourceKey(parsed)),
+        properties: markerProperties({ resourceKey: e.resourceKey, instanceId: randomUUID() }, sourceKey(parsed)),
       });
       await uploadImageData(demo, left.id, files.path("backing.qcow2"));
       await assert.rejects(e.up(inputs), (err: unknown) => err instanceof GlanceTaggedImageError && err.code === "ERR_SOURCE_FORMAT" && /^GlanceTaggedImage .*: file: /.test(err.message));
@@ -196,7 +196,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
       const { createRecord, fillImage } = await import("../../provider/glance-tagged-image/publish");
       const { flowContext } = await import("../../provider/glance-tagged-image/context");
       const parsed = glanceTaggedImageInputsSchema().parse({ resourceKey: e.resourceKey, tag, file: path, diskFormat: "qcow2", importMethod: "upload" });
-      const ctx = { ...flowContext(demo, e.resourceKey), print: (l: string) => lines.push(l), pollMs: 100 };
+      const ctx = { ...flowContext(demo, { resourceKey: e.resourceKey, instanceId: randomUUID() }), print: (l: string) => lines.push(l), pollMs: 100 };
       const inspected = await inspectSource(ctx, parsed);
       await writeFile(path, swapped);
       await truncate(path, inspected.size);
