@@ -17,13 +17,17 @@ let pulumiGet: PulumiConfigGetter | undefined;
 let session: Promise<OpenStackSession> | undefined;
 /** Glance clients by region ("" = the session's own region). */
 const glances = new Map<string, Promise<GlanceClient>>();
+/** The same clients once connected, for callers that must not wait or call anything (diff). */
+const connected = new Map<string, GlanceClient>();
 let injected: Promise<GlanceClient> | undefined;
+let injectedClient: GlanceClient | undefined;
 
 /** Called from each provider's configure(): remembers how to read `openstack:*` stack config. */
 export function configureOpenStack(config: ConfigSource | undefined): void {
   pulumiGet = config ? (key) => config.get(`openstack:${key}`) : undefined;
   session = undefined;
   glances.clear();
+  connected.clear();
 }
 
 /** The session of this process, authenticated on first use from stack config, OS_* env, clouds.yaml. */
@@ -50,13 +54,21 @@ export function glanceClient(region?: string): Promise<GlanceClient> {
     const pending = openStackSession()
       .then((s) => s.serviceClient("image", region === undefined ? {} : { region }))
       .then((service) => new GlanceClient(service));
-    pending.catch(() => {
-      if (glances.get(key) === pending) glances.delete(key);
-    });
+    pending.then(
+      (client) => void connected.set(key, client),
+      () => {
+        if (glances.get(key) === pending) glances.delete(key);
+      },
+    );
     glances.set(key, pending);
     glance = pending;
   }
   return glance;
+}
+
+/** The Glance client for `region` if this process has already connected it; never connects. */
+export function connectedGlance(region?: string): GlanceClient | undefined {
+  return injectedClient ?? connected.get(region ?? "");
 }
 
 /** For tests that drive a provider in-process with a client of their choosing (used for every region). */
@@ -64,4 +76,6 @@ export function useGlanceClient(client: GlanceClient | undefined): void {
   injected = client ? Promise.resolve(client) : undefined;
   session = undefined;
   glances.clear();
+  connected.clear();
+  injectedClient = client;
 }

@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
-import { configureOpenStack, glanceClient } from "../common/provider-context";
+import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
 import { flowContext, print, type FlowContext } from "./context";
@@ -42,12 +42,25 @@ async function flow(who: Identity, region: string | undefined): Promise<FlowCont
 async function storesFailure(stores: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
   if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
   if (region !== undefined && typeof region !== "string") return undefined; // unknown or invalid: checked later
-  const probe = glanceClient(region)
-    .then((glance) => storeProblem(glance, stores as string[]))
-    .catch(() => undefined); // no credentials, Glance down: create/update check again before anything exists
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
-  const problem = await Promise.race([probe, timeout]);
+  const problem = await withinCheckDeadline(glanceClient(region).then((glance) => storeProblem(glance, stores as string[])));
   return problem ? { property: "stores", reason: `stores: ${problem}` } : undefined;
+}
+
+/** Within a few seconds, or undefined: check must not hang or fail for a preview without credentials or Glance. */
+function withinCheckDeadline<T>(work: Promise<T>): Promise<T | undefined> {
+  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+  // No credentials, Glance down: create/update connect again, and fail there, before anything exists.
+  return Promise.race([work.catch(() => undefined), timeout]);
+}
+
+/** The plan line of a session whose project is not the one owning the images (diff: no network, a connected client only). */
+function projectChangeLine(olds: GlanceTaggedImageOutputs, region: string | undefined): string | undefined {
+  const project = connectedGlance(region)?.projectId;
+  if (project === undefined || olds.ownerId === "" || project === olds.ownerId) return undefined;
+  return (
+    `${olds.resourceKey}: the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
+    `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD`
+  );
 }
 
 /** The identity check gave the inputs; inputs that did not go through check have none and are refused. */
@@ -79,6 +92,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       const failure = await storesFailure(news.stores, news.region);
       if (failure) result.failures.push(failure);
     }
+    // An update: connect now (one token per process), so that diff can tell a change of project without a call.
+    const region = news.region;
+    if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await withinCheckDeadline(glanceClient(region));
     if (result.complete && result.inputs.visibility === "community") {
       print(`${String(result.inputs.resourceKey)}: warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
     }
@@ -93,6 +109,11 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     const news = parseInputs(newInputs);
+    const projectChange = olds ? projectChangeLine(olds, news.region) : undefined;
+    if (projectChange) {
+      print(projectChange);
+      return { changes: true, replaces: [], deleteBeforeReplace: false };
+    }
     if (!olds) {
       print(`${planLine(undefined, news)} (state written by an incompatible version)`);
       return { changes: true, replaces: [], deleteBeforeReplace: false };

@@ -149,6 +149,9 @@ describe("GlanceTaggedImage identity: one owner per resource instance @cloud", f
     const created = (await asDemo.up(inputs(tag, a))).outputs;
     const asAlt = new Engine(alt, key);
     asAlt.state = created;
+    const preview = await asAlt.preview(inputs(tag, a));
+    assert.equal(preview.changes, true, "a change of project is planned, even with nothing else changed");
+    assert.match(preview.lines.join("\n"), new RegExp(`the session is project ${alt.projectId}, but image ${created.imageId} .* belong to project ${demo.projectId}: up will refuse`));
     await assert.rejects(asAlt.up(inputs(tag, b)), (err: unknown) => {
       assert.ok(err instanceof GlanceTaggedImageError, String(err));
       assert.equal(err.code, "ERR_PROJECT_CHANGED");
