@@ -79,7 +79,7 @@ describe("faults: Glance killed mid-upload and mid-import @cloud", function () {
     const resourceKey = `faults/${runId}/${label}-${i}`;
     const tag = `faults-${runId}-${label}-${i}`;
     keys.push(resourceKey);
-    const inputs = { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct", ...more };
+    const inputs = { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false, ...more };
     const lc = await ctx.host.lifecycle(providers.image, TYPES.image, `${label}-${i}`);
     const problems: string[] = [];
     // With `restartAtOnce` Glance is restarted as soon as it was killed, while the provider still meets the dead

@@ -73,7 +73,7 @@ describe("faults: 502/503/429 bursts, resets, lost answers and slow answers betw
     const tag = `faults-${runId}-${label}-${i}`;
     keys.push(resourceKey);
     const lc = await ctx.host.lifecycle(providers.image, TYPES.image, `${label}-${i}`);
-    return { lc, resourceKey, tag, inputs: { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct" } };
+    return { lc, resourceKey, tag, inputs: { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false } };
   }
 
   /** The provider's error from a failed step (the engine's message), remembered as an example per scenario. */

@@ -69,7 +69,7 @@ describe("faults: source file unreadable or changed while uploading @cloud", fun
     const resourceKey = `faults/${runId}/source-${label}-${i}`;
     const tag = `faults-${runId}-source-${label}-${i}`;
     keys.push(resourceKey);
-    return { resourceKey, tag, name: `source-${label}-${i}`, base: { resourceKey, tag, diskFormat: "raw", importMethod: "glance-direct" } };
+    return { resourceKey, tag, name: `source-${label}-${i}`, base: { resourceKey, tag, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false } };
   }
 
   async function failure(label: string, step: Promise<unknown>): Promise<string> {

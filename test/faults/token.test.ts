@@ -90,7 +90,7 @@ describe("faults: token expiry and revocation during a long upload @cloud", func
     const seq = { glance: glance.requests.at(-1)?.seq ?? 0, keystone: keystone.requests.at(-1)?.seq ?? 0 };
     const auths = (): number => keystone.matching(AUTH).filter((r) => r.seq > seq.keystone).length;
     const glanceSince = (m: Match) => glance.matching(m).filter((r) => r.seq > seq.glance);
-    return { resourceKey, tag, lc, host, auths, glanceSince, seq, inputs: { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct" } };
+    return { resourceKey, tag, lc, host, auths, glanceSince, seq, inputs: { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false } };
   }
 
   /** The token Keystone issued most recently through the proxy (from X-Subject-Token). */
