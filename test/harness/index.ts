@@ -42,3 +42,4 @@ export {
   type SerializationGuardResult,
 } from "./serialization-guard";
 export { useProviderHost, type ProviderHostContext } from "./mocha";
+export { displayDiff, inputDiff, type InputDiff } from "./display-diff";
