@@ -297,7 +297,8 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
 
   it("diff with unknown inputs plans a change without any call; an unchanged diff prints nothing", async () => {
     const news = inputs({ expectedSha512: "ab".repeat(64) });
-    const olds = toOutputs(news, image(), { previousImageIds: [], sourceKey: "sha512:" + "ab".repeat(64) + "|raw/bare", drift: [] });
+    // Owned by the session's project (the fake service client's): otherwise diff plans the change of project.
+    const olds = toOutputs(news, image({ owner: "project-1" }), { previousImageIds: [], sourceKey: "sha512:" + "ab".repeat(64) + "|raw/bare", drift: [] });
     const before = glance.requests.length;
     const unchanged = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news } as Record<string, unknown>);
     assert.deepEqual(unchanged, { changes: false, replaces: [], deleteBeforeReplace: false });
