@@ -239,7 +239,7 @@ describe("faults: 502/503/429 bursts, resets, lost answers and slow answers betw
       proxy.rule({ method: "PATCH", path: IMAGE, times: 1, fault: { status: 502 } });
       const patchErr = await failure("patch", c.lc.up({ ...c.inputs, protected: true }));
       if (countSince({ method: "PATCH", path: IMAGE }, since) !== 1) problems.push(`patch: ${countSince({ method: "PATCH", path: IMAGE }, since)} PATCHes`);
-      if (!/updating the attributes of image .* failed: 502/.test(patchErr)) problems.push(`patch error: ${patchErr}`);
+      if (!/updating the attributes and members of image .* failed: 502/.test(patchErr)) problems.push(`patch error: ${patchErr}`);
       const afterPatch = lastSeq();
       const adopted = await c.lc.up({ ...c.inputs, protected: true });
       if (!adopted.output.some((l) => /adopting image .* published earlier from the same source/.test(l))) problems.push("the verified image was not adopted");
