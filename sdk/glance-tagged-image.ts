@@ -21,8 +21,8 @@ import { packageProvider } from "./internal/provider-shim";
  *   new image and moves the tag; a `tag` change moves the tag; a `stores` change copies the image to added
  *   stores (copy-image, admin-only in Glance's default policy) and deletes it from removed ones; name,
  *   visibility, protected, minDisk, minRam and properties are patched. The provider prints one plan line per
- *   change during preview and up, e.g. `tag "amphora": 5c1e… → new upload (sha512 9f2a…, 2.1 GiB) to fast;
- *   5c1e… kept untagged; 0a77… deleted by retention`.
+ *   change during preview and up, each starting with the resource, e.g. `GlanceTaggedImage amphora: tag "amphora":
+ *   5c1e… → new upload (sha512 9f2a…, 2.1 GiB) to fast; 5c1e… kept untagged; 0a77… deleted by retention`.
  * - **Exclusive tag**: after an update no other image of the owner (the session's project) carries the tag;
  *   images tagged by hand are untagged and named. Images of other projects are never touched, even with an admin
  *   token; they are reported.

@@ -85,7 +85,7 @@ async function removeStaleStaging(outDir: string, artifactName: string, print: (
     const pid = Number(pidText);
     if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0 || processAlive(pid)) continue;
     await fs.rm(dir, { recursive: true, force: true });
-    print(`${artifactName}: removed ${dir}, left by a build whose provider process (pid ${pid}) was killed`);
+    print(`removed ${dir}, left by a build whose provider process (pid ${pid}) was killed`);
   }
 }
 
@@ -105,7 +105,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     const cmd = builderCommand(inputs, stagedOutput, staging, baseEnv());
     const started = Date.now();
     const { tail } = await runBuild(cmd, {
-      label: `${cmd.builder} ${path.basename(final.artifact)}`,
+      label: cmd.builder,
       logPath: final.buildLog,
       artifact: final.artifact,
       timeoutMs: inputs.timeoutSeconds * 1000,
@@ -119,7 +119,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
       throw new ArtifactMissingError(final.artifact, { logPath: final.buildLog, tail });
     }
     await scrubManifests(staged.manifestDir, cmd.secrets);
-    ctx.print(`${path.basename(final.artifact)}: validating`);
+    ctx.print(`validating`);
     const validation = await validateArtifact(staged.artifact, inputs.imageType, inputs.sizeGb, inputs.validation);
     throwIfInvalid(final.artifact, validation);
     const digests = await hashFile(staged.artifact, ctx.signal);
@@ -141,7 +141,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
       },
       ctx.previousPasswordDigest,
     );
-    ctx.print(`${path.basename(final.artifact)}: built, ${digests.size} bytes, sha256 ${digests.sha256.slice(0, 12)}…`);
+    ctx.print(`built, ${digests.size} bytes, sha256 ${digests.sha256.slice(0, 12)}…`);
     if (outputs.dockerImportCommand) ctx.print(`import into Docker with: ${outputs.dockerImportCommand}`);
     return outputs;
   } catch (err) {

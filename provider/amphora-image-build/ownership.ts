@@ -63,7 +63,7 @@ export async function removeOwnSiblings(artifact: string, base: string, print: (
   const paths = { dotD: `${base}.d`, buildLog: `${base}.build.log` };
   const keep = (what: string, owner: string | undefined): boolean => {
     if (owner === undefined || owner === artifact) return false;
-    print(`${path.basename(artifact)}: ${what} kept: it belongs to ${owner} now`);
+    print(`${what} kept: it belongs to ${owner} now`);
     return true;
   };
   if (!keep(paths.dotD, await dotDOwner(paths.dotD))) await fs.rm(paths.dotD, { recursive: true, force: true });

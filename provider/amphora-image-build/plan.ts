@@ -119,22 +119,21 @@ export async function planUpdate(olds: AmphoraImageBuildOutputs, news: AmphoraIm
   return { action, rebuild, revalidate, recorded, replaces, keyParts };
 }
 
-/** One plain line for the CLI, e.g. `amphora.qcow2: rebuild: element haproxy-octavia changed (2 files), sizeGb 2 → 3`. */
-export function planLine(artifact: string, plan: BuildPlan | undefined, news: AmphoraImageBuildInputs): string {
-  const name = path.basename(artifact);
+/** One plain line for the CLI (the provider puts the resource in front), e.g. `rebuild: element haproxy-octavia changed (2 files), sizeGb 2 → 3`. */
+export function planLine(plan: BuildPlan | undefined, news: AmphoraImageBuildInputs): string {
   const off = Object.entries(news.validation).filter(([k, v]) => k !== "requiredPackages" && v === false).map(([k]) => k);
   const warning = off.length ? ` (validation switched off: ${off.join(", ")})` : "";
-  if (!plan) return `${name}: build${warning}`;
+  if (!plan) return `build${warning}`;
   switch (plan.action) {
     case "none":
-      return `${name}: up to date, no build`;
+      return `up to date, no build`;
     case "replace":
-      return `${name}: replace (${plan.replaces.join(", ")} changed): build a new artifact${warning}`;
+      return `replace (${plan.replaces.join(", ")} changed): build a new artifact${warning}`;
     case "rebuild":
-      return `${name}: rebuild: ${plan.rebuild.join(", ")}${warning}`;
+      return `rebuild: ${plan.rebuild.join(", ")}${warning}`;
     case "revalidate":
-      return `${name}: validate again, no build: ${plan.revalidate.join(", ")}${warning}`;
+      return `validate again, no build: ${plan.revalidate.join(", ")}${warning}`;
     case "record":
-      return `${name}: record ${plan.recorded.join(", ")} (no build)`;
+      return `record ${plan.recorded.join(", ")} (no build)`;
   }
 }

@@ -1,12 +1,14 @@
-import { parseChecked, parseState, printLine } from "../common/provider-io";
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { parseChecked, parseState } from "../common/provider-io";
+import { resourcePrinter } from "../common/resource-line";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { validateInputs } from "../common/validate";
 import { hashFile } from "../builder/hash-file";
 import { buildImage, revalidate } from "./build";
 import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
-import { outputBase } from "./options";
+import { artifactPaths, outputBase } from "./options";
 import { removeOwnSiblings } from "./ownership";
 import { type AmphoraImageBuildOutputs, amphoraImageBuildOutputsSchema, recordedInputs } from "./outputs";
 import { planLine, planUpdate } from "./plan";
@@ -19,7 +21,13 @@ import { secretMatches } from "./secret-digest";
  * before anything can use the artifact, and never puts the root password in outputs or logs.
  */
 
-const print = printLine;
+/**
+ * Prints lines of the build of `artifact`, each starting with `AmphoraImageBuild <artifact file name>`: dynamic
+ * providers are not given the resource's name, and the artifact path is the resource's id (two builds cannot share
+ * it); no input is added for a name, so states of earlier versions diff exactly as before.
+ */
+const printerFor = (artifact: string): ((line: string) => void) => resourcePrinter("AmphoraImageBuild", path.basename(artifact));
+const printerOf = (inputs: AmphoraImageBuildInputs): ((line: string) => void) => printerFor(artifactPaths(inputs.output, inputs.imageType).artifact);
 const parseInputs = (raw: Record<string, unknown>): AmphoraImageBuildInputs => parseChecked(amphoraImageBuildInputsSchema(), raw);
 const parseOutputs = (raw: Record<string, unknown>): AmphoraImageBuildOutputs | undefined => parseState(amphoraImageBuildOutputsSchema(), raw);
 
@@ -53,17 +61,18 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const news = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
     if (!olds) {
-      print(`${news.output}: rebuild: state written by an incompatible provider version`);
+      printerOf(news)(`rebuild: state written by an incompatible provider version`);
       return { changes: true, replaces: [] };
     }
     const plan = await planUpdate(olds, news);
-    if (plan.action !== "none") print(planLine(olds.path, plan, news));
+    if (plan.action !== "none") printerFor(olds.path)(planLine(plan, news));
     return { changes: plan.action !== "none", replaces: plan.replaces, deleteBeforeReplace: false };
   },
 
   async create(raw) {
     const inputs = parseInputs(raw);
-    print(planLine(inputs.output, undefined, inputs));
+    const print = printerOf(inputs);
+    print(planLine(undefined, inputs));
     const outs = await buildImage(inputs, { print });
     return { id: outs.path, outs };
   },
@@ -71,6 +80,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async update(_id, oldState, newInputs) {
     const news = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
+    const print = printerFor(olds?.path ?? artifactPaths(news.output, news.imageType).artifact);
     if (!olds) return { outs: await buildImage(news, { print }) };
     // No plan line here: the engine always calls diff first, which printed it.
     const plan = await planUpdate(olds, news);
@@ -91,12 +101,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     if (!olds) return { id, props };
     const st = await fs.stat(olds.path).catch(() => undefined);
     if (!st) {
-      print(`${olds.path}: artifact gone; the next update builds it again`);
+      printerFor(olds.path)(`artifact ${olds.path} gone; the next update builds it again`);
       return { id: "", props: {} };
     }
     const digests = await hashFile(olds.path);
     const artifactState = digests.sha256 === olds.sha256 ? "ok" : "modified";
-    if (artifactState === "modified") print(`${olds.path}: modified since it was built (sha256 differs); the next update rebuilds it`);
+    if (artifactState === "modified") printerFor(olds.path)(`${olds.path} modified since it was built (sha256 differs); the next update rebuilds it`);
     return { id, props: { ...olds, artifactState } };
   },
 
@@ -104,8 +114,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const olds = parseOutputs(props);
     const artifact = olds?.path ?? (typeof props.path === "string" ? props.path : "");
     if (!artifact) return;
+    const print = printerFor(artifact);
     if (olds?.retainOnDelete) {
-      print(`${artifact}: retained (retainOnDelete)`);
+      print(`${artifact} retained (retainOnDelete)`);
       return;
     }
     const base = olds ? outputBase(artifact, olds.imageType) : artifact.replace(/\.[^./]+$/, "");

@@ -32,7 +32,7 @@ export async function adoptImage(ctx: FlowContext, inputs: GlanceTaggedImageInpu
   }
   if (image.status === "deactivated" && isOwnedBy(image, ctx)) {
     await reactivateImage(ctx.glance, id);
-    ctx.print(`${ctx.resourceKey}: reactivated image ${id} (deactivated earlier by retention)`);
+    ctx.print(`reactivated image ${id} (deactivated earlier by retention)`);
     image = await getImage(ctx.glance, id);
   }
   if (image.status !== "active") throw refuse(`its status is ${image.status}, only active images can carry the tag`);
@@ -45,7 +45,7 @@ export async function adoptImage(ctx: FlowContext, inputs: GlanceTaggedImageInpu
     );
   }
   if (image.disk_format !== inputs.diskFormat) {
-    ctx.print(`${ctx.resourceKey}: note: image ${id} is ${image.disk_format ?? "?"}, diskFormat says ${inputs.diskFormat}`);
+    ctx.print(`note: image ${id} is ${image.disk_format ?? "?"}, diskFormat says ${inputs.diskFormat}`);
   }
   return image;
 }

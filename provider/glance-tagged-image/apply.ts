@@ -40,10 +40,10 @@ async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key:
     if (current && !GONE.has(current.status)) {
       if (current.status !== "deactivated") return current;
       await reactivateImage(ctx.glance, current.id);
-      ctx.print(`${ctx.resourceKey}: reactivated image ${current.id}`);
+      ctx.print(`reactivated image ${current.id}`);
       return getImage(ctx.glance, current.id);
     }
-    ctx.print(`${ctx.resourceKey}: image ${olds.imageId} is gone; publishing the source again`);
+    ctx.print(`image ${olds.imageId} is gone; publishing the source again`);
   }
   return news.imageId !== undefined ? adoptImage(ctx, news) : publishImage(ctx, news, key);
 }
@@ -80,7 +80,7 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   }
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {
-    ctx.print(`${ctx.resourceKey}: warning: visibility community: Octavia finds the image only if its service project owns it`);
+    ctx.print(`warning: visibility community: Octavia finds the image only if its service project owns it`);
   }
   const key = sourceKey(news);
   const k = ctx.resourceKey;
@@ -98,10 +98,10 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   if (news.imageId !== undefined && id !== olds?.imageId) ctx.print(adoptionLine(news, id, converged));
   if (olds?.adopted && olds.adopted.imageId !== id) {
     const left = leftAdoptedLine(olds.adopted);
-    if (left) ctx.print(`${k}: ${left}`);
+    if (left) ctx.print(left);
   }
   const pending = pendingMembersLine(id, news.members ?? [], converged.memberStatus);
-  if (pending) ctx.print(`${k}: ${pending}`);
+  if (pending) ctx.print(pending);
   if (news.stores) {
     const opts = { allStoresMustSucceed: news.allStoresMustSucceed, timeoutMs: news.timeouts.importSeconds * 1000 };
     image = (await convergeStores(ctx, image, news.stores, opts)).image;

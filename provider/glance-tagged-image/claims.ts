@@ -24,7 +24,7 @@ export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
     claimed.push(image.id);
   }
   if (claimed.length) {
-    ctx.print(`${ctx.resourceKey}: taking over ${claimed.map(short).join(", ")} (left by an interrupted create or released by a delete of this resource name)`);
+    ctx.print(`taking over ${claimed.map(short).join(", ")} (left by an interrupted create or released by a delete of this resource name)`);
   }
   return claimed;
 }
@@ -41,7 +41,7 @@ export async function claimLegacyState(ctx: FlowContext, olds: GlanceTaggedImage
     await claimImage(ctx.glance, image, ctx);
     claimed.push(id);
   }
-  if (claimed.length) ctx.print(`${ctx.resourceKey}: state of version 0.1.0: ${claimed.map(short).join(", ")} marked as this resource instance's (no upload, the tag stays)`);
+  if (claimed.length) ctx.print(`state of version 0.1.0: ${claimed.map(short).join(", ")} marked as this resource instance's (no upload, the tag stays)`);
   return claimed;
 }
 

@@ -1,11 +1,12 @@
 import { printLine as printToStdout } from "../common/provider-io";
+import { resourceLine } from "../common/resource-line";
 import type { GlanceClient } from "../glance/client";
 import type { Identity } from "./markers";
 
 /** What the flow functions need besides their arguments: the Glance client, where lines go, how fast to poll. */
 export interface FlowContext extends Identity {
   glance: GlanceClient;
-  /** One plain line to the user (the provider host forwards stdout to the CLI). */
+  /** One plain line of this resource to the user (the provider host forwards stdout to the CLI); names the resource. */
   print: (line: string) => void;
   /** Poll interval of waits on Glance, ms. */
   pollMs: number;
@@ -19,8 +20,15 @@ const settings = {
   pollMs: 300,
 };
 
-export function print(line: string): void {
-  settings.print(line);
+/** The resource's name: its resourceKey is `<project>/<stack>/<name>` (project and stack names have no slash). */
+export function resourceName(resourceKey: string): string {
+  const parts = resourceKey.split("/");
+  return parts.length >= 3 ? parts.slice(2).join("/") : resourceKey;
+}
+
+/** Prints one line of the resource `resourceKey`, starting with the resource (`GlanceTaggedImage amphora: …`). */
+export function print(resourceKey: string, line: string): void {
+  settings.print(resourceLine("GlanceTaggedImage", resourceName(resourceKey), line));
 }
 
 /** For tests that drive the provider in-process: capture its lines, poll faster. Undefined restores the default. */
@@ -30,5 +38,5 @@ export function useFlowSettings(opts: { print?: (line: string) => void; pollMs?:
 }
 
 export function flowContext(glance: GlanceClient, who: Identity): FlowContext {
-  return { glance, resourceKey: who.resourceKey, instanceId: who.instanceId, print, pollMs: settings.pollMs };
+  return { glance, resourceKey: who.resourceKey, instanceId: who.instanceId, print: (line) => print(who.resourceKey, line), pollMs: settings.pollMs };
 }

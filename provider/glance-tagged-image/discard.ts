@@ -12,11 +12,11 @@ export async function discardImage(
   const imageId = typeof image === "string" ? image : image.id;
   try {
     await deleteImageAndData(ctx.glance, typeof image === "string" ? { id: image, status: "unknown" } : image);
-    ctx.print(`${ctx.resourceKey}: deleted image ${imageId} (${why})`);
+    ctx.print(`deleted image ${imageId} (${why})`);
     return true;
   } catch (err) {
     if (isStatus(err, 404)) return true;
-    ctx.print(`${ctx.resourceKey}: could not delete image ${imageId} (${why}): ${glanceMessage(err)}`);
+    ctx.print(`could not delete image ${imageId} (${why}): ${glanceMessage(err)}`);
     return false;
   }
 }

@@ -56,7 +56,7 @@ export async function reuseHalfMade(
       await reactivateImage(ctx.glance, candidate.id);
       candidate = await getImage(ctx.glance, candidate.id);
     }
-    ctx.print(`${ctx.resourceKey}: adopting image ${candidate.id} published earlier from the same source (no new upload)`);
+    ctx.print(`adopting image ${candidate.id} published earlier from the same source (no new upload)`);
     chosen = candidate;
   }
   return chosen;

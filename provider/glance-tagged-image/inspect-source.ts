@@ -26,7 +26,7 @@ export async function inspectSource(ctx: FlowContext, inputs: GlanceTaggedImageI
   const file = inputs.file as string;
   const before = await stat(file);
   if (!inspectedContainer(inputs.containerFormat)) {
-    ctx.print(`${ctx.resourceKey}: ${file} is not inspected: container ${inputs.containerFormat} wraps the disk in another format`);
+    ctx.print(`${file} is not inspected: container ${inputs.containerFormat} wraps the disk in another format`);
     return before;
   }
   let info: QemuImageInfo;
@@ -48,7 +48,7 @@ export async function inspectSource(ctx: FlowContext, inputs: GlanceTaggedImageI
     const check = await qemuImgCheck(file, info.format).catch((err: unknown) => {
       throw refuse(ctx, [{ field: "file", text: `${file}: qemu-img check could not run: ${err instanceof Error ? err.message : String(err)}` }], err);
     });
-    if (check.status === "leaks") ctx.print(`${ctx.resourceKey}: ${file}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
+    if (check.status === "leaks") ctx.print(`${file}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
     const incomplete = completenessProblem(file, info.format, check, before.size, info.clusterSize);
     if (incomplete) problems.unshift(incomplete);
   }

@@ -84,7 +84,11 @@ export function planLine(
       parts.push(`${expired.map(short).join(", ")} ${verb}`);
     }
   }
-  if (plan.tagChanged) parts.push(`tag "${olds.tag}" → "${news.tag}" on ${short(olds.imageId)}`);
+  if (plan.tagChanged) {
+    parts.push(`tag "${olds.tag}" → "${news.tag}" on ${short(olds.imageId)}`);
+    // Octavia's query names the tag: after the move no image carries the old one, and new amphorae fail.
+    parts.push(`warning: Octavia's amp_image_tag must change to "${news.tag}" with it (Octavia keeps asking for "${olds.tag}")`);
+  }
   if (plan.storesToAdd.length) parts.push(`copy ${short(olds.imageId)} to ${plan.storesToAdd.join(",")}`);
   if (plan.storesToRemove.length) parts.push(`remove ${short(olds.imageId)} from ${plan.storesToRemove.join(",")}`);
   if (plan.attributeChanges.length) {

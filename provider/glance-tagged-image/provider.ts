@@ -58,7 +58,7 @@ function projectChangeLine(olds: GlanceTaggedImageOutputs, region: string | unde
   const project = connectedGlance(region)?.projectId;
   if (project === undefined || olds.ownerId === "" || project === olds.ownerId) return undefined;
   return (
-    `${olds.resourceKey}: the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
+    `the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
     `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD`
   );
 }
@@ -96,7 +96,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const region = news.region;
     if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await withinCheckDeadline(glanceClient(region));
     if (result.complete && result.inputs.visibility === "community") {
-      print(`${String(result.inputs.resourceKey)}: warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
+      print(String(result.inputs.resourceKey), `warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
     }
     return { inputs: result.inputs, failures: result.failures };
   },
@@ -105,35 +105,35 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const { unknown } = splitUnknowns(newInputs);
     const olds = parseOutputs(oldState);
     if (unknown.length) {
-      print(`tag "${String(olds?.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`);
+      print(olds?.resourceKey ?? String(newInputs.resourceKey), `tag "${String(olds?.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`);
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     const news = parseInputs(newInputs);
     const projectChange = olds ? projectChangeLine(olds, news.region) : undefined;
     if (projectChange) {
-      print(projectChange);
+      print(news.resourceKey, projectChange);
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     if (!olds) {
-      print(`${planLine(undefined, news)} (state written by an incompatible version)`);
+      print(news.resourceKey, `${planLine(undefined, news)} (state written by an incompatible version)`);
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     if (olds.region !== news.region) {
       // Another Glance: the old region's tag and images go first (delete before replace), then the new region
       // publishes. Two region names may share one Glance; create-before-delete would then delete the new image.
       const [from, to] = [olds.region ?? "the session's region", news.region ?? "the session's region"];
-      print(`tag "${news.tag}": region ${from} → ${to}: replace (tag and images leave ${from} first, then ${to} publishes)`);
+      print(news.resourceKey, `tag "${news.tag}": region ${from} → ${to}: replace (tag and images leave ${from} first, then ${to} publishes)`);
       return { changes: true, replaces: ["region"], deleteBeforeReplace: true };
     }
     const plan = planUpdate(olds, news, sourceKey(news));
-    if (plan.changed) print(planLine(olds, news, plan));
+    if (plan.changed) print(news.resourceKey, planLine(olds, news, plan));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(raw) {
     const news = parseInputs(raw);
     // An adopted image's line names what changes on it, so it is printed once the image is read (apply.ts).
-    if (news.imageId === undefined) print(planLine(undefined, news));
+    if (news.imageId === undefined) print(news.resourceKey, planLine(undefined, news));
     const ctx = await flow(identityOf(news), news.region);
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
@@ -151,14 +151,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const ctx = await flow(stateIdentity(olds), olds.region);
     const report = await step(olds.resourceKey, `refreshing image ${olds.imageId}`, olds.imageId, () => detectDrift(ctx, olds));
     if ("unseen" in report) {
-      print(`tag "${olds.tag}": ${report.unseen}`);
+      print(olds.resourceKey, `tag "${olds.tag}": ${report.unseen}`);
       return { id, props };
     }
     if (report.gone) {
-      print(`tag "${olds.tag}": image ${olds.imageId} is gone; ${olds.resourceKey} is removed from state (the next up publishes again)`);
+      print(olds.resourceKey, `tag "${olds.tag}": image ${olds.imageId} is gone; the resource is removed from state (the next up publishes again)`);
       return { id: "", props: {} };
     }
-    for (const line of report.drift) print(`tag "${olds.tag}": drift: ${line}`);
+    for (const line of report.drift) print(olds.resourceKey, `tag "${olds.tag}": drift: ${line}`);
     return { id, props: { ...olds, ...imageFacts(report.image, olds.tag), memberStatus: report.memberStatus, drift: report.drift } };
   },
 
@@ -166,6 +166,6 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const olds = parseOutputs(props);
     if (!olds) return;
     const ctx = await flow(stateIdentity(olds), olds.region);
-    print(await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
+    print(olds.resourceKey, await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
   },
 };

@@ -76,7 +76,7 @@ async function awaitImport(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
     allowFailedStores: !inputs.allStoresMustSucceed,
   });
   const failed = done.os_glance_failed_import;
-  if (failed) ctx.print(`${ctx.resourceKey}: image ${image.id} could not be imported to store(s) ${failed} (allStoresMustSucceed is false); it is in ${done.stores ?? "?"}`);
+  if (failed) ctx.print(`image ${image.id} could not be imported to store(s) ${failed} (allStoresMustSucceed is false); it is in ${done.stores ?? "?"}`);
   return done;
 }
 
@@ -126,7 +126,7 @@ async function publishFile(ctx: FlowContext, image: Image, inputs: GlanceTaggedI
   if (wanted.some((algorithm) => sent.digests.hex[algorithm] === undefined)) {
     // This Glance hashes with another algorithm than sha512 (its hashing_algorithm setting).
     phase.now = `reading ${file} again for the ${wanted.join(", ")} Glance compares with`;
-    ctx.print(`${ctx.resourceKey}: Glance hashes with ${active.os_hash_algo ?? "md5 only"}; reading ${file} again to compare`);
+    ctx.print(`Glance hashes with ${active.os_hash_algo ?? "md5 only"}; reading ${file} again to compare`);
     try {
       sent = await addDigests(file, sent, wanted);
     } catch (err) {
@@ -213,13 +213,13 @@ async function assertReadable(ctx: FlowContext, file: string): Promise<void> {
  * error names the image, the stores and Glance's message. (Exported for tests that plant a failure first.)
  */
 export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, inspected?: Stats): Promise<Image> {
-  ctx.print(`${ctx.resourceKey}: publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
+  ctx.print(`publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
   const phase: Phase = { now: "starting" };
   try {
     return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase, inspected);
   } catch (err) {
     if (inputs.keepFailedImages) {
-      ctx.print(`${ctx.resourceKey}: kept image ${image.id} after the failed publish (keepFailedImages)`);
+      ctx.print(`kept image ${image.id} after the failed publish (keepFailedImages)`);
       throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase);
     }
     const deleted = await discardImage(ctx, image.id, "publish failed");

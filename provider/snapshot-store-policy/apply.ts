@@ -4,7 +4,7 @@ import { enforce } from "./enforce";
 import type { SnapshotStorePolicyInputs } from "./inputs";
 import { buildOutputs, type SnapshotStorePolicyOutputs } from "./outputs";
 import { glancePlacement } from "./placement";
-import { planLine } from "./plan";
+import { enforceLine } from "./plan";
 import { requireTargetStore, resolveOwner } from "./preconditions";
 import { selectImages } from "./selection";
 
@@ -25,8 +25,8 @@ export async function applyPolicy(c: GlanceClient, inputs: SnapshotStorePolicyIn
   await requireTargetStore(c, inputs.store);
   const ownerProject = resolveOwner(c, inputs.owner);
   const selection = await selectImages(c, { ...inputs, ownerProject });
-  print(planLine(inputs.store, assess(selection.inventory, inputs.store, inputs.mode)));
-  if (selection.missing.length) print(`  not found (skipped): ${selection.missing.join(", ")}`);
+  print(enforceLine(inputs, assess(selection.inventory, inputs.store, inputs.mode)));
+  if (selection.missing.length) print(`not found (skipped): ${selection.missing.join(", ")}`);
 
   const ops = glancePlacement(c, { copyTimeoutMs: inputs.timeouts.copySeconds * 1000, pollIntervalMs: inputs.timeouts.pollSeconds * 1000 });
   const run = await enforce(selection.inventory, { store: inputs.store, mode: inputs.mode, concurrency: inputs.concurrency, ops, print });

@@ -53,11 +53,11 @@ export async function enforce(before: Inventory, o: EnforceOptions): Promise<Enf
     if (err instanceof ImageGoneError) {
       gone.push(id);
       delete inventory[id];
-      print(`  ${short(id)}: deleted meanwhile, skipped`);
+      print(`image ${short(id)}: deleted meanwhile, skipped`);
       return;
     }
     failed[id] = `${what}: ${describeFailure(err)}`;
-    print(`  ${short(id)}: ${what} failed: ${describeFailure(err)}`);
+    print(`image ${short(id)}: ${what} failed: ${describeFailure(err)}`);
   };
 
   let done = 0;
@@ -71,7 +71,7 @@ export async function enforce(before: Inventory, o: EnforceOptions): Promise<Enf
       });
       inventory[id] = { status: "active", stores };
       relocated.add(id);
-      print(`  ${short(id)}: copied to "${o.store}" (${++done}/${plan.toCopy.length})`);
+      print(`image ${short(id)}: copied to "${o.store}" (${++done}/${plan.toCopy.length})`);
     },
     { stop: () => forbidden !== undefined },
   );
@@ -97,7 +97,7 @@ export async function enforce(before: Inventory, o: EnforceOptions): Promise<Enf
         inventory[id] = { status: "active", stores: held };
       }
       relocated.add(id);
-      print(`  ${short(id)}: removed from ${others.map((s) => `"${s}"`).join(", ")}`);
+      print(`image ${short(id)}: removed from ${others.map((s) => `"${s}"`).join(", ")}`);
     });
     removals.forEach((r, i) => {
       if (r.status === "rejected") fail(candidates[i] as string, r.reason, "remove other store copies");

@@ -56,24 +56,31 @@ export function countsText(a: Assessment): string {
 }
 
 /**
- * One plain line per change, printed by diff (preview and up), create, update and refresh:
- * `snapshot store "fast": 12 images to copy, 3 to remove from "cheap", 40 compliant`.
+ * One plain line per change, printed by diff (preview and up), update and refresh after the resource's name
+ * (`SnapshotStorePolicy fast: …`): `store "cheap" → "fast": 12 images to copy, 3 to remove from "cheap", 40 compliant`.
  */
 export function planLine(store: string, a: Assessment, plan?: Omit<PolicyPlan, "assessment" | "changed">): string {
-  const from = plan?.fromStore !== undefined ? `"${plan.fromStore}" → ` : "";
-  const mode = plan?.fromMode !== undefined ? ` (mode ${plan.fromMode} → ${plan.fromMode === "copy" ? "move" : "copy"})` : "";
+  const changes: string[] = [];
+  if (plan?.fromStore !== undefined) changes.push(`store "${plan.fromStore}" → "${store}"`);
+  if (plan?.fromMode !== undefined) changes.push(`mode ${plan.fromMode} → ${plan.fromMode === "copy" ? "move" : "copy"}`);
   const notes: string[] = [];
   if (plan?.selectionChanged.length) {
     notes.push(`selection changed (${plan.selectionChanged.join(", ")}): images are listed again, counts are from the last refresh`);
   }
   if (plan?.recorded.length) notes.push(`record ${plan.recorded.join(", ")}`);
-  return `snapshot store ${from}"${store}"${mode}: ${countsText(a)}${notes.length ? `; ${notes.join("; ")}` : ""}`;
+  return `${changes.length ? `${changes.join(", ")}: ` : ""}${countsText(a)}${notes.length ? `; ${notes.join("; ")}` : ""}`;
+}
+
+/** What create and update print once the images are listed: what the policy does, then the counts. */
+export function enforceLine(inputs: Pick<SnapshotStorePolicyInputs, "store" | "mode" | "owner">, a: Assessment): string {
+  const owner = inputs.owner === undefined ? "the session's project" : inputs.owner;
+  return `mode ${inputs.mode} to store "${inputs.store}", owner ${owner}: ${countsText(a)}`;
 }
 
 /** What `delete` prints: the policy goes, the data stays. */
-export function deleteLine(olds: Pick<SnapshotStorePolicyOutputs, "store" | "matched">): string {
+export function deleteLine(olds: Pick<SnapshotStorePolicyOutputs, "matched">): string {
   return (
-    `snapshot store "${olds.store}": policy deleted; no image data is moved or removed ` +
+    `policy deleted; no image data is moved or removed ` +
     `(${count(olds.matched.length, "image stays", "images stay")} where ${olds.matched.length === 1 ? "it is" : "they are"})`
   );
 }

@@ -1,9 +1,10 @@
-import { parseChecked, parseState, printLine } from "../common/provider-io";
+import { parseChecked, parseState } from "../common/provider-io";
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { DeadlineError, withDeadline } from "../common/deadline";
 import { configureOpenStack, glanceClient } from "../common/provider-context";
+import { resourcePrinter } from "../common/resource-line";
 import { validateInputs } from "../common/validate";
 import type { GlanceClient } from "../glance/client";
 import { OpenStackError } from "../openstack/errors";
@@ -31,7 +32,12 @@ import { preconditionFailures } from "./preconditions";
 /** How long `check` waits for Glance before leaving the store check to create/update. */
 const CHECK_DEADLINE_MS = 10_000;
 
-const print = printLine;
+/**
+ * Prints lines of the policy of `store`, each starting with `SnapshotStorePolicy <store>`: dynamic providers are not
+ * given the resource's name, and the target store is what tells one policy from another; no input is added for a
+ * name, so states of earlier versions diff exactly as before.
+ */
+const printerFor = (store: string): ((line: string) => void) => resourcePrinter("SnapshotStorePolicy", store);
 const parseInputs = (raw: Record<string, unknown>): SnapshotStorePolicyInputs => parseChecked(snapshotStorePolicyInputsSchema(), raw);
 const parseOutputs = (raw: Record<string, unknown>): SnapshotStorePolicyOutputs | undefined => parseState(snapshotStorePolicyOutputsSchema(), raw);
 
@@ -47,7 +53,7 @@ async function connect(store: string): Promise<GlanceClient> {
 /** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
 async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise<SnapshotStorePolicyOutputs> {
   const inputs = parseInputs(raw);
-  const { outputs, failure } = await applyPolicy(await connect(inputs.store), inputs, print);
+  const { outputs, failure } = await applyPolicy(await connect(inputs.store), inputs, printerFor(inputs.store));
   if (!failure) return outputs;
   if (failure.nothingChanged) throw new StorePolicyError(failure.message);
   throw new EnforcementError(failure.message, id, { ...outputs, __provider: raw.__provider }, failure.reasons);
@@ -67,7 +73,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       result.failures.push(...(await withDeadline(preconditionFailures(c, inputs), CHECK_DEADLINE_MS, "listing Glance's stores")));
     } catch (err) {
       if (!(err instanceof DeadlineError || err instanceof OpenStackError)) throw err;
-      print(`snapshot store "${inputs.store}": not checked against Glance now (${err.message}); checked again before any change`);
+      printerFor(inputs.store)(`not checked against Glance now (${err.message}); checked again before any change`);
     }
     return { inputs: result.inputs, failures: result.failures };
   },
@@ -77,11 +83,11 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const news = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
     if (!olds) {
-      print(`snapshot store "${news.store}": state written by an incompatible provider version; the update checks every image again`);
+      printerFor(news.store)(`state written by an incompatible provider version; the update checks every image again`);
       return { changes: true };
     }
     const plan = planUpdate(olds, news);
-    if (plan.changed) print(planLine(news.store, plan.assessment, plan));
+    if (plan.changed) printerFor(news.store)(planLine(news.store, plan.assessment, plan));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
   },
 
@@ -98,12 +104,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const olds = parseOutputs(props);
     if (!olds) return { id, props };
     const outs = await inspectPolicy(await connect(olds.store), olds, inputsOf(olds));
-    if (outs.nonCompliant.length) print(`${planLine(outs.store, assess(outs.inventory, outs.store, outs.mode))} (drift found by refresh)`);
+    if (outs.nonCompliant.length) printerFor(outs.store)(`${planLine(outs.store, assess(outs.inventory, outs.store, outs.mode))} (drift found by refresh)`);
     return { id, props: outs };
   },
 
   async delete(_id, props) {
     const olds = parseOutputs(props);
-    print(deleteLine(olds ?? { store: typeof props.store === "string" ? props.store : "?", matched: [] }));
+    printerFor(olds?.store ?? (typeof props.store === "string" ? props.store : "?"))(deleteLine(olds ?? { matched: [] }));
   },
 };

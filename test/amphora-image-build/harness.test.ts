@@ -64,7 +64,7 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
     assert.strictEqual(created.id, path.join(out, "amphora-x64-haproxy.qcow2"));
     assert.strictEqual(created.outputs.haproxyVersion, "2.6.12-1+deb12u1");
     assert.strictEqual(created.outputs.virtualSize, 1024 ** 3);
-    assert.ok(created.output.includes("amphora-x64-haproxy.qcow2: build"));
+    assert.ok(created.output.includes("AmphoraImageBuild amphora-x64-haproxy.qcow2: build"));
     assert.ok(created.output.some((l) => /: \d+s elapsed, /.test(l)) || created.output.some((l) => /builder finished/.test(l)));
     assert.ok(created.secretOutputs.includes("rootPasswordDigest"));
     // What the engine stores: outputs (with __provider) never hold the password.
@@ -82,7 +82,7 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
     const updated = await lc.up(inputs);
     assert.strictEqual(updated.op, "update");
     assert.strictEqual(updated.id, created.id);
-    assert.ok(updated.output.includes("amphora-x64-haproxy.qcow2: rebuild: element keepalived-octavia changed (1 file)"));
+    assert.ok(updated.output.includes("AmphoraImageBuild amphora-x64-haproxy.qcow2: rebuild: element keepalived-octavia changed (1 file)"));
     assert.ok(updated.output.some((l) => / started \(log: /.test(l)), "the builder ran");
     assert.notStrictEqual(updated.outputs.buildKey, created.outputs.buildKey);
 
@@ -136,7 +136,7 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
     assert.strictEqual(raw.deleteBeforeReplace, false, "create-before-delete: the old delete runs after the new build");
     assert.strictEqual(raw.outputs.path, `${output}.raw`);
     assert.ok(!existsSync(`${output}.qcow2`), "the old artifact is deleted");
-    assert.ok(raw.output.includes(`retyped.qcow2: ${output}.d kept: it belongs to ${output}.raw now`), raw.output.join("\n"));
+    assert.ok(raw.output.includes(`AmphoraImageBuild retyped.qcow2: ${output}.d kept: it belongs to ${output}.raw now`), raw.output.join("\n"));
     // The new build's NAME.d and log share the old one's names (same base): they must survive the old delete.
     assert.strictEqual(raw.outputs.manifestDir, path.join(`${output}.d`, "dib-manifests"));
     assert.ok(existsSync(String(raw.outputs.manifestDir)), "the new build's manifests");

@@ -72,7 +72,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     assert.deepStrictEqual((o.checks as { status: string }[]).map((c) => c.status), ["passed", "passed", "passed", "passed"]);
     assert.match(o.buildKey as string, /^[0-9a-f]{64}$/);
     assert.deepStrictEqual(await fs.readdir(out), ["amphora-x64-haproxy.build.log", "amphora-x64-haproxy.d", "amphora-x64-haproxy.qcow2"]);
-    assert.strictEqual(lines[0], "amphora-x64-haproxy.qcow2: build");
+    assert.strictEqual(lines[0], "AmphoraImageBuild amphora-x64-haproxy.qcow2: build");
     assert.ok(lines.some((l) => /builder finished/.test(l)));
     const logLines = (await fs.readFile(o.logPath as string, "utf8")).split("\n").length;
     // One progress line per interval (0.2 s) while the build runs, plus a few fixed lines: never one per log line.
@@ -95,7 +95,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     const { value: diff, lines } = await withStdout(() => p.diff(created.id, created.outs, news));
     assert.strictEqual(diff.changes, true);
     assert.deepStrictEqual(diff.replaces, []);
-    assert.deepStrictEqual(lines, ["amphora-x64-haproxy.qcow2: rebuild: element haproxy-octavia changed (1 file)"]);
+    assert.deepStrictEqual(lines, ["AmphoraImageBuild amphora-x64-haproxy.qcow2: rebuild: element haproxy-octavia changed (1 file)"]);
     const { value: updated, lines: updateLines } = await withStdout(() => p.update(created.id, created.outs, news));
     const outs = updated.outs as Props;
     assert.notStrictEqual(outs.buildKey, created.outs.buildKey);
@@ -115,7 +115,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     const news = await checked({ ...base, sizeGb: 3, env: { DIB_CHECKSUM: "1" } });
     const { lines } = await withStdout(() => p.diff(created.id, created.outs, news));
     assert.deepStrictEqual(lines, [
-      "amphora-x64-haproxy.qcow2: rebuild: diskimage-create.sh changed, element extra-element added, " +
+      "AmphoraImageBuild amphora-x64-haproxy.qcow2: rebuild: diskimage-create.sh changed, element extra-element added, " +
         "element haproxy-octavia changed (2 files), sizeGb 2 → 3, env DIB_CHECKSUM added",
     ]);
     const u = await withStdout(() => p.update(created.id, created.outs, news));
@@ -135,7 +135,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
 
     const record = await checked({ ...inputs, timeoutSeconds: 60, retainOnDelete: true });
     const d2 = await withStdout(() => p.diff(created.id, created.outs, record));
-    assert.deepStrictEqual(d2.lines, ["amphora-x64-haproxy.qcow2: record timeoutSeconds, retainOnDelete (no build)"]);
+    assert.deepStrictEqual(d2.lines, ["AmphoraImageBuild amphora-x64-haproxy.qcow2: record timeoutSeconds, retainOnDelete (no build)"]);
     const u2 = await withStdout(() => p.update(created.id, created.outs, record));
     assert.strictEqual((u2.value.outs as Props).timeoutSeconds, 60);
     assert.strictEqual((u2.value.outs as Props).sha256, created.outs.sha256);
@@ -171,7 +171,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
 
   it("delete removes the artifact, its .d directory and log; retainOnDelete keeps them", async () => {
     const kept = await withStdout(() => p.delete(created.id, { ...created.outs, retainOnDelete: true }));
-    assert.deepStrictEqual(kept.lines, [`${created.outs.path as string}: retained (retainOnDelete)`]);
+    assert.deepStrictEqual(kept.lines, [`AmphoraImageBuild amphora-x64-haproxy.qcow2: ${created.outs.path as string} retained (retainOnDelete)`]);
     assert.ok(await exists(created.outs.path as string));
     await p.delete(created.id, created.outs);
     assert.deepStrictEqual(await fs.readdir(out), []);
@@ -247,7 +247,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     assert.strictEqual(same.value.changes, false);
     const changed = await checked({ ...news, rootPassword: "another" });
     const d = await withStdout(() => p.diff(value.id, outs, changed));
-    assert.deepStrictEqual(d.lines, ["secret.qcow2: rebuild: rootPassword changed"]);
+    assert.deepStrictEqual(d.lines, ["AmphoraImageBuild secret.qcow2: rebuild: rootPassword changed"]);
     await p.delete(value.id, outs);
   });
 
@@ -260,7 +260,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     assert.strictEqual(outs.containerFormat, "docker");
     const command = `docker import - image:amphora-x64-haproxy < ${path.join(out, "amphora-x64-haproxy.tar")}`;
     assert.strictEqual(outs.dockerImportCommand, command);
-    assert.ok(lines.includes(`import into Docker with: ${command}`));
+    assert.ok(lines.includes(`AmphoraImageBuild amphora-x64-haproxy.tar: import into Docker with: ${command}`));
     assert.strictEqual((outs.checks as { check: string; status: string }[])[1]?.status, "not-applicable");
     await p.delete(value.id, outs);
   });

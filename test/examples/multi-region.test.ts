@@ -110,7 +110,7 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
       process.stdout.write = write;
     }
     assert.deepEqual(lines, [
-      `tag "${tag}": region ${REGION_TWO} → ${REGION_ONE}: replace (tag and images leave ${REGION_TWO} first, then ${REGION_ONE} publishes)\n`,
+      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_ONE}: replace (tag and images leave ${REGION_TWO} first, then ${REGION_ONE} publishes)\n`,
     ]);
   });
 });

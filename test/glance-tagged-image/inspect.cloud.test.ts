@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GlanceClient } from "../../provider/glance/client";
 import { createImage, getImage, imageStores, listAllImages, uploadImageData } from "../../provider/glance";
+import { resourceName } from "../../provider/glance-tagged-image/context";
 import { GlanceTaggedImageError } from "../../provider/glance-tagged-image/errors";
 import { glanceTaggedImageInputsSchema } from "../../provider/glance-tagged-image/inputs";
 import { markerProperties, RESOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
@@ -150,7 +151,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
         assert.match(err.message, /cannot read file \/proc\/self\/mem: EIO.*the image was deleted/);
         return true;
       });
-      assert.ok(e.lines.includes(`${e.resourceKey}: /proc/self/mem is not inspected: container compressed wraps the disk in another format`), e.lines.join("\n"));
+      assert.ok(e.lines.includes(`GlanceTaggedImage ${resourceName(e.resourceKey)}: /proc/self/mem is not inspected: container compressed wraps the disk in another format`), e.lines.join("\n"));
       assert.deepEqual(await created(e, tag), []);
     });
 

@@ -65,7 +65,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
       assert.equal(held[RESOURCE_MARKER], e.resourceKey);
       assert.equal(held[SOURCE_MARKER], outputs.sourceKey);
       assert.ok(lines.some((l) => /by glance-direct to the default store/.test(l)), lines.join("\n"));
-      assert.ok(lines.some((l) => /^stage .*: 100% of 256\.\d KiB in [\d.]+ s, [\d.]+ MiB\/s$/.test(l)), lines.join("\n"));
+      assert.ok(lines.some((l) => /^GlanceTaggedImage [^:]+: stage .*: 100% of 256\.\d KiB in [\d.]+ s, [\d.]+ MiB\/s$/.test(l)), lines.join("\n"));
       assert.ok(!JSON.stringify(outputs).includes("undefined"));
     });
 
@@ -75,7 +75,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
       assert.deepEqual(outputs.stores, ["cheap"]);
       assert.equal(outputs.osHashValue, image.sha512);
       assert.ok(lines.some((l) => /by upload to store\(s\) cheap/.test(l)));
-      assert.ok(lines.some((l) => /^upload .*: 100%/.test(l)));
+      assert.ok(lines.some((l) => /^GlanceTaggedImage [^:]+: upload .*: 100%/.test(l)));
     });
 
     it("auto picks glance-direct (offered by /v2/info/import) and imports into every chosen store", async () => {
@@ -298,7 +298,7 @@ describe("GlanceTaggedImage publish @cloud", function () {
       const { outputs, lines } = await e.up(inputs);
       assert.equal(outputs.imageId, left.id);
       assert.ok(lines.some((l) => /adopting image .* published earlier from the same source/.test(l)));
-      assert.ok(!lines.some((l) => /^(stage|upload) /.test(l)), "no upload");
+      assert.ok(!lines.some((l) => /^GlanceTaggedImage [^:]+: (stage|upload) /.test(l)), "no upload");
       assert.equal((await marked(e)).length, 1);
     });
 

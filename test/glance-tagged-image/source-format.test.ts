@@ -269,6 +269,6 @@ describe("GlanceTaggedImage inspectSource with the real qemu-img (no cloud)", fu
     await writeFile(path, randomBytes(1024));
     prints.length = 0;
     await inspectSource(ctx, parse(path, { diskFormat: "vmdk", containerFormat: "ova" }));
-    assert.deepEqual(prints, [`proj/stack/amp: ${path} is not inspected: container ova wraps the disk in another format`]);
+    assert.deepEqual(prints, [`${path} is not inspected: container ova wraps the disk in another format`]);
   });
 });

@@ -47,7 +47,10 @@ describe("SnapshotStorePolicy @cloud: provider-protocol lifecycle", function () 
 
     const created = await lc.up(args);
     assert.strictEqual(created.op, "create");
-    assert.deepStrictEqual(created.output, ['snapshot store "fast": 1 image to copy, 0 compliant', `  ${first.id.slice(0, 8)}…: copied to "fast" (1/1)`]);
+    assert.deepStrictEqual(created.output, [
+      `SnapshotStorePolicy fast: mode copy to store "fast", owner ${demo.projectId}: 1 image to copy, 0 compliant`,
+      `SnapshotStorePolicy fast: image ${first.id.slice(0, 8)}…: copied to "fast" (1/1)`,
+    ]);
     assert.deepStrictEqual(created.outputs.compliant, [first.id]);
     assert.deepStrictEqual(await storesOf(admin, first.id), ["cheap", "fast"]);
 
@@ -59,11 +62,11 @@ describe("SnapshotStorePolicy @cloud: provider-protocol lifecycle", function () 
     const refreshed = await lc.refresh();
     assert.strictEqual(refreshed.op, "refresh");
     assert.deepStrictEqual(refreshed.outputs?.nonCompliant, [second.id]);
-    assert.deepStrictEqual(refreshed.output, ['snapshot store "fast": 1 image to copy, 1 compliant (drift found by refresh)']);
+    assert.deepStrictEqual(refreshed.output, ['SnapshotStorePolicy fast: 1 image to copy, 1 compliant (drift found by refresh)']);
 
     const preview = await lc.preview(args);
     assert.strictEqual(preview.op, "update");
-    assert.deepStrictEqual(preview.output, ['snapshot store "fast": 1 image to copy, 1 compliant']);
+    assert.deepStrictEqual(preview.output, ['SnapshotStorePolicy fast: 1 image to copy, 1 compliant']);
 
     const fixed = await lc.up(args);
     assert.strictEqual(fixed.op, "update");
@@ -75,7 +78,7 @@ describe("SnapshotStorePolicy @cloud: provider-protocol lifecycle", function () 
     assert.strictEqual((await lc.up(args)).op, "same");
 
     const destroyed = await lc.destroy();
-    assert.deepStrictEqual(destroyed.output, ['snapshot store "fast": policy deleted; no image data is moved or removed (2 images stay where they are)']);
+    assert.deepStrictEqual(destroyed.output, ['SnapshotStorePolicy fast: policy deleted; no image data is moved or removed (2 images stay where they are)']);
     assert.deepStrictEqual(await storesOf(admin, first.id), ["cheap", "fast"]);
   });
 

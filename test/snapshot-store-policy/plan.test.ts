@@ -31,12 +31,12 @@ describe("SnapshotStorePolicy compliance and plan (pure)", () => {
     const inventory = { ...images("a", 12, ["cheap"]), ...images("b", 40, ["fast"]) };
     for (const id of ["b-00", "b-01", "b-02"]) inventory[id] = { status: "active", stores: ["fast", "cheap"] };
     const a = assess(inventory, "fast", "copy");
-    assert.strictEqual(planLine("fast", a), 'snapshot store "fast": 12 images to copy, 40 compliant');
+    assert.strictEqual(planLine("fast", a), '12 images to copy, 40 compliant');
     const move = assess({ ...images("a", 12, ["fast"]), ...images("b", 40, ["fast"]), ...images("c", 1, ["reliable"]) }, "fast", "move");
-    assert.strictEqual(planLine("fast", move), 'snapshot store "fast": 1 image to copy, 1 to remove from "reliable", 52 compliant');
+    assert.strictEqual(planLine("fast", move), '1 image to copy, 1 to remove from "reliable", 52 compliant');
     const mixed = { ...images("a", 12, ["cheap"]), ...images("b", 37, ["fast"]), ...images("c", 3, ["fast", "cheap"]) };
     // 12 to copy; in move mode these and the 3 in both stores leave "cheap"
-    assert.strictEqual(planLine("fast", assess(mixed, "fast", "move")), 'snapshot store "fast": 12 images to copy, 15 to remove from "cheap", 37 compliant');
+    assert.strictEqual(planLine("fast", assess(mixed, "fast", "move")), '12 images to copy, 15 to remove from "cheap", 37 compliant');
   });
 
   it("diff reports a change only when inputs changed or the last refresh found non-compliant images", async () => {
@@ -49,13 +49,13 @@ describe("SnapshotStorePolicy compliance and plan (pure)", () => {
     const d = await withStdout(() => p.diff("id", drift, inputs({ store: "fast" })));
     assert.strictEqual(d.value.changes, true);
     assert.deepStrictEqual(d.value.replaces, []);
-    assert.deepStrictEqual(d.lines, ['snapshot store "fast": 1 image to copy, 3 compliant']);
+    assert.deepStrictEqual(d.lines, ['SnapshotStorePolicy fast: 1 image to copy, 3 compliant']);
 
     const toMove = await withStdout(() => p.diff("id", stateFor({ store: "fast" }, images("a", 2, ["cheap", "fast"])), inputs({ store: "fast", mode: "move" })));
-    assert.deepStrictEqual(toMove.lines, ['snapshot store "fast" (mode copy → move): 0 images to copy, 2 to remove from "cheap", 0 compliant']);
+    assert.deepStrictEqual(toMove.lines, ['SnapshotStorePolicy fast: mode copy → move: 0 images to copy, 2 to remove from "cheap", 0 compliant']);
 
     const newStore = await withStdout(() => p.diff("id", compliant, inputs({ store: "cheap", concurrency: 4 })));
-    assert.deepStrictEqual(newStore.lines, ['snapshot store "fast" → "cheap": 3 images to copy, 0 compliant; record concurrency']);
+    assert.deepStrictEqual(newStore.lines, ['SnapshotStorePolicy cheap: store "fast" → "cheap": 3 images to copy, 0 compliant; record concurrency']);
 
     const selection = await withStdout(() => p.diff("id", compliant, inputs({ store: "fast", imageTypes: ["snapshot"] })));
     assert.strictEqual(selection.value.changes, true);
@@ -90,8 +90,8 @@ describe("SnapshotStorePolicy compliance and plan (pure)", () => {
     const state = stateFor({ store: "fast", extraImages: ["amphora"] }, images("a", 2, ["cheap"]));
     assertNoUndefined(state);
     assert.strictEqual(state.novaConfig.split("\n")[1], "images_rbd_glance_store_name = fast");
-    assert.strictEqual(deleteLine(state), 'snapshot store "fast": policy deleted; no image data is moved or removed (2 images stay where they are)');
+    assert.strictEqual(deleteLine(state), 'policy deleted; no image data is moved or removed (2 images stay where they are)');
     const d = await withStdout(() => p.delete("id", state));
-    assert.deepStrictEqual(d.lines, [deleteLine(state)]);
+    assert.deepStrictEqual(d.lines, [`SnapshotStorePolicy fast: ${deleteLine(state)}`]);
   });
 });

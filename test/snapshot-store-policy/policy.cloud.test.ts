@@ -69,7 +69,7 @@ describe("SnapshotStorePolicy @cloud: placement with copy-image and per-store de
       assert.deepStrictEqual(failures, []);
       const created = await withStdout(() => p.create(inputs));
       outs = created.value.outs as Props;
-      assert.strictEqual(created.lines[0], 'snapshot store "fast": 6 images to copy, 0 compliant');
+      assert.strictEqual(created.lines[0], `SnapshotStorePolicy fast: mode copy to store "fast", owner ${demo.projectId}: 6 images to copy, 0 compliant`);
       assertNoUndefined(outs);
       const ids = all.map((i) => i.id).sort();
       assert.deepStrictEqual(outs.matched, ids);
@@ -88,7 +88,7 @@ describe("SnapshotStorePolicy @cloud: placement with copy-image and per-store de
       const { inputs } = await checked(argsFor("cm", { extraImages: [`ssp-${runId}-amphora`], mode: "move" }));
       const diff = await withStdout(() => p.diff("id", outs, inputs));
       assert.strictEqual(diff.value.changes, true);
-      assert.deepStrictEqual(diff.lines, ['snapshot store "fast" (mode copy → move): 0 images to copy, 6 to remove from "cheap", 0 compliant']);
+      assert.deepStrictEqual(diff.lines, ['SnapshotStorePolicy fast: mode copy → move: 0 images to copy, 6 to remove from "cheap", 0 compliant']);
       const updated = await withStdout(() => p.update("id", outs, inputs));
       const moved = updated.value.outs as Props;
       assert.deepStrictEqual(moved.compliant, all.map((i) => i.id).sort());

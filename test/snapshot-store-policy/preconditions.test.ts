@@ -75,6 +75,6 @@ describe("SnapshotStorePolicy preconditions", () => {
     useGlanceClient(clientFor(closed.url));
     const unreachable = await withStdout(() => p.check({}, { store: "fast" }));
     assert.deepStrictEqual(unreachable.value.failures, []);
-    assert.match(unreachable.lines[0] ?? "", /^snapshot store "fast": not checked against Glance now \(.*\); checked again before any change$/);
+    assert.match(unreachable.lines[0] ?? "", /^SnapshotStorePolicy fast: not checked against Glance now \(.*\); checked again before any change$/);
   });
 });
