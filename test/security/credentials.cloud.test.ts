@@ -263,7 +263,7 @@ describe("security: no credential in __provider, outputs, state or host output @
 
     it("GlanceTaggedImage: create, update, refresh, destroy; a failing adopt", async () => {
       const resourceKey = tagKey("gti-admin");
-      const base = { resourceKey, tag: uniqueTag("sec"), diskFormat: "raw" };
+      const base = { resourceKey, tag: uniqueTag("sec"), diskFormat: "raw", keepLastTaggedImage: false };
       const lc = await ctx.host.lifecycle(PROVIDERS.GlanceTaggedImage, TYPES.image, "amphora");
       const created = await lc.up({ ...base, file: a.path });
       assert.equal(created.op, "create");

@@ -112,7 +112,7 @@ describe("security: web-download takes http(s) only; Glance's URL filtering is e
     try {
       const resourceKey = key("allowed");
       const lc = await ctx.host.lifecycle(provider, TYPES.image, "allowed");
-      const created = await lc.up({ resourceKey, tag: uniqueTag("wd-ok"), url: server.url("/amphora.raw"), diskFormat: "raw", expectedSha512: image.sha512 });
+      const created = await lc.up({ resourceKey, tag: uniqueTag("wd-ok"), url: server.url("/amphora.raw"), diskFormat: "raw", expectedSha512: image.sha512, keepLastTaggedImage: false });
       assert.equal(created.outputs.osHashValue, image.sha512);
       assert.deepEqual(server.hits, ["/amphora.raw"]);
       await lc.destroy();
