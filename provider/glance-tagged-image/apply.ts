@@ -26,7 +26,7 @@ import { sourceKey } from "./source-key";
 import { toOutputs } from "./state";
 import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
-import { moveTag } from "./tag-move";
+import { moveTag, type TagMove } from "./tag-move";
 
 const GONE = new Set(["deleted", "pending_delete", "killed"]);
 
@@ -107,7 +107,9 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
     image = (await convergeStores(ctx, image, news.stores, opts)).image;
   }
   const tagged = image;
-  let move;
+  // What the state records besides the image, whether the run finishes or fails after the tag moved.
+  const recorded = { memberStatus: converged.memberStatus, ...(converged.adopted ? { adopted: converged.adopted } : {}) };
+  let move: TagMove;
   try {
     move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
   } catch (err) {
@@ -122,22 +124,10 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
     // The pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
     await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
     const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
-    return toOutputs(news, final, {
-      previousImageIds: retention.kept,
-      sourceKey: key,
-      drift: [],
-      memberStatus: converged.memberStatus,
-      ...(converged.adopted ? { adopted: converged.adopted } : {}),
-    });
+    return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [], ...recorded });
   } catch (err) {
     if (!(err instanceof GlanceTaggedImageError)) throw err;
-    const partial = toOutputs(news, tagged, {
-      previousImageIds: olds?.previousImageIds ?? [],
-      sourceKey: key,
-      drift: [err.message],
-      memberStatus: converged.memberStatus,
-      ...(converged.adopted ? { adopted: converged.adopted } : {}),
-    });
+    const partial = toOutputs(news, tagged, { previousImageIds: olds?.previousImageIds ?? [], sourceKey: key, drift: [err.message], ...recorded });
     throw new TaggedButFailed(err, k, partial);
   }
 }
