@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AmphoraImageBuildArgsInput } from "../provider/amphora-image-build/inputs";
+import type { AmphoraImageBuildOutputs } from "../provider/amphora-image-build/outputs";
 import { packageProvider } from "./internal/provider-shim";
 
 /**
@@ -40,9 +41,9 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
   /** Format detected by qemu-img (qcow2, raw, vpc; a tar probes as raw). */
   declare readonly format: pulumi.Output<string>;
-  /** Glance disk_format / container_format (tar → raw/docker). */
-  declare readonly diskFormat: pulumi.Output<string>;
-  declare readonly containerFormat: pulumi.Output<string>;
+  /** Glance disk_format / container_format (tar → raw/docker): GlanceTaggedImage's `diskFormat` / `containerFormat`. */
+  declare readonly diskFormat: pulumi.Output<AmphoraImageBuildOutputs["diskFormat"]>;
+  declare readonly containerFormat: pulumi.Output<AmphoraImageBuildOutputs["containerFormat"]>;
   declare readonly virtualSize: pulumi.Output<number>;
   declare readonly actualSize: pulumi.Output<number>;
   declare readonly fileSize: pulumi.Output<number>;

@@ -50,15 +50,19 @@ import { packageProvider } from "./internal/provider-shim";
  *
  * Credentials come from the `openstack:*` stack config, `OS_*` variables or clouds.yaml, never from state.
  */
-export type GlanceTaggedImageArgs = {
-  [K in keyof Omit<GlanceTaggedImageArgsInput, "resourceKey" | "instanceId">]: pulumi.Input<Loose<GlanceTaggedImageArgsInput[K]>>;
-};
+export type GlanceTaggedImageArgs = WithSource<"file"> | WithSource<"url"> | WithSource<"imageId">;
 
-/**
- * Closed string sets (diskFormat, containerFormat, visibility, importMethod) also take any string, so that another
- * resource's `Output<string>` (e.g. `AmphoraImageBuild.diskFormat`) can be passed; `check` validates the value.
- */
-type Loose<T> = T extends string ? T | (string & {}) : T;
+/** The arguments: the inputs without those the class sets itself. */
+type Args = Omit<GlanceTaggedImageArgsInput, "resourceKey" | "instanceId">;
+type Source = "file" | "url" | "imageId";
+
+/** Every argument but the sources, each an Input of exactly what `check` accepts (closed sets stay closed). */
+type CommonArgs = { [K in keyof Omit<Args, Source>]: pulumi.Input<Args[K]> };
+
+/** Exactly one source, as `check` requires: the chosen one given, the other two absent. */
+type WithSource<S extends Source> = CommonArgs &
+  { [K in S]: pulumi.Input<NonNullable<Args[K]>> } &
+  { [K in Exclude<Source, S>]?: never };
 
 const provider = packageProvider("glance-tagged-image/provider");
 

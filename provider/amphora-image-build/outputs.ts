@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { FileDigests } from "../builder/hash-file";
 import type { KeyParts } from "./build-key";
 import { CHECKS, type ValidationResult } from "./validate/checks";
-import { amphoraImageBuildInputsSchema, type AmphoraImageBuildInputs } from "./inputs";
+import { amphoraImageBuildInputsSchema, type AmphoraImageBuildInputs, type ImageType } from "./inputs";
+import type { GlanceTaggedImageInputs } from "../glance-tagged-image/inputs";
 import type { PackageVersions } from "./manifests";
 import { artifactPaths } from "./options";
 import { digestSecret } from "./secret-digest";
@@ -43,6 +44,24 @@ function keyPartsSchema() {
     .describe("The parts of the build key, kept so that a diff can say what changed (`element haproxy-octavia changed (2 files)`).");
 }
 
+/**
+ * Glance disk_format / container_format of each image type: the only values `diskFormat` and `containerFormat`
+ * can take, so the SDK types them as the closed sets GlanceTaggedImage accepts.
+ */
+const GLANCE_FORMATS = {
+  qcow2: ["qcow2", "bare"],
+  raw: ["raw", "bare"],
+  vhd: ["vhd", "bare"],
+  tar: ["raw", "docker"],
+} as const satisfies Record<ImageType, readonly [GlanceTaggedImageInputs["diskFormat"], GlanceTaggedImageInputs["containerFormat"]]>;
+
+type GlanceFormatPair = (typeof GLANCE_FORMATS)[ImageType];
+
+/** The distinct values at one position of the pairs, as z.enum wants them. */
+function glanceFormats<I extends 0 | 1>(position: I): [GlanceFormatPair[I], ...GlanceFormatPair[I][]] {
+  return [...new Set(Object.values(GLANCE_FORMATS).map((pair) => pair[position]))] as [GlanceFormatPair[I], ...GlanceFormatPair[I][]];
+}
+
 export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOutputsSchema() {
   const { rootPassword: _secret, ...inputFields } = amphoraImageBuildInputsSchema().shape;
   return z.object({
@@ -51,8 +70,8 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
     /** What qemu-img detected (qcow2, raw, vpc; a tar probes as raw). */
     format: z.string().describe("Format qemu-img detected (qcow2, raw, vpc; a tar probes as raw)."),
     /** Glance disk_format / container_format for this artifact. */
-    diskFormat: z.string().describe("Glance `disk_format` for the artifact (qcow2, raw, vhd; tar → raw). GlanceTaggedImage's `diskFormat`."),
-    containerFormat: z.string().describe("Glance `container_format` (bare; tar → docker). GlanceTaggedImage's `containerFormat`."),
+    diskFormat: z.enum(glanceFormats(0)).describe("Glance `disk_format` for the artifact (qcow2, raw, vhd; tar → raw). GlanceTaggedImage's `diskFormat`."),
+    containerFormat: z.enum(glanceFormats(1)).describe("Glance `container_format` (bare; tar → docker). GlanceTaggedImage's `containerFormat`."),
     virtualSize: z.number().describe("Virtual size in bytes (qemu-img)."),
     actualSize: z.number().describe("Bytes allocated on disk (qemu-img)."),
     fileSize: z.number().describe("File size in bytes."),
@@ -96,8 +115,6 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
 });
 
 export type AmphoraImageBuildOutputs = z.infer<ReturnType<typeof amphoraImageBuildOutputsSchema>>;
-
-const GLANCE_FORMATS = { qcow2: ["qcow2", "bare"], raw: ["raw", "bare"], vhd: ["vhd", "bare"], tar: ["raw", "docker"] } as const;
 
 /** The command the base-image spec gives for importing a tar output into Docker. */
 export function dockerImportCommand(artifact: string): string {

@@ -137,8 +137,8 @@ describe("GlanceTaggedImage SDK class", function () {
       "dev",
       false,
     );
-    // another resource's Output<string> is accepted for a closed set (check validates the value)
-    const diskFormat: pulumi.Output<string> = pulumi.output("qcow2");
+    // another resource's Output of a closed set (e.g. AmphoraImageBuild.diskFormat) is accepted
+    const diskFormat: pulumi.Output<"qcow2" | "raw" | "vhd"> = pulumi.output("qcow2");
     const res = new GlanceTaggedImage("amp", { tag: "amphora", file: "/tmp/a.qcow2", diskFormat, stores: ["fast"] });
     await new Promise<void>((r) => res.urn.apply(() => r()));
     assert.equal(registered.length, 1);
