@@ -13,6 +13,7 @@
  *                          import is done (poll every 300 ms, the provider's default), compare hashes
  *   plain-upload           uploadImageData(glance, id, path): PUT /file streamed from the file, nothing else
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GlanceClient } from "../provider/glance/client";
 import { uploadImageData } from "../provider/glance/imagedata";
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   await glance.version();
   const record = await getImage(glance, job.imageId);
   useFlowSettings({ print: () => undefined });
-  const ctx = flowContext(glance, job.resourceKey);
+  const ctx = flowContext(glance, { resourceKey: job.resourceKey, instanceId: randomUUID() });
   const inputs = glanceTaggedImageInputsSchema().parse({
     resourceKey: job.resourceKey,
     tag: job.tag,

@@ -35,18 +35,22 @@ import { packageProvider } from "./internal/provider-shim";
  *   before it gets the tag; each member project must accept each image (`memberStatus`) before its lists show it.
  * - **Retention**: previous images of this resource beyond `retention.keep` (default 2) get `retention.action`
  *   (`keep`, `deactivate` or `delete`; protected images are never deleted). History comes from the
- *   `pulumi_amphora_resource` marker property Glance keeps on every image this resource creates, so an
- *   interrupted create is adopted or cleaned up on retry, never duplicated.
+ *   `pulumi_amphora_instance` marker property Glance keeps on every image this resource creates, so an
+ *   interrupted create is adopted or cleaned up on retry.
  * - **Refresh** reports drift (tag removed, tag on other images, stores or status changed); the next up repairs
  *   it. An image deleted by hand removes the resource from state; the next up publishes again.
  * - **Done means done**: the tag moves only to an image that is active with its import finished and whose hashes
  *   match what was sent (`expectedSha256`/`expectedSha512` checked as the bytes stream out; Glance's
  *   `os_hash_value` compared afterwards). A failed publish deletes the half-made image (`keepFailedImages: true`
  *   keeps it for debugging).
- * - **Delete** removes the tag and deletes the images this resource created (protected ones are kept).
+ * - **Delete** removes the tag and deletes the images this resource instance created (protected ones are kept),
+ *   except that the last image carrying the tag keeps it (and stays) when no other active image of the project
+ *   does, so Octavia never finds none (`keepLastTaggedImage`, default true).
+ * - **Instances**: images belong to the resource instance (`instanceId`, created by check), so a replacement
+ *   (`--replace`, taint) or a second deployment with the same names never touches another instance's images.
  * - **Region**: `region` selects the Glance of one Keystone region (default: the session's region), so one
  *   program can publish one build to several regions (one resource per region). Changing it replaces the
- *   resource: the old region's tag and images go first.
+ *   resource: the old region's resource is deleted first (its last tagged image stays), then the new one publishes.
  *
  * Credentials come from the `openstack:*` stack config, `OS_*` variables or clouds.yaml, never from state.
  */
