@@ -32,19 +32,23 @@ export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
 /** State of version 0.1.0: its images get this instance's marker; the tag and the images stay as they are. */
 export async function claimLegacyState(ctx: FlowContext, olds: GlanceTaggedImageOutputs): Promise<string[]> {
   const claimed: string[] = [];
-  for (const id of new Set([olds.imageId, ...olds.previousImageIds])) {
-    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    });
-    if (!image || !isLegacyOf(image, ctx.resourceKey)) continue;
+  for (const image of await legacyImagesOfState(ctx, olds)) {
     await claimImage(ctx.glance, image, ctx);
-    claimed.push(id);
+    claimed.push(image.id);
   }
   if (claimed.length) ctx.print(`state of version 0.1.0: ${claimed.map(short).join(", ")} marked as this resource instance's (no upload, the tag stays)`);
   return claimed;
 }
 
-function isLegacyOf(image: Image, resourceKey: string): boolean {
-  return hasResourceKey(image, resourceKey) && image[INSTANCE_MARKER] === undefined;
+/** The images a state of version 0.1.0 names (current and previous) that still carry only its resource marker. */
+export async function legacyImagesOfState(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<Image[]> {
+  const images: Image[] = [];
+  for (const id of new Set([state.imageId, ...state.previousImageIds])) {
+    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    });
+    if (image && hasResourceKey(image, state.resourceKey) && image[INSTANCE_MARKER] === undefined) images.push(image);
+  }
+  return images;
 }

@@ -12,9 +12,10 @@
 import { isStatus } from "../glance/errors";
 import { deleteImageAndData, getImage, type Image } from "../glance/images";
 import { restoreAdopted } from "./adopted";
+import { legacyImagesOfState } from "./claims";
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
-import { hasResourceKey, INSTANCE_MARKER, isOwnedBy, listOwnImages, releaseImage } from "./markers";
+import { isOwnedBy, listOwnImages, releaseImage } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
 import { imageMembers, removeMembers } from "./sharing";
@@ -22,16 +23,7 @@ import { ownImagesWithTag, setTag } from "./tag-move";
 
 /** This instance's images; for state of version 0.1.0 (no instance id), the images it names that carry its marker. */
 async function ownedImages(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<Image[]> {
-  if (state.instanceId !== undefined) return listOwnImages(ctx.glance, ctx.glance.projectId, ctx);
-  const images: Image[] = [];
-  for (const id of new Set([state.imageId, ...state.previousImageIds])) {
-    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    });
-    if (image && hasResourceKey(image, state.resourceKey) && image[INSTANCE_MARKER] === undefined) images.push(image);
-  }
-  return images;
+  return state.instanceId !== undefined ? listOwnImages(ctx.glance, ctx.glance.projectId, ctx) : legacyImagesOfState(ctx, state);
 }
 
 /** The current image, when it is the only active image of the project Octavia's query would find. */
