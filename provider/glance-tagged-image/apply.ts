@@ -11,6 +11,7 @@
 import { isStatus } from "../glance/errors";
 import { getImage, reactivateImage, type Image } from "../glance/images";
 import { adoptImage } from "./adopt";
+import { decideTarget } from "./decide";
 import { claimLegacyState, claimOrphans } from "./claims";
 import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
@@ -28,23 +29,28 @@ import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
 import { moveTag, type TagMove } from "./tag-move";
 
-const GONE = new Set(["deleted", "pending_delete", "killed"]);
+async function imageOrGone(ctx: FlowContext, id: string): Promise<Image | undefined> {
+  return getImage(ctx.glance, id).catch((err: unknown) => {
+    if (isStatus(err, 404)) return undefined;
+    throw err;
+  });
+}
 
-/** The state's image when the source is unchanged and it still exists; otherwise a published or adopted one. */
+/**
+ * The image to tag, as decide.ts decides it (the plan line said the same): the state's image when the source is
+ * unchanged and it still exists; otherwise an adopted or published one (a publish re-tags an earlier image of the
+ * same source, see half-made.ts, which is what the plan calls a re-tag).
+ */
 async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key: string, olds?: GlanceTaggedImageOutputs): Promise<Image> {
-  if (olds && olds.sourceKey === key) {
-    const current = await getImage(ctx.glance, olds.imageId).catch((err: unknown) => {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    });
-    if (current && !GONE.has(current.status)) {
-      if (current.status !== "deactivated") return current;
-      await reactivateImage(ctx.glance, current.id);
-      ctx.print(`reactivated image ${current.id}`);
-      return getImage(ctx.glance, current.id);
-    }
-    ctx.print(`image ${olds.imageId} is gone; publishing the source again`);
+  const stateImage = olds && olds.sourceKey === key ? await imageOrGone(ctx, olds.imageId) : undefined;
+  const target = decideTarget(olds, news, key, stateImage, []);
+  if (target.kind === "keep") {
+    if (target.image.status !== "deactivated") return target.image;
+    await reactivateImage(ctx.glance, target.image.id);
+    ctx.print(`reactivated image ${target.image.id}`);
+    return getImage(ctx.glance, target.image.id);
   }
+  if (target.kind === "publish" && target.gone && olds) ctx.print(`image ${olds.imageId} is gone; publishing the source again`);
   return news.imageId !== undefined ? adoptImage(ctx, news) : publishImage(ctx, news, key);
 }
 

@@ -9,10 +9,9 @@ import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import type { GlanceTaggedImageInputs } from "./inputs";
+import { reuseCandidates } from "./decide";
 import { listOwnImages } from "./markers";
 import { differences, digestsToCompare, glanceSha512 } from "./verify";
-
-const FINISHED = new Set(["active", "deactivated"]);
 
 /** Why a finished image cannot stand for `inputs`' source, or undefined when it can. */
 async function mismatch(image: Image, inputs: GlanceTaggedImageInputs): Promise<string | undefined> {
@@ -36,13 +35,13 @@ export async function reuseHalfMade(
   sourceKey: string,
 ): Promise<Image | undefined> {
   const found = await listOwnImages(ctx.glance, ctx.glance.projectId, ctx, sourceKey);
-  let chosen: Image | undefined;
+  const candidates = reuseCandidates(found, sourceKey);
   for (const image of found) {
-    if (!FINISHED.has(image.status)) {
-      await discardImage(ctx, image.id, `left ${image.status} by an interrupted publish`);
-      continue;
-    }
-    if (chosen) continue; // an older finished duplicate stays history, handled by retention
+    if (!candidates.includes(image)) await discardImage(ctx, image.id, `left ${image.status} by an interrupted publish`);
+  }
+  let chosen: Image | undefined;
+  // The first that verifies, as the plan said (decide.ts); an older finished duplicate stays history, for retention.
+  for (const image of candidates) {
     let candidate = image;
     if (candidate.os_glance_import_task) {
       candidate = await waitForImport(ctx.glance, image.id, { intervalMs: ctx.pollMs, timeoutMs: inputs.timeouts.importSeconds * 1000, allowFailedStores: true });
@@ -58,6 +57,7 @@ export async function reuseHalfMade(
     }
     ctx.print(`adopting image ${candidate.id} published earlier from the same source (no new upload)`);
     chosen = candidate;
+    break;
   }
   return chosen;
 }

@@ -1,5 +1,7 @@
 import { statSync } from "node:fs";
 import { describeChange, type AttributeChange } from "./attributes";
+import { sameValue } from "../common/compare";
+import { actionParts, type KnownInputs, type Observed } from "./action-line";
 import type { GlanceTaggedImagePlan } from "./diff";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { Converged } from "./metadata";
@@ -19,7 +21,7 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function describeSource(news: GlanceTaggedImageInputs): string {
+export function describeSource(news: Pick<GlanceTaggedImageInputs, "imageId" | "expectedSha512" | "expectedSha256" | "url" | "file">): string {
   if (news.imageId !== undefined) return `adopt image ${short(news.imageId)}`;
   const hash = news.expectedSha512
     ? `sha512 ${news.expectedSha512.slice(0, 8)}…`
@@ -36,7 +38,7 @@ function describeSource(news: GlanceTaggedImageInputs): string {
   return `new upload (${[hash, size].filter(Boolean).join(", ")})`;
 }
 
-function storesText(news: GlanceTaggedImageInputs): string {
+export function storesText(news: Pick<GlanceTaggedImageInputs, "stores">): string {
   return news.stores && news.stores.length > 0 ? ` to ${news.stores.join(",")}` : " to the default store";
 }
 
@@ -60,20 +62,27 @@ function membersText(members: MemberPlan): string | undefined {
   return members.add.length || members.remove.length ? `members: ${describeMembers(members)}` : undefined;
 }
 
-const head = (news: GlanceTaggedImageInputs): string => `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
+export const head = (news: Pick<GlanceTaggedImageInputs, "tag" | "region">): string => `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
 
-/** One plain line per change, printed during preview and up: what happens to the tag, images and stores. */
+/**
+ * One plain line per change, printed during preview and up: what happens to the tag, images and stores.
+ * `observed`: what the update will do as decide.ts decided it from what Glance shows (without it, Glance was not
+ * reachable and the line says what the inputs and the state alone tell).
+ */
 export function planLine(
   olds: GlanceTaggedImageOutputs | undefined,
   news: GlanceTaggedImageInputs,
   plan?: GlanceTaggedImagePlan,
+  observed?: Observed,
 ): string {
   if (!olds || !plan) {
     const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [] })}` : "";
+    if (observed) return `${head(news)}${actionParts(undefined, news, observed).join("; ")}${members}`;
     return `${head(news)}${describeSource(news)}${news.imageId ? "" : storesText(news)}${members}`;
   }
   const parts: string[] = [];
-  if (plan.newImage) {
+  if (observed) parts.push(...actionParts(olds, news, observed, { retentionChanged: plan.recorded.includes("retention") }));
+  else if (plan.newImage) {
     parts.push(`${short(olds.imageId)} → ${describeSource(news)}${news.imageId ? "" : storesText(news)}`);
     const { kept, expired } = retentionAfterMove(olds.imageId, olds.previousImageIds, news.retention.keep, news.imageId);
     if (kept.length) parts.push(`${kept.map(short).join(", ")} kept untagged`);
@@ -84,11 +93,7 @@ export function planLine(
       parts.push(`${expired.map(short).join(", ")} ${verb}`);
     }
   }
-  if (plan.tagChanged) {
-    parts.push(`tag "${olds.tag}" → "${news.tag}" on ${short(olds.imageId)}`);
-    // Octavia's query names the tag: after the move no image carries the old one, and new amphorae fail.
-    parts.push(`warning: Octavia's amp_image_tag must change to "${news.tag}" with it (Octavia keeps asking for "${olds.tag}")`);
-  }
+  if (plan.tagChanged) parts.push(...renameParts(olds, news));
   if (plan.storesToAdd.length) parts.push(`copy ${short(olds.imageId)} to ${plan.storesToAdd.join(",")}`);
   if (plan.storesToRemove.length) parts.push(`remove ${short(olds.imageId)} from ${plan.storesToRemove.join(",")}`);
   if (plan.attributeChanges.length) {
@@ -102,7 +107,7 @@ export function planLine(
   if (members) parts.push(plan.newImage ? `${members} (on the new image, before the tag moves)` : members);
   if (plan.repairs.length) parts.push(`repair: ${plan.repairs.join("; ")}`);
   // Retention is applied on every update, so a new window acts on the existing history at once.
-  if (!plan.newImage && plan.recorded.includes("retention")) {
+  if (!observed && !plan.newImage && plan.recorded.includes("retention")) {
     const { keep, action } = news.retention;
     const expired = olds.previousImageIds.slice(keep);
     parts.push(
@@ -118,6 +123,30 @@ export function planLine(
   const recordedOnly = plan.recorded.filter((f) => f !== "retention" && f !== "instanceId");
   if (!parts.length && recordedOnly.length) parts.push(`record ${recordedOnly.join(", ")} (no change in Glance)`);
   return head(news) + (parts.length ? parts.join("; ") : "no change");
+}
+
+/** A tag rename, and what it asks of Octavia's configuration. */
+function renameParts(olds: GlanceTaggedImageOutputs, news: Pick<GlanceTaggedImageInputs, "tag">): string[] {
+  return [
+    `tag "${olds.tag}" → "${news.tag}" on ${short(olds.imageId)}`,
+    // Octavia's query names the tag: after the move no image carries the old one, and new amphorae fail.
+    `warning: Octavia's amp_image_tag must change to "${news.tag}" with it (Octavia keeps asking for "${olds.tag}")`,
+  ];
+}
+
+/** The plan line of a preview whose inputs are not all known (`unknownSource`: the unknown inputs naming the source). */
+export function unknownPlanLine(
+  olds: GlanceTaggedImageOutputs | undefined,
+  news: KnownInputs,
+  observed: Observed,
+  unknown: readonly string[],
+  unknownSource: readonly string[],
+): string {
+  const parts = actionParts(olds, news, observed, { unknownSource, retentionChanged: olds !== undefined && !sameValue(olds.retention, news.retention) });
+  if (olds && olds.tag !== news.tag) parts.push(...renameParts(olds, news));
+  const rest = unknown.filter((f) => !unknownSource.includes(f));
+  if (rest.length || !parts.length) parts.push(`${(rest.length ? rest : unknown).join(", ")} known only during the update`);
+  return head(news) + parts.join("; ");
 }
 
 /** Printed when an image is adopted: what changes on it, known once it is read. */

@@ -3,7 +3,9 @@
  * (`pulumi-amphora/provider/glance-tagged-image/provider`). Every change is an in-place update of the resource
  * whose id is its `resourceKey`; the helpers below do the work:
  *   check   → inputs.ts (schema) + stores.ts (stores against /v2/info/stores, when Glance is reachable)
- *   diff    → diff.ts (pure plan) + plan-line.ts (the printed line); no network
+ *   check   → also prints a create's plan line (the engine calls no diff for a create)
+ *   diff    → diff.ts (what the inputs change; no network when nothing does) + for a change, observe.ts (read-only
+ *             GETs) and decide.ts, the decisions update executes too, rendered by plan-line.ts / action-line.ts
  *   create / update → apply.ts: publish.ts | adopt.ts, metadata.ts, stores.ts, tag-move.ts, retention.ts
  * All of them talk to the Glance of the resource's `region` input (default: the session's region).
  *   read    → drift.ts
@@ -22,7 +24,10 @@ import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import type { Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
-import { planLine } from "./plan-line";
+import { planLine, unknownPlanLine } from "./plan-line";
+import type { KnownInputs, Observed } from "./action-line";
+import { decide } from "./decide";
+import { observe } from "./observe";
 import { sourceKey } from "./source-key";
 import { parseInputs, parseOutputs, imageFacts } from "./state";
 import { storeProblem } from "./stores";
@@ -63,6 +68,39 @@ function projectChangeLine(olds: GlanceTaggedImageOutputs, region: string | unde
   );
 }
 
+/** What the update will do, decided (decide.ts) on what Glance shows now; undefined when Glance does not answer in time. */
+async function observeAndDecide(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, key: string | undefined): Promise<Observed | undefined> {
+  const who: Identity = { resourceKey: news.resourceKey, instanceId: news.instanceId ?? olds?.instanceId ?? "" };
+  return withinCheckDeadline(
+    (async () => {
+      const ctx = flowContext(await glanceClient(news.region), who);
+      const view = await observe(ctx, olds, news.tag, news.imageId === undefined);
+      return { view, action: decide(ctx, olds, news, key, view) };
+    })(),
+  );
+}
+
+const SOURCE_INPUTS = ["file", "url", "imageId", "expectedSha256", "expectedSha512", "diskFormat", "containerFormat"];
+
+/**
+ * The plan line of a create (printed by check: the engine calls no diff for a create) and of an update whose
+ * inputs are not all known (a preview of a pipeline: the build's outputs feed this resource): what is known.
+ */
+async function previewLine(olds: GlanceTaggedImageOutputs | undefined, checked: Record<string, unknown>, unknown: readonly string[]): Promise<string> {
+  const { known } = splitUnknowns(checked);
+  const fallback = `tag "${String(olds?.tag ?? known.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`;
+  if (["tag", "retention", "region", "resourceKey"].some((f) => unknown.includes(f))) return fallback;
+  const news = known as KnownInputs;
+  const unknownSource = SOURCE_INPUTS.filter((f) => unknown.includes(f));
+  if (!olds && !unknown.length) {
+    const complete = parseInputs(checked);
+    return planLine(undefined, complete, undefined, await observeAndDecide(undefined, complete, sourceKey(complete)));
+  }
+  const observed = await observeAndDecide(olds, news, unknownSource.length ? undefined : sourceKey(news as GlanceTaggedImageInputs));
+  if (!observed) return `${fallback}; Glance not reachable now, so the images it would change are not listed`;
+  return unknownPlanLine(olds, news, observed, unknown, unknownSource);
+}
+
 /** The identity check gave the inputs; inputs that did not go through check have none and are refused. */
 function identityOf(news: GlanceTaggedImageInputs): Identity {
   if (news.instanceId === undefined) {
@@ -95,6 +133,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     // An update: connect now (one token per process), so that diff can tell a change of project without a call.
     const region = news.region;
     if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await withinCheckDeadline(glanceClient(region));
+    if (Object.keys(olds).length === 0 && result.failures.length === 0) {
+      const line = await previewLine(undefined, result.inputs, unknown);
+      print(String(result.inputs.resourceKey), line);
+    }
     if (result.complete && result.inputs.visibility === "community") {
       print(String(result.inputs.resourceKey), `warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
     }
@@ -105,7 +147,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const { unknown } = splitUnknowns(newInputs);
     const olds = parseOutputs(oldState);
     if (unknown.length) {
-      print(olds?.resourceKey ?? String(newInputs.resourceKey), `tag "${String(olds?.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`);
+      print(olds?.resourceKey ?? String(newInputs.resourceKey), await previewLine(olds, newInputs, unknown));
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     const news = parseInputs(newInputs);
@@ -125,15 +167,16 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       print(news.resourceKey, `tag "${news.tag}": region ${from} → ${to}: replace (tag and images leave ${from} first, then ${to} publishes)`);
       return { changes: true, replaces: ["region"], deleteBeforeReplace: true };
     }
-    const plan = planUpdate(olds, news, sourceKey(news));
-    if (plan.changed) print(news.resourceKey, planLine(olds, news, plan));
+    const key = sourceKey(news);
+    const plan = planUpdate(olds, news, key);
+    if (plan.changed) print(news.resourceKey, planLine(olds, news, plan, await observeAndDecide(olds, news, key)));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(raw) {
     const news = parseInputs(raw);
-    // An adopted image's line names what changes on it, so it is printed once the image is read (apply.ts).
-    if (news.imageId === undefined) print(news.resourceKey, planLine(undefined, news));
+    // The plan was printed by check (the engine calls no diff for a create); an adopted image's changes are
+    // printed once the image is read (apply.ts).
     const ctx = await flow(identityOf(news), news.region);
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },

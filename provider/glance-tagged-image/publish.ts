@@ -23,9 +23,10 @@ import { markerProperties } from "./markers";
 import { convergeStores } from "./stores";
 import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "./verify";
 
-type Method = SendMethod | "web-download";
+export type Method = SendMethod | "web-download";
 
-async function offeredMethods(ctx: FlowContext): Promise<string[]> {
+/** Import methods this Glance offers; [] when its import API is switched off (only PUT /file then). */
+export async function offeredMethods(ctx: Pick<FlowContext, "glance">): Promise<string[]> {
   try {
     return await listImportMethods(ctx.glance);
   } catch (err) {
@@ -34,20 +35,27 @@ async function offeredMethods(ctx: FlowContext): Promise<string[]> {
   }
 }
 
-/** `auto` → glance-direct where `/v2/info/import` offers it, else `PUT /file`; explicit methods must be offered. */
-export async function resolveMethod(ctx: FlowContext, inputs: GlanceTaggedImageInputs): Promise<Method> {
+/** `auto` → glance-direct where `/v2/info/import` offers it, else `PUT /file`; undefined: an explicit method not offered. */
+export function chooseMethod(inputs: Pick<GlanceTaggedImageInputs, "url" | "importMethod">, offered: readonly string[]): Method | undefined {
   const wanted = inputs.url !== undefined ? "web-download" : inputs.importMethod;
   if (wanted === "upload") return "upload";
-  const offered = await offeredMethods(ctx);
   if (wanted === "auto") return offered.includes("glance-direct") ? "glance-direct" : "upload";
-  if (!offered.includes(wanted)) {
+  return offered.includes(wanted) ? wanted : undefined;
+}
+
+export async function resolveMethod(ctx: FlowContext, inputs: GlanceTaggedImageInputs): Promise<Method> {
+  if (inputs.url === undefined && inputs.importMethod === "upload") return "upload";
+  const offered = await offeredMethods(ctx);
+  const method = chooseMethod(inputs, offered);
+  if (method === undefined) {
+    const wanted = inputs.url !== undefined ? "web-download" : inputs.importMethod;
     throw new GlanceTaggedImageError(
       "ERR_IMPORT_METHOD",
       ctx.resourceKey,
       `import method ${wanted} is not enabled on this Glance (it offers ${offered.join(", ") || "no import method"})`,
     );
   }
-  return wanted as Method;
+  return method;
 }
 
 function storesText(stores: readonly string[] | undefined): string {

@@ -7,6 +7,7 @@ import { deactivateImage, deleteImageAndData, type Image } from "../glance/image
 import type { FlowContext } from "./context";
 import { glanceMessage } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
+import { decideRetention, verdict } from "./decide";
 import { listOwnImages } from "./markers";
 
 export interface RetentionOutcome {
@@ -23,19 +24,16 @@ export interface RetentionResult {
   leftovers: string[];
 }
 
-const FINISHED = new Set(["active", "deactivated"]);
-
 async function expire(ctx: FlowContext, image: Image, action: GlanceTaggedImageInputs["retention"]["action"]): Promise<RetentionOutcome> {
   const id = image.id;
-  // Any tag may be what another resource or Octavia looks for (e.g. a canary promoted to the main tag).
-  if (image.tags.length > 0) return { id, outcome: "tagged" };
+  const what = verdict(image, action);
+  if (what === "tagged" || what === "protected") return { id, outcome: what };
   try {
-    if (action === "deactivate") {
+    if (what === "deactivate") {
       if (image.status === "active") await deactivateImage(ctx.glance, id);
       return { id, outcome: "deactivated" };
     }
-    if (action === "delete") {
-      if (image.protected) return { id, outcome: "protected" };
+    if (what === "delete") {
       await deleteImageAndData(ctx.glance, image);
       return { id, outcome: "deleted" };
     }
@@ -48,24 +46,18 @@ async function expire(ctx: FlowContext, image: Image, action: GlanceTaggedImageI
 export async function applyRetention(
   ctx: FlowContext,
   currentId: string,
-  tag: string,
+  _tag: string,
   retention: GlanceTaggedImageInputs["retention"],
 ): Promise<RetentionResult> {
-  const marked = await listOwnImages(ctx.glance, ctx.glance.projectId, ctx);
-  const history: Image[] = [];
+  const decision = decideRetention(await listOwnImages(ctx.glance, ctx.glance.projectId, ctx), currentId, retention);
   const leftovers: string[] = [];
-  for (const image of marked) {
-    if (image.id === currentId) continue;
-    if (FINISHED.has(image.status)) history.push(image);
-    else {
-      await deleteImageAndData(ctx.glance, image).then(
-        () => leftovers.push(image.id),
-        () => undefined,
-      );
-    }
+  for (const image of decision.leftovers) {
+    await deleteImageAndData(ctx.glance, image).then(
+      () => leftovers.push(image.id),
+      () => undefined,
+    );
   }
-  const kept = history.slice(0, retention.keep).map((i) => i.id);
   const expired: RetentionOutcome[] = [];
-  for (const image of history.slice(retention.keep)) expired.push(await expire(ctx, image, retention.action));
-  return { kept, expired, leftovers };
+  for (const { image } of decision.expired) expired.push(await expire(ctx, image, retention.action));
+  return { kept: decision.kept.map((i) => i.id), expired, leftovers };
 }

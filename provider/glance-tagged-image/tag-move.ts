@@ -21,7 +21,8 @@ import { getImage, listAllImages, replaceAttribute, updateImage, type Image } fr
 import { addImageTag, removeImageTag } from "../glance/tags";
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError } from "./errors";
-import { hasResourceKey, isOwnedBy, RELEASED_MARKER, RESOURCE_MARKER } from "./markers";
+import { decideHolders, oldTagRemovals } from "./decide";
+import { RESOURCE_MARKER } from "./markers";
 import { short } from "./plan-line";
 
 export interface TagMove {
@@ -33,16 +34,6 @@ export interface TagMove {
   oldTagRemoved: string[];
   /** Images of other instances of this resource name that keep the tag (replaced, or a second deployment). */
   siblings: string[];
-}
-
-/** How an image carrying the tag relates to this resource instance. */
-type Relation = "own" | "sibling" | "other-resource" | "free";
-
-function relation(ctx: FlowContext, image: Image, own: ReadonlySet<string>): Relation {
-  if (own.has(image.id) || isOwnedBy(image, ctx)) return "own";
-  const marker = image[RESOURCE_MARKER];
-  if (typeof marker !== "string" || marker === "" || image[RELEASED_MARKER] !== undefined) return "free";
-  return hasResourceKey(image, ctx.resourceKey) ? "sibling" : "other-resource";
 }
 
 function conflictError(ctx: FlowContext, tag: string, target: Image, others: Image[], removedAgain: boolean): GlanceTaggedImageError {
@@ -87,41 +78,31 @@ export async function moveTag(ctx: FlowContext, target: Image, tag: string, oldT
       target.id,
     );
   }
-  const own = new Set([target.id, ...(stateImageId !== undefined ? [stateImageId] : [])]);
-  const othersIn = (images: Image[]): Image[] =>
-    images.filter((i) => i.id !== target.id && i.owner === owner && relation(ctx, i, own) === "other-resource");
+  const decideOn = (images: Image[]) => decideHolders(ctx, owner, images, target.id, stateImageId);
 
-  const before = othersIn(await ownImagesWithTag(ctx, tag));
+  const before = decideOn(await ownImagesWithTag(ctx, tag)).conflicts;
   if (before.length) throw conflictError(ctx, tag, target, before, false);
   const added = !target.tags.includes(tag);
   await setTag(ctx, target.id, tag, true);
 
-  const carrying = await ownImagesWithTag(ctx, tag);
-  const raced = othersIn(carrying);
-  if (raced.length) {
+  const after = decideOn(await ownImagesWithTag(ctx, tag));
+  if (after.conflicts.length) {
     if (added) await setTag(ctx, target.id, tag, false);
-    throw conflictError(ctx, tag, target, raced, added);
+    throw conflictError(ctx, tag, target, after.conflicts, added);
   }
   const untagged: string[] = [];
-  const siblings: string[] = [];
-  for (const image of carrying) {
-    if (image.id === target.id || image.owner !== owner) continue;
-    if (relation(ctx, image, own) === "sibling") {
-      siblings.push(image.id);
-      continue;
-    }
+  for (const image of after.untag) {
     await setTag(ctx, image.id, tag, false);
     untagged.push(image.id);
   }
+  const siblings = after.siblings.map((i) => i.id);
   const foreign = (await listAllImages(ctx.glance, { tag }))
     .filter((i) => i.owner !== owner)
     .map((i) => ({ id: i.id, owner: i.owner ?? "" }));
 
   const oldTagRemoved: string[] = [];
   if (oldTag !== undefined && oldTag !== tag) {
-    for (const image of await ownImagesWithTag(ctx, oldTag)) {
-      const r = relation(ctx, image, own);
-      if (r === "other-resource" || r === "sibling") continue; // not ours to take
+    for (const image of oldTagRemovals(ctx, await ownImagesWithTag(ctx, oldTag), target.id, stateImageId)) {
       await setTag(ctx, image.id, oldTag, false);
       oldTagRemoved.push(image.id);
     }

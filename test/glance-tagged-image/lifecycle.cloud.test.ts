@@ -69,7 +69,7 @@ describe("GlanceTaggedImage through the provider host @cloud", function () {
     const second = String(moved.outputs.imageId);
     assert.notEqual(second, first);
     assert.deepEqual(moved.outputs.previousImageIds, [first]);
-    assert.match(moved.output[0] ?? "", new RegExp(`^GlanceTaggedImage ${resourceKey.split("/")[2]}: tag "${tag}": ${first.slice(0, 8)}… → new upload \\(256\\.\\d KiB\\) to fast; ${first.slice(0, 8)}… kept untagged$`));
+    assert.match(moved.output[0] ?? "", new RegExp(`^GlanceTaggedImage ${resourceKey.split("/")[2]}: tag "${tag}": ${first.slice(0, 8)}… \\("${tag}", created ${String(created.outputs.createdAt)}\\) → new upload \\(256\\.\\d KiB\\) to fast by glance-direct; ${first.slice(0, 8)}… kept untagged$`));
 
     const stored = await lc.up({ ...base, file: b.path, stores: ["fast", "cheap"] });
     assert.equal(stored.op, "update");

@@ -106,11 +106,14 @@ export class Engine {
   }
 
   async up(inputs: Inputs): Promise<Step> {
+    const planned = this.lines.length;
     const checked = await this.checked(inputs);
     if (!this.state) {
+      // A create's plan line is printed by check (the engine calls no diff for a create).
+      const plan = this.lines.slice(planned);
       const { value, lines } = await this.call(() => provider.create(checked));
       this.state = value.outs as GlanceTaggedImageOutputs;
-      return { op: "create", outputs: this.state, lines };
+      return { op: "create", outputs: this.state, lines: [...plan, ...lines] };
     }
     const state = this.state as unknown as Record<string, unknown>;
     const diff = await this.call(async () => provider.diff!(this.resourceKey, state, checked));

@@ -60,7 +60,7 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
       await new Promise((r) => setTimeout(r, 100));
       assert.equal(poller.latest(), second, "after the move Octavia gets the new image");
       assert.deepEqual((await octaviaQuery(octavia, tag, demo.projectId)).map((i) => i.id), [second]);
-      assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}": ${first.slice(0, 8)}… → new upload .*; ${first.slice(0, 8)}… kept untagged`));
+      assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}": ${first.slice(0, 8)}… \\("${tag}", created [^)]+\\) → new upload .*; ${first.slice(0, 8)}… kept untagged`));
       assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}" is on ${second.slice(0, 8)}…; untagged ${first.slice(0, 8)}…`));
       assert.deepEqual(moved.outputs.previousImageIds, [first]);
 
@@ -118,7 +118,11 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
     assert.equal((await getImage(demo, ic)).status, "active");
 
     const preview = await e.preview(inputs(tag, d, { retention: { keep: 0, action: "delete" } }));
-    assert.match(preview.lines.join("\n"), /apply retention: keep 0 previous image\(s\), delete /);
+    // Named image by image, as the update will treat them: the protected one is not deleted.
+    assert.match(
+      preview.lines.join("\n"),
+      new RegExp(`apply retention: keep 0 previous image\\(s\\); (${ia.slice(0, 8)}…, ${ic.slice(0, 8)}…|${ic.slice(0, 8)}…, ${ia.slice(0, 8)}…) deleted by retention; ${ib.slice(0, 8)}… kept: protected, never deleted`),
+    );
     const fifth = await e.up(inputs(tag, d, { retention: { keep: 0, action: "delete" }, keepLastTaggedImage: false }));
     assert.equal(fifth.outputs.imageId, id);
     assert.deepEqual(fifth.outputs.previousImageIds, []);

@@ -264,11 +264,13 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
     assert.ok(Date.now() - started < 5000);
   });
 
-  it("no network call when stores are unset or unknown", async () => {
+  it("no stores call when stores are unset or unknown; a create's plan only reads", async () => {
     const before = glance.requests.length;
     await check({});
     await check({ stores: UNKNOWN });
-    assert.equal(glance.requests.length, before);
+    const made = glance.requests.slice(before);
+    assert.deepEqual(made.filter((r) => r.url.startsWith("/v2/info/stores")), []);
+    assert.deepEqual(made.filter((r) => r.method !== "GET"), [], "a plan changes nothing");
   });
 
   it("community visibility is accepted with a warning", async () => {
@@ -295,7 +297,7 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
     }
   });
 
-  it("diff with unknown inputs plans a change without any call; an unchanged diff prints nothing", async () => {
+  it("diff with unknown inputs plans a change reading only; an unchanged diff prints nothing and calls nothing", async () => {
     const news = inputs({ expectedSha512: "ab".repeat(64) });
     // Owned by the session's project (the fake service client's): otherwise diff plans the change of project.
     const olds = toOutputs(news, image({ owner: "project-1" }), { previousImageIds: [], sourceKey: "sha512:" + "ab".repeat(64) + "|raw/bare", drift: [] });
@@ -303,9 +305,10 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
     const unchanged = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news } as Record<string, unknown>);
     assert.deepEqual(unchanged, { changes: false, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(printed, []);
+    assert.equal(glance.requests.length, before);
     const unknown = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news, file: UNKNOWN } as Record<string, unknown>);
     assert.deepEqual(unknown, { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.match(printed.join("\n"), /file known only during the update/);
-    assert.equal(glance.requests.length, before);
+    assert.deepEqual(glance.requests.slice(before).filter((r) => r.method !== "GET"), [], "a plan changes nothing");
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * The parts of a plan line that come from decide.ts: which image gets the tag, which images lose it, what
+ * retention does to each earlier image, the stores and the import method. The same ActionPlan is what the update
+ * executes, so these parts say what the update does.
+ */
+import type { ActionPlan, GlanceView, Verdict } from "./decide";
+import type { GlanceTaggedImageInputs } from "./inputs";
+import type { GlanceTaggedImageOutputs } from "./outputs";
+import { describeSource, short, storesText } from "./plan-line";
+import { chooseMethod } from "./publish";
+import { RESOURCE_MARKER } from "./markers";
+import type { Image } from "../glance/images";
+
+export interface Observed {
+  action: ActionPlan;
+  view: GlanceView;
+}
+
+/** Inputs as a preview may have them: the source (and anything else) possibly not known yet. */
+export type KnownInputs = Pick<GlanceTaggedImageInputs, "tag" | "retention" | "resourceKey"> & Partial<GlanceTaggedImageInputs>;
+
+/** `1a2b3c4d… ("amphora-2026-11", created 2026-11-21T09:00:00Z)`. */
+export function describeImage(image: { id: string; name?: string | null; created?: string }): string {
+  const facts = [image.name ? JSON.stringify(image.name) : "", image.created ? `created ${image.created}` : ""].filter(Boolean);
+  return `${short(image.id)}${facts.length ? ` (${facts.join(", ")})` : ""}`;
+}
+
+const fromGlance = (i: Image): string => describeImage({ id: i.id, name: i.name, created: i.created_at });
+
+/** The image holding the tag now, as the state recorded it. */
+export function currentImage(olds: GlanceTaggedImageOutputs): string {
+  return describeImage({ id: olds.imageId, name: olds.attributes?.name ?? "", created: olds.createdAt });
+}
+
+/** ` by glance-direct`, or the refusal the update will hit; "" when unknown or not a publish. */
+export function methodText(news: KnownInputs, view: GlanceView | undefined): string {
+  if (news.imageId !== undefined) return "";
+  const wanted = news.url !== undefined ? "web-download" : news.importMethod;
+  if (wanted === undefined) return "";
+  if (!view?.importMethods && wanted !== "upload") return wanted === "auto" ? "" : ` by ${wanted}`;
+  const method = chooseMethod({ importMethod: news.importMethod ?? "auto", url: news.url }, view?.importMethods ?? []);
+  if (method === undefined) return ` by ${wanted}, which this Glance does not offer: up will fail (ERR_IMPORT_METHOD)`;
+  return method === "upload" ? " by upload (PUT /file)" : ` by ${method}`;
+}
+
+/** Where the tag goes: the target of the plan. `unknownSource` names the inputs a preview does not know yet. */
+function targetPart(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, observed: Observed, unknownSource: readonly string[]): string | undefined {
+  const { target } = observed.action;
+  const from = olds ? `${currentImage(olds)} → ` : "";
+  const publish = `${storesText(news)}${methodText(news, observed.view)}`;
+  switch (target.kind) {
+    case "keep":
+      return undefined;
+    case "reuse":
+      return `${from}${fromGlance(target.image)} again: published earlier from the same source, re-tagged (no upload)`;
+    case "adopt":
+      return `${from}${describeSource(news)}`;
+    case "publish":
+      return `${olds && target.gone ? `image ${short(olds.imageId)} is gone: ` : from}${describeSource(news)}${publish}`;
+    case "unknown":
+      return (
+        `${from}the image of the new source (${unknownSource.join(", ")} known only during the update: the output of ` +
+        `the resource that builds it), a new upload${publish} unless an image of this resource holds the same source`
+      );
+  }
+}
+
+const VERDICTS: Record<Verdict, string> = {
+  keep: "kept (retention action keep)",
+  deactivate: "deactivated by retention",
+  delete: "deleted by retention",
+  tagged: "kept: still tagged",
+  protected: "kept: protected, never deleted",
+};
+
+function retentionParts(news: KnownInputs, action: ActionPlan, moves: boolean, retentionChanged: boolean): string[] {
+  const { kept, expired, leftovers } = action.retention;
+  const parts: string[] = [];
+  if (moves && kept.length) parts.push(`${kept.map((i) => short(i.id)).join(", ")} kept untagged`);
+  if (!moves && retentionChanged) parts.push(`apply retention: keep ${news.retention.keep} previous image(s)`);
+  for (const [v, text] of Object.entries(VERDICTS) as Array<[Verdict, string]>) {
+    // Without a move, images already beyond the window with action keep are not news.
+    if (v === "keep" && !moves) continue;
+    const hits = expired.filter((e) => e.verdict === v);
+    if (hits.length) parts.push(`${hits.map((e) => short(e.image.id)).join(", ")} ${text}`);
+  }
+  if (leftovers.length) parts.push(`delete unfinished ${leftovers.map((i) => short(i.id)).join(", ")}`);
+  return parts;
+}
+
+function holderParts(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, observed: Observed): string[] {
+  const { holders } = observed.action;
+  const parts: string[] = [];
+  if (holders.conflicts.length) {
+    const list = holders.conflicts.map((i) => `${short(i.id)} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
+    parts.push(`up will fail (ERR_TAG_CONFLICT): tag "${news.tag}" is also on ${list}; nothing moves`);
+  }
+  // The state's image losing the tag is the move itself; any other holder is news for the reviewer.
+  const others = holders.untag.filter((i) => i.id !== olds?.imageId);
+  if (others.length) {
+    const active = observed.view.holders.filter((i) => i.status === "active" && i.owner === observed.view.owner);
+    const booted = [...active].sort((a, b) => b.created_at.localeCompare(a.created_at))[0];
+    const notes = others.map((i) => `${fromGlance(i)}${i.id === booted?.id ? ", which Octavia boots now" : ""}`);
+    parts.push(`tag "${news.tag}" taken off ${notes.join(", ")} (it carries the tag too; the tag is exclusive)`);
+  }
+  if (holders.siblings.length) {
+    parts.push(`left tagged: ${holders.siblings.map((i) => short(i.id)).join(", ")} of another instance of this resource name (Octavia takes the newest)`);
+  }
+  return parts;
+}
+
+/**
+ * The decided parts, in reading order: target, other holders, retention. `retentionChanged`: the retention input
+ * changed (said even when nothing expires).
+ */
+export function actionParts(
+  olds: GlanceTaggedImageOutputs | undefined,
+  news: KnownInputs,
+  observed: Observed,
+  opts: { unknownSource?: readonly string[]; retentionChanged?: boolean } = {},
+): string[] {
+  const target = targetPart(olds, news, observed, opts.unknownSource ?? []);
+  const moves = observed.action.target.kind !== "keep";
+  return [
+    ...(target ? [target] : []),
+    ...holderParts(olds, news, observed),
+    ...retentionParts(news, observed.action, moves && olds !== undefined, opts.retentionChanged ?? false),
+  ];
+}

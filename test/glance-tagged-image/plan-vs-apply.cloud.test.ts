@@ -1,0 +1,200 @@
+/**
+ * Plan and apply agree (issue 13): for every kind of change of the GlanceTaggedImage suite, the line a preview
+ * prints is compared with what `up` then did, read back from Glance. Through the real dynamic-provider host, one
+ * resource going through the scenarios in order. Every image that gains or loses the tag, changes status or
+ * disappears must be one the plan named for that; the image that gets the tag must be the one the plan named.
+ */
+import { strict as assert } from "node:assert";
+import { resolve } from "node:path";
+import type { GlanceClient } from "../../provider/glance/client";
+import { addImageTag, createImage, getImage, removeImageTag, replaceAttribute, updateImage, uploadImageData } from "../../provider/glance";
+import { isStatus } from "../../provider/glance/errors";
+import { listMarkedImages } from "../../provider/glance-tagged-image/markers";
+import { packageProvider } from "../../sdk/internal/provider-shim";
+import { UNKNOWN, useProviderHost, type Lifecycle } from "../harness";
+import { cloudsFile } from "../support/cloud";
+import { cleanupImages, Files, glanceFor, uniqueTag, type TestImage } from "./support";
+
+const repoRoot = resolve(__dirname, "..", "..");
+const TYPE = "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage";
+const provider = packageProvider("glance-tagged-image/provider");
+
+/** What a plan line says, by 8-character id prefix. */
+interface Planned {
+  target: { kind: "new" } | { kind: "id"; id: string } | { kind: "same" };
+  untag: string[];
+  deleted: string[];
+  deactivated: string[];
+  keptUntagged: string[];
+}
+
+const ids = (text: string): string[] => [...text.matchAll(/\b([0-9a-f]{8})…/g)].map((m) => m[1] as string);
+
+export function parsePlan(line: string): Planned {
+  const body = line.replace(/^GlanceTaggedImage [^:]+: tag "[^"]*"(?: in \S+)?: /, "");
+  const parts = body.split("; ");
+  const planned: Planned = { target: { kind: "same" }, untag: [], deleted: [], deactivated: [], keptUntagged: [] };
+  for (const part of parts) {
+    const again = /→ ([0-9a-f]{8})… \([^)]*\) again: .*re-tagged/.exec(part);
+    const adopt = /adopt image ([0-9a-f]{8})/.exec(part);
+    if (again) planned.target = { kind: "id", id: again[1] as string };
+    else if (adopt) planned.target = { kind: "id", id: adopt[1] as string };
+    else if (/(^|→ )(new upload|new web-download|the image of the new source)/.test(part) || /is gone: new upload/.test(part)) planned.target = { kind: "new" };
+    if (/^tag "[^"]*" taken off /.test(part)) planned.untag.push(...ids(part));
+    if (/ deleted by retention$/.test(part) || /^delete unfinished /.test(part)) planned.deleted.push(...ids(part));
+    if (/ deactivated by retention$/.test(part)) planned.deactivated.push(...ids(part));
+    if (/ kept untagged$/.test(part)) planned.keptUntagged.push(...ids(part));
+  }
+  return planned;
+}
+
+interface Seen {
+  status: string;
+  tagged: boolean;
+}
+
+describe("GlanceTaggedImage: the plan says what up does, scenario by scenario @cloud", function () {
+  this.timeout(120_000);
+  const files = new Files();
+  const resourceKey = `amphora-test/test/plan-apply-${uniqueTag("pa")}`;
+  const extra: string[] = [];
+  let admin: GlanceClient;
+  let imgs: TestImage[];
+  const ctx = useProviderHost(() => ({
+    cwd: repoRoot,
+    config: { "openstack:cloud": "local-admin" },
+    env: { OS_CLIENT_CONFIG_FILE: cloudsFile(), OS_CLOUD: undefined, OS_AUTH_URL: undefined },
+  }));
+  before(async () => {
+    admin = await glanceFor("local-admin");
+    imgs = [await files.image(), await files.image(), await files.image(), await files.image()];
+  });
+  after(async () => {
+    await cleanupImages([resourceKey], extra);
+    await files.remove();
+  });
+
+  /** Every image of the resource (by marker) and the extra ones, with status and whether they carry `tags`. */
+  async function snapshot(tags: readonly string[]): Promise<Map<string, Seen>> {
+    const seen = new Map<string, Seen>();
+    const marked = await listMarkedImages(admin, admin.projectId, resourceKey);
+    for (const id of new Set([...marked.map((i) => i.id), ...extra])) {
+      try {
+        const image = await getImage(admin, id);
+        seen.set(id, { status: image.status, tagged: image.tags.some((t) => tags.includes(t)) });
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+      }
+    }
+    return seen;
+  }
+
+  const named = (list: readonly string[], id: string): boolean => list.some((p) => id.startsWith(p));
+
+  it("create, new build, rollback to an earlier file, hand-tagged image, stores, rename, retention, adoption, drift repair", async () => {
+    const lc: Lifecycle = await ctx.host.lifecycle(provider, TYPE, "pa");
+    const [a, b, c, d] = imgs as [TestImage, TestImage, TestImage, TestImage];
+    const tag = uniqueTag("pa");
+    const renamed = uniqueTag("pa-renamed");
+    const base = { resourceKey, tag, diskFormat: "raw", keepLastTaggedImage: false };
+    let current = "";
+
+    type Scenario = { name: string; inputs: Record<string, unknown> | (() => Record<string, unknown>); before?: () => Promise<void>; refresh?: boolean; expectTarget: Planned["target"]["kind"] };
+    const scenarios: Scenario[] = [
+      { name: "create", inputs: { ...base, file: a.path }, expectTarget: "new" },
+      { name: "new build", inputs: { ...base, file: b.path }, expectTarget: "new" },
+      { name: "rollback to an earlier file", inputs: { ...base, file: a.path }, expectTarget: "id" },
+      {
+        name: "properties change while a hand-tagged newer image carries the tag",
+        inputs: { ...base, file: a.path, properties: { release: "2" } },
+        before: async () => {
+          const byHand = await createImage(admin, { name: "tagged by hand", diskFormat: "raw", containerFormat: "bare", visibility: "private" });
+          extra.push(byHand.id);
+          await uploadImageData(admin, byHand.id, d.path);
+          await addImageTag(admin, byHand.id, tag);
+        },
+        expectTarget: "same",
+      },
+      { name: "stores", inputs: { ...base, file: a.path, properties: { release: "2" }, stores: ["fast", "cheap"] }, expectTarget: "same" },
+      { name: "tag rename", inputs: { ...base, tag: renamed, file: a.path, properties: { release: "2" } }, expectTarget: "same" },
+      { name: "new build, retention deactivate", inputs: { ...base, tag: renamed, file: c.path, retention: { keep: 0, action: "deactivate" } }, expectTarget: "new" },
+      {
+        name: "retention delete, one image protected",
+        inputs: { ...base, tag: renamed, file: c.path, retention: { keep: 0, action: "delete" } },
+        before: async () => {
+          const marked = await listMarkedImages(admin, admin.projectId, resourceKey);
+          const older = marked.find((i) => i.id !== current);
+          if (older) await updateImage(admin, older.id, [replaceAttribute("protected", true)]);
+        },
+        expectTarget: "same",
+      },
+      { name: "drift repair", inputs: { ...base, tag: renamed, file: c.path, retention: { keep: 0, action: "delete" } }, before: () => removeImageTag(admin, current, renamed), refresh: true, expectTarget: "same" },
+      { name: "adopting the image tagged by hand", inputs: () => ({ ...base, tag: renamed, imageId: extra[0] }), expectTarget: "id" },
+    ];
+
+    for (const s of scenarios) {
+      await s.before?.();
+      if (s.refresh) await lc.refresh();
+      const tags = [tag, renamed];
+      const inputs = typeof s.inputs === "function" ? s.inputs() : s.inputs;
+      const preview = await lc.preview(inputs);
+      const line = preview.output.find((l) => l.includes(`: tag "${String(inputs.tag)}": `) || l.includes(`: tag "${tag}": `)) ?? "";
+      assert.ok(line, `${s.name}: no plan line in ${JSON.stringify(preview.output)}`);
+      const plan = parsePlan(line);
+      assert.equal(plan.target.kind, s.expectTarget, `${s.name}: ${line}`);
+
+      const before = await snapshot(tags);
+      const up = await lc.up(inputs);
+      const after = await snapshot(tags);
+      const target = String(up.outputs.imageId);
+      const why = `${s.name}\nplan: ${line}\nup: ${up.output.join("\n    ")}`;
+
+      if (plan.target.kind === "new") assert.ok(!before.has(target), `the plan said a new image; up tagged ${target}\n${why}`);
+      else if (plan.target.kind === "id") assert.ok(target.startsWith(plan.target.id), `the plan named ${plan.target.id}; up tagged ${target}\n${why}`);
+      else assert.equal(target, current, `the plan kept the image; up tagged another\n${why}`);
+      assert.equal(after.get(target)?.tagged, true, why);
+
+      for (const [id, was] of before) {
+        if (id === target) continue;
+        const now = after.get(id);
+        const state = now?.status ?? "gone";
+        if (!now) assert.ok(named(plan.deleted, id), `${id} was deleted, the plan did not say so\n${why}`);
+        else if (was.status === "active" && now.status === "deactivated") assert.ok(named(plan.deactivated, id), `${id} was deactivated unplanned\n${why}`);
+        else assert.equal(now.status, was.status, `${id}: ${was.status} → ${state}\n${why}`);
+        if (was.tagged && now && !now.tagged && id !== current) assert.ok(named(plan.untag, id), `${id} lost the tag, the plan did not say so\n${why}`);
+      }
+      for (const id of plan.deleted) assert.ok(![...after.keys()].some((k) => k.startsWith(id)), `planned delete of ${id} did not happen\n${why}`);
+      for (const id of plan.deactivated) assert.ok([...after].some(([k, v]) => k.startsWith(id) && v.status === "deactivated"), `planned deactivate of ${id}\n${why}`);
+      for (const id of [...plan.untag, ...plan.keptUntagged]) assert.ok([...after].some(([k, v]) => k.startsWith(id) && !v.tagged), `${id} still tagged\n${why}`);
+      current = target;
+    }
+  });
+
+  it("with the build's outputs unknown (a pipeline's preview), the plan names the image holding the tag, retention by id, stores and method", async () => {
+    const lc: Lifecycle = await ctx.host.lifecycle(provider, TYPE, "pipeline");
+    const [a, b] = imgs as [TestImage, TestImage];
+    const key = `amphora-test/test/pipeline-${uniqueTag("pipe")}`;
+    const name = key.split("/")[2] as string;
+    const tag = uniqueTag("pipe");
+    const base = { resourceKey: key, tag, diskFormat: "raw", stores: ["fast"], retention: { keep: 0, action: "delete" }, keepLastTaggedImage: false };
+    try {
+      const createPreview = await lc.preview({ ...base, file: UNKNOWN, name: UNKNOWN });
+      assert.match(createPreview.output.join("\n"), new RegExp(`^GlanceTaggedImage ${name}: tag "${tag}": the image of the new source \\(file known only during the update: the output of the resource that builds it\\), a new upload to fast by glance-direct`, "m"));
+      const first = String((await lc.up({ ...base, file: a.path, name: "amphora-1" })).outputs.imageId);
+      const second = await lc.up({ ...base, file: b.path, name: "amphora-2" });
+      const current = String(second.outputs.imageId);
+      const preview = await lc.preview({ ...base, file: UNKNOWN, name: UNKNOWN, expectedSha512: UNKNOWN });
+      const line = preview.output.find((l) => l.includes(`tag "${tag}": `)) ?? "";
+      assert.equal(
+        line,
+        `GlanceTaggedImage ${name}: tag "${tag}": ${current.slice(0, 8)}… ("amphora-2", created ${String(second.outputs.createdAt)}) → the image of the new source ` +
+          `(file, expectedSha512 known only during the update: the output of the resource that builds it), a new upload to fast by glance-direct ` +
+          `unless an image of this resource holds the same source; ${current.slice(0, 8)}… deleted by retention; name known only during the update`,
+      );
+      // the first image was deleted by the second up's retention (keep 0): nothing else is named
+      assert.ok(!line.includes(first.slice(0, 8)));
+    } finally {
+      await cleanupImages([key]);
+    }
+  });
+});
