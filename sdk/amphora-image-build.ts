@@ -16,7 +16,9 @@ import { packageProvider } from "./internal/provider-shim";
  *   new GlanceTaggedImage("amphora", { tag: "amphora", file: image.path, diskFormat: image.diskFormat,
  *     expectedSha512: image.sha512 });
  *
- * `rootPassword` is always sent as a secret; state keeps only `rootPasswordSet` and a salted scrypt digest.
+ * `rootPassword` is always sent as a secret: the engine keeps it in the state's inputs, encrypted, and the outputs hold
+ * only `rootPasswordSet` and a salted scrypt digest. `rootPasswordFrom: { env: "NAME" }` (or `{ file: path }`) is read
+ * at build time and keeps only the reference in the state.
  */
 export type AmphoraImageBuildArgs = { [K in keyof AmphoraImageBuildArgsInput]: pulumi.Input<AmphoraImageBuildArgsInput[K]> };
 

@@ -279,7 +279,7 @@ function stateNote(ref: ResourceReference): string {
   const lines = [
     "Every argument is also kept in the resource's state as validated (defaults applied; optional arguments that were " +
       "not set are absent)" +
-      (notKept.length ? `, except ${list(notKept)}, which is never stored` : "") +
+      (notKept.length ? `, except ${list(notKept)}, which the outputs never hold (the engine keeps the inputs in the state too, a secret one encrypted)` : "") +
       (replaced.length ? `; ${list(replaced)} ${replaced.length === 1 ? "is" : "are"} replaced by the attribute of the same name below` : "") +
       ".",
     declared.length

@@ -10,7 +10,7 @@ import { DIB_ARCHES, OCTAVIA_ARCHES } from "./constants";
 /** Inputs only diskimage-create.sh reads. */
 export const OCTAVIA_ONLY = [
   "script", "backend", "baseOs", "kernelPackage", "agentBranch", "enforcingMac", "cpuPinning", "noSshd",
-  "agentFromPackages", "fips", "rootPassword", "localElements", "localElementsPath", "dibRepoPath",
+  "agentFromPackages", "fips", "rootPassword", "rootPasswordFrom", "localElements", "localElementsPath", "dibRepoPath",
   "octaviaRepoPath", "cloudInitDatasources", "agentRepoRef", "upperConstraints", "useNftables", "useSsh",
 ] as const;
 
@@ -78,6 +78,10 @@ export function crossFieldRules(inputs: RuleView, ctx: z.core.$RefinementCtx): v
   for (const name of Object.keys(inputs.env)) {
     const owner = owned[name];
     if (owner) issue(["env", name], `${name} cannot be set through env: use the input ${owner}`);
+  }
+
+  if (values.rootPassword !== undefined && values.rootPasswordFrom !== undefined) {
+    issue("rootPasswordFrom", "cannot be given together with rootPassword: give the password one way");
   }
 
   if (inputs.frontEnd === "octavia") {

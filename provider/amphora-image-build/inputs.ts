@@ -189,9 +189,23 @@ export const amphoraImageBuildInputsSchema = once(function amphoraImageBuildInpu
         .max(256)
         .optional()
         .describe(
-          "`-r`: root password, for debugging images only. The SDK always sends it as a secret; it is never kept in " +
-            "state (see `rootPasswordSet`, `rootPasswordDigest`) and is redacted from logs, messages and the saved " +
-            "manifests. Visible in the build machine's process list while the build runs.",
+          "`-r`: root password, for debugging images only. The SDK sends it as a secret: the engine keeps it in the " +
+            "state's inputs, encrypted like every secret; the provider's outputs hold only `rootPasswordSet` and " +
+            "`rootPasswordDigest`. Redacted from logs, messages and the saved manifests. Visible in the build machine's " +
+            "process list while the build runs. To keep it out of the state altogether, use `rootPasswordFrom`.",
+        ),
+      rootPasswordFrom: z
+        .union([
+          z.strictObject({
+            env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").describe("Environment variable of the provider (the `pulumi` process) holding the password."),
+          }),
+          z.strictObject({ file: filePath().describe("File holding the password (one trailing newline is dropped).") }),
+        ])
+        .optional()
+        .describe(
+          "`-r` like `rootPassword`, read at build time from `{ env: \"NAME\" }` or `{ file: \"/path\" }`: only the " +
+            "reference is kept in state, never the password (its digest, `rootPasswordDigest`, notices a change). Not " +
+            "together with `rootPassword`.",
         ),
       localElements: nameList(ELEMENT_NAME, "element")
         .optional()

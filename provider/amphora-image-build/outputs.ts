@@ -103,7 +103,7 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
       )
       .describe("One report per validation check of the last build or validation."),
     dockerImportCommand: z.string().describe("For tar outputs: the `docker import` command of the base-image spec; \"\" otherwise."),
-    rootPasswordSet: z.boolean().describe("Whether `rootPassword` was given."),
+    rootPasswordSet: z.boolean().describe("Whether `rootPassword` or `rootPasswordFrom` was given."),
     rootPasswordDigest: z
       .string()
       .describe("Salted scrypt digest of `rootPassword` (\"\" without one), to notice a changed password; marked secret by the SDK."),

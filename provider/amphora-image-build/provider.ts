@@ -13,6 +13,7 @@ import { removeOwnSiblings } from "./ownership";
 import { type AmphoraImageBuildOutputs, amphoraImageBuildOutputsSchema, recordedInputs } from "./outputs";
 import { planLine, planUpdate } from "./plan";
 import { preflight } from "./preflight";
+import { withRootPassword } from "./root-password";
 import { secretMatches } from "./secret-digest";
 
 /**
@@ -58,7 +59,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     if (unknown.length) {
       return { changes: true, replaces: unknown.filter((k) => k === "output" || k === "imageType") };
     }
-    const news = parseInputs(newInputs);
+    const news = await withRootPassword(parseInputs(newInputs));
     const olds = parseOutputs(oldState);
     if (!olds) {
       printerOf(news)(`rebuild: state written by an incompatible provider version`);
@@ -70,7 +71,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(raw) {
-    const inputs = parseInputs(raw);
+    const inputs = await withRootPassword(parseInputs(raw));
     const print = printerOf(inputs);
     print(planLine(undefined, inputs));
     const outs = await buildImage(inputs, { print });
@@ -78,7 +79,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id, oldState, newInputs) {
-    const news = parseInputs(newInputs);
+    const news = await withRootPassword(parseInputs(newInputs));
     const olds = parseOutputs(oldState);
     const print = printerFor(olds?.path ?? artifactPaths(news.output, news.imageType).artifact);
     if (!olds) return { outs: await buildImage(news, { print }) };

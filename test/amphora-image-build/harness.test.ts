@@ -189,3 +189,54 @@ describe("AmphoraImageBuild through the provider host: the engine stopping the h
     });
   }
 });
+
+describe("AmphoraImageBuild rootPasswordFrom: the password is read at build time and stored nowhere", function () {
+  this.timeout(60_000);
+  const FROM_ENV = "fr0m-env-r00t-pw";
+  const FROM_FILE = "fr0m-file-r00t-pw";
+  const ctx = useProviderHost({ cwd: REPO_ROOT, env: { AMPHORA_TEST_ROOT_PW: FROM_ENV } });
+  let checkout: Awaited<ReturnType<typeof octaviaCheckout>>;
+  let out: string;
+
+  before(async () => {
+    checkout = await octaviaCheckout();
+    out = await tmpDir();
+  });
+  after(async () => {
+    await fs.rm(out, { recursive: true, force: true });
+    await fs.rm(checkout.root, { recursive: true, force: true });
+  });
+
+  for (const [label, password, from] of [
+    ["env", FROM_ENV, () => ({ env: "AMPHORA_TEST_ROOT_PW" })],
+    ["file", FROM_FILE, () => ({ file: path.join(out, "root-pw") })],
+  ] as const) {
+    it(`{ ${label} }: built with -r, the state's inputs and outputs and the host's output never hold it`, async () => {
+      await fs.writeFile(path.join(out, "root-pw"), `${FROM_FILE}\n`);
+      const lc = await ctx.host.lifecycle(provider, TYPE, `from-${label}`, { additionalSecretOutputs: ["rootPasswordDigest"] });
+      const inputs = { frontEnd: "octavia", script: checkout.script, output: path.join(out, `${label}.qcow2`), sizeGb: 1, trace: true, rootPasswordFrom: from() };
+      const created = await lc.up(inputs);
+      assert.strictEqual(created.op, "create");
+      assert.strictEqual(created.outputs.rootPasswordSet, true);
+      const log = await fs.readFile(String(created.outputs.logPath), "utf8");
+      assert.match(log, /^# command: .* -r \*\*\* /m, "the builder got -r (redacted in the log)");
+      const state = JSON.stringify(lc.state);
+      assert.ok(!state.includes(password), "state (inputs and outputs)");
+      assert.ok(!ctx.host.output.some((l) => l.line.includes(password)), "host output");
+      assert.deepStrictEqual(lc.state?.inputs.rootPasswordFrom, from());
+      assert.strictEqual((await lc.up(inputs)).op, "same", "the same password: no rebuild");
+      await lc.destroy();
+    });
+  }
+
+  it("an unset variable fails the build naming rootPasswordFrom, before the builder runs", async () => {
+    const lc = await ctx.host.lifecycle(provider, TYPE, "from-unset");
+    const inputs = { frontEnd: "octavia", script: checkout.script, output: path.join(out, "unset.qcow2"), sizeGb: 1, rootPasswordFrom: { env: "AMPHORA_TEST_NO_SUCH_VAR" } };
+    await assert.rejects(lc.up(inputs), (e: unknown) => {
+      assert.ok(e instanceof ProviderCallError);
+      assert.match(e.details, /rootPasswordFrom: environment variable AMPHORA_TEST_NO_SUCH_VAR is not set/);
+      return true;
+    });
+    assert.ok(!existsSync(path.join(out, "unset.qcow2")));
+  });
+});

@@ -56,6 +56,8 @@ describe("AmphoraImageBuild check: inputs validated as the builders validate the
     ["DIB_PASSWORD through env", { env: { DIB_PASSWORD: "x" } }, "env.DIB_PASSWORD", /rootPassword/],
     ["an env name that is not a variable", { env: { "1X": "y" } }, "env.1X", /shell variable name/],
     ["a root password with a newline", { rootPassword: "a\nb" }, "rootPassword", /control characters/],
+    ["rootPassword and rootPasswordFrom both", { rootPassword: "pw", rootPasswordFrom: { env: "PW" } }, "rootPasswordFrom", /together with rootPassword/],
+    ["rootPasswordFrom naming no variable", { rootPasswordFrom: { env: "A B" } }, "rootPasswordFrom.env", /environment variable name/],
     ["an element name with a space", { elements: ["base vm"] }, "elements.0", /element name/],
     ["release with a space", { release: "no ble" }, "release", /spaces/],
     ["a non-URL mirror", { distributionMirror: "mirror" }, "distributionMirror", /URL/],
