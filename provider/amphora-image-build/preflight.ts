@@ -38,7 +38,7 @@ function toolsNeeded(inputs: AmphoraImageBuildInputs): [string, string][] {
 export async function preflight(inputs: AmphoraImageBuildInputs): Promise<CheckFailure[]> {
   const failures: CheckFailure[] = [];
   const fail = (property: string, reason: string): void => {
-    failures.push({ property, reason: `${property}: ${reason}` });
+    failures.push({ property, reason });
   };
   const outDir = path.dirname(artifactPaths(inputs.output, inputs.imageType).artifact);
   if (!(await isDir(outDir))) fail("output", `directory ${outDir} does not exist (diskimage-create.sh exits 3)`);

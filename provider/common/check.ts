@@ -43,6 +43,7 @@ export function issuesToFailures(issues: readonly z.core.$ZodIssue[]): CheckFail
     if (issue.code === "unrecognized_keys") {
       reason = `unknown input${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
     }
-    return { property: path || issue.path[0]?.toString() || "(inputs)", reason: path ? `${path}: ${reason}` : reason };
+    // The engine prints `property <property> value <value> has a problem: <reason>`: the reason does not repeat it.
+    return { property: path || issue.path[0]?.toString() || "(inputs)", reason };
   });
 }

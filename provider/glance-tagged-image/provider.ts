@@ -48,7 +48,7 @@ async function storesFailure(stores: unknown, region: unknown): Promise<{ proper
   if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
   if (region !== undefined && typeof region !== "string") return undefined; // unknown or invalid: checked later
   const problem = await withinCheckDeadline(glanceClient(region).then((glance) => storeProblem(glance, stores as string[])));
-  return problem ? { property: "stores", reason: `stores: ${problem}` } : undefined;
+  return problem ? { property: "stores", reason: problem } : undefined;
 }
 
 /** Within a few seconds, or undefined: check must not hang or fail for a preview without credentials or Glance. */

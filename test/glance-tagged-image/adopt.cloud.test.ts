@@ -211,7 +211,7 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     const e = engine("refuse");
     const { failures } = await e.check({ tag: uniqueTag("refuse"), file: a.path, members: [alt.projectId] });
     assert.deepEqual(failures.map((f) => f.property), ["members"]);
-    assert.match(failures[0]?.reason ?? "", /^members: needs visibility "shared".*visibility is not set/);
+    assert.match(failures[0]?.reason ?? "", /^needs visibility "shared".*visibility is not set/);
   });
 });
 

@@ -237,7 +237,7 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
   it("stores are validated against /v2/info/stores", async () => {
     assert.deepEqual((await check({ stores: ["fast", "cheap"] })).failures, []);
     const { failures } = await check({ stores: ["fast", "slow", "nope"] });
-    assert.deepEqual(failures, [{ property: "stores", reason: 'stores: unknown stores "slow", "nope"; this Glance has fast, cheap' }]);
+    assert.deepEqual(failures, [{ property: "stores", reason: 'unknown stores "slow", "nope"; this Glance has fast, cheap' }]);
   });
 
   it("stores are validated while other inputs are still unknown (preview)", async () => {
@@ -293,7 +293,8 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
       const { failures } = await check(news);
       const named = failures.find((f) => f.property === field);
       assert.ok(named, `${field}: ${JSON.stringify(failures)}`);
-      assert.ok(named.reason.startsWith(`${field}: `), named.reason);
+      // The engine prints the property before the reason (`property stores value … has a problem: …`): named once.
+      assert.ok(!named.reason.startsWith(`${field}: `), named.reason);
     }
   });
 

@@ -28,7 +28,7 @@ describe("SnapshotStorePolicy inputs", () => {
     const r = check({ store: "", mode: "teleport", concurrency: 0, imageTypes: ["snapshot", "snapshot"], stores: ["x"] });
     const byProp = Object.fromEntries(r.failures.map((f) => [f.property, f.reason]));
     assert.match(byProp.store ?? "", /must not be empty/);
-    assert.match(byProp.mode ?? "", /mode/);
+    assert.match(byProp.mode ?? "", /"copy"|"move"/);
     assert.match(byProp.concurrency ?? "", /at least 1/);
     assert.match(byProp.imageTypes ?? "", /twice/);
     assert.ok(r.failures.some((f) => /unknown input "stores"/.test(f.reason)), JSON.stringify(r.failures));
