@@ -1,5 +1,5 @@
 import type { GlanceClient } from "../glance";
-import { assess } from "./compliance";
+import { assess, type Assessment } from "./compliance";
 import { enforce } from "./enforce";
 import type { SnapshotStorePolicyInputs } from "./inputs";
 import { buildOutputs, type SnapshotStorePolicyOutputs } from "./outputs";
@@ -59,4 +59,13 @@ export async function inspectPolicy(c: GlanceClient, olds: SnapshotStorePolicyOu
     relocated: olds.relocated,
     failed: olds.failed,
   });
+}
+
+/**
+ * What the policy would find and do now for `inputs`, without changing anything (the same listing as an update):
+ * the plan of a create, and of an update whose selection changed (the recorded inventory is another selection's).
+ */
+export async function previewPolicy(c: GlanceClient, inputs: SnapshotStorePolicyInputs): Promise<Assessment> {
+  const selection = await selectImages(c, { ...inputs, ownerProject: resolveOwner(c, inputs.owner) });
+  return assess(selection.inventory, inputs.store, inputs.mode);
 }

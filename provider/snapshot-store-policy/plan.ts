@@ -59,13 +59,17 @@ export function countsText(a: Assessment): string {
  * One plain line per change, printed by diff (preview and up), update and refresh after the resource's name
  * (`SnapshotStorePolicy fast: …`): `store "cheap" → "fast": 12 images to copy, 3 to remove from "cheap", 40 compliant`.
  */
-export function planLine(store: string, a: Assessment, plan?: Omit<PolicyPlan, "assessment" | "changed">): string {
+export function planLine(store: string, a: Assessment, plan?: Omit<PolicyPlan, "assessment" | "changed">, listedNow = false): string {
   const changes: string[] = [];
   if (plan?.fromStore !== undefined) changes.push(`store "${plan.fromStore}" → "${store}"`);
   if (plan?.fromMode !== undefined) changes.push(`mode ${plan.fromMode} → ${plan.fromMode === "copy" ? "move" : "copy"}`);
   const notes: string[] = [];
   if (plan?.selectionChanged.length) {
-    notes.push(`selection changed (${plan.selectionChanged.join(", ")}): images are listed again, counts are from the last refresh`);
+    notes.push(
+      listedNow
+        ? `selection changed (${plan.selectionChanged.join(", ")}): counts of the new selection, listed now`
+        : `selection changed (${plan.selectionChanged.join(", ")}): images are listed again, counts are from the last refresh (Glance not reachable now)`,
+    );
   }
   if (plan?.recorded.length) notes.push(`record ${plan.recorded.join(", ")}`);
   return `${changes.length ? `${changes.join(", ")}: ` : ""}${countsText(a)}${notes.length ? `; ${notes.join("; ")}` : ""}`;

@@ -8,12 +8,12 @@ import { resourcePrinter } from "../common/resource-line";
 import { validateInputs } from "../common/validate";
 import type { GlanceClient } from "../glance/client";
 import { OpenStackError } from "../openstack/errors";
-import { applyPolicy, inspectPolicy } from "./apply";
-import { assess } from "./compliance";
+import { applyPolicy, inspectPolicy, previewPolicy } from "./apply";
+import { assess, type Assessment } from "./compliance";
 import { ConnectError, EnforcementError, StorePolicyError } from "./errors";
 import { snapshotStorePolicyInputsSchema, type SnapshotStorePolicyInputs } from "./inputs";
 import { inputsOf, snapshotStorePolicyOutputsSchema, type SnapshotStorePolicyOutputs } from "./outputs";
-import { deleteLine, planLine, planUpdate } from "./plan";
+import { deleteLine, enforceLine, planLine, planUpdate } from "./plan";
 import { preconditionFailures } from "./preconditions";
 
 /**
@@ -22,7 +22,9 @@ import { preconditionFailures } from "./preconditions";
  * images and chosen extra images in one Glance store, with copy-image and per-store delete.
  *
  * - check: validates inputs; when Glance answers within a few seconds, also the store and the owner.
- * - diff: pure; a change when inputs changed or the last refresh found non-compliant images (plan line).
+ * - check: for a create, also the plan: the images the policy finds now (read-only listing).
+ * - diff: a change when inputs changed or the last refresh found non-compliant images (plan line); when the
+ *   selection changed, the new selection is listed (read-only) for the counts.
  * - create/update: enforce (see apply.ts); failures of single images → the error lists them all, the outputs
  *   keep the successes (resource-initialization failure).
  * - read: recomputes compliance, so new snapshots show up as drift.
@@ -50,6 +52,17 @@ async function connect(store: string): Promise<GlanceClient> {
   }
 }
 
+/** The new selection's assessment, listed read-only within the check deadline; undefined when Glance does not answer. */
+async function listedWithin(inputs: SnapshotStorePolicyInputs): Promise<Assessment | undefined> {
+  try {
+    const c = await withDeadline(glanceClient(), CHECK_DEADLINE_MS, "connecting to Glance");
+    return await withDeadline(previewPolicy(c, inputs), CHECK_DEADLINE_MS, "listing the images");
+  } catch (err) {
+    if (err instanceof DeadlineError || err instanceof OpenStackError) return undefined;
+    throw err;
+  }
+}
+
 /** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
 async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise<SnapshotStorePolicyOutputs> {
   const inputs = parseInputs(raw);
@@ -64,13 +77,18 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     configureOpenStack(req.config);
   },
 
-  async check(_olds, news) {
+  async check(olds, news) {
     const result = validateInputs(snapshotStorePolicyInputsSchema(), news);
     if (!result.complete || result.failures.length) return { inputs: result.inputs, failures: result.failures };
     const inputs = result.inputs as SnapshotStorePolicyInputs;
     try {
       const c = await withDeadline(glanceClient(), CHECK_DEADLINE_MS, "connecting to Glance");
       result.failures.push(...(await withDeadline(preconditionFailures(c, inputs), CHECK_DEADLINE_MS, "listing Glance's stores")));
+      // A create's plan (the engine calls no diff for a create): what the policy finds now, listed read-only.
+      if (Object.keys(olds).length === 0 && result.failures.length === 0) {
+        const found = await withDeadline(previewPolicy(c, inputs), CHECK_DEADLINE_MS, "listing the images");
+        printerFor(inputs.store)(`create: ${enforceLine(inputs, found)}`);
+      }
     } catch (err) {
       if (!(err instanceof DeadlineError || err instanceof OpenStackError)) throw err;
       printerFor(inputs.store)(`not checked against Glance now (${err.message}); checked again before any change`);
@@ -86,8 +104,11 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       printerFor(news.store)(`state written by an incompatible provider version; the update checks every image again`);
       return { changes: true };
     }
-    const plan = planUpdate(olds, news);
-    if (plan.changed) printerFor(news.store)(planLine(news.store, plan.assessment, plan));
+    let plan = planUpdate(olds, news);
+    // The recorded inventory is the old selection's: a new selection is listed now (read-only) for its counts.
+    const listed = plan.selectionChanged.length ? await listedWithin(news) : undefined;
+    if (listed) plan = { ...plan, assessment: listed, changed: true };
+    if (plan.changed) printerFor(news.store)(planLine(news.store, plan.assessment, plan, listed !== undefined));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
   },
 

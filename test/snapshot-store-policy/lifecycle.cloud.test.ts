@@ -48,6 +48,7 @@ describe("SnapshotStorePolicy @cloud: provider-protocol lifecycle", function () 
     const created = await lc.up(args);
     assert.strictEqual(created.op, "create");
     assert.deepStrictEqual(created.output, [
+      `SnapshotStorePolicy fast: create: mode copy to store "fast", owner ${demo.projectId}: 1 image to copy, 0 compliant`,
       `SnapshotStorePolicy fast: mode copy to store "fast", owner ${demo.projectId}: 1 image to copy, 0 compliant`,
       `SnapshotStorePolicy fast: image ${first.id.slice(0, 8)}…: copied to "fast" (1/1)`,
     ]);
@@ -80,6 +81,26 @@ describe("SnapshotStorePolicy @cloud: provider-protocol lifecycle", function () 
     const destroyed = await lc.destroy();
     assert.deepStrictEqual(destroyed.output, ['SnapshotStorePolicy fast: policy deleted; no image data is moved or removed (2 images stay where they are)']);
     assert.deepStrictEqual(await storesOf(admin, first.id), ["cheap", "fast"]);
+  });
+
+  it("a create prints its plan in preview; a changed selection is counted as it is now, and up moves exactly that", async () => {
+    const sel = { ssp_run: `${runId}-sel` };
+    const selArgs = { ...args, propertyFilters: sel, mode: "move" };
+    await images.make(demo, "sel-1", { ...sel, image_type: "snapshot" });
+    const backups = [await images.make(demo, "sel-2", { ...sel, image_type: "backup" }), await images.make(demo, "sel-3", { ...sel, image_type: "backup" })];
+    const policy = await ctx.host.lifecycle(provider, TYPE, "selection");
+    const planned = await policy.preview({ ...selArgs, imageTypes: ["snapshot"] });
+    assert.deepStrictEqual(planned.output, [`SnapshotStorePolicy fast: create: mode move to store "fast", owner ${demo.projectId}: 1 image to copy, 1 to remove from "cheap", 0 compliant`]);
+    await policy.up({ ...selArgs, imageTypes: ["snapshot"] });
+
+    const preview = await policy.preview({ ...selArgs, imageTypes: ["snapshot", "backup"] });
+    assert.deepStrictEqual(preview.output, [
+      'SnapshotStorePolicy fast: 2 images to copy, 2 to remove from "cheap", 1 compliant; selection changed (imageTypes): counts of the new selection, listed now',
+    ]);
+    const up = await policy.up({ ...selArgs, imageTypes: ["snapshot", "backup"] });
+    assert.deepStrictEqual([...(up.outputs.relocated as string[])].sort(), backups.map((b) => b.id).sort());
+    for (const b of backups) assert.deepStrictEqual(await storesOf(admin, b.id), ["fast"]);
+    await policy.destroy();
   });
 
   it("a partial failure reaches the engine as an initialization failure whose state keeps the successes", async () => {
