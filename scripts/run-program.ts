@@ -13,16 +13,16 @@
  * Where the Pulumi CLI is installed, run `pulumi up` instead: this runner exists for machines (CI) where it is
  * not. The program runs in this process under `pulumi.runtime.setMocks`; dynamic resources are driven through
  * the dynamic-provider host like the engine drives them; other resource types are only recorded. See
- * scripts/engine/deployment.ts for the step semantics and the limits. Exit code 1 on any error.
+ * engine/deployment/ for for the step semantics and the limits. Exit code 1 on any error.
  *
  * Secret config (`secure:` values) needs the CLI to decrypt: give such values as plain config in an uncommitted
  * stack file or through the environment (OS_* for the OpenStack credentials). Secret values in the state file are
  * encrypted (PULUMI_CONFIG_PASSPHRASE when set, else a key file next to the state).
  */
 import * as path from "path";
-import type { Command } from "./engine/deployment";
-import { ProjectError, readProject, readStackConfig } from "./engine/project";
-import { defaultStatePath } from "./engine/state";
+import type { Command } from "../engine/deployment/deployment";
+import { ProjectError, readProject, readStackConfig } from "../engine/project";
+import { defaultStatePath } from "../engine/state";
 
 const COMMANDS: readonly Command[] = ["up", "preview", "destroy", "refresh"];
 
@@ -94,7 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const config = readStackConfig(project, args.stack);
     const statePath = path.resolve(args.state ?? defaultStatePath(project.dir, project.name, args.stack));
     // Loaded only now: @pulumi/pulumi and the harness take a second to load, not needed for usage/config errors.
-    const { Deployment } = await import("./engine/deployment");
+    const { Deployment } = await import("../engine/deployment/deployment");
     return await new Deployment({
       command: args.command,
       project,

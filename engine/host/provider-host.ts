@@ -1,5 +1,5 @@
 /**
- * Engine-faithful test harness for Pulumi dynamic providers.
+ * Engine-faithful driver of the Pulumi dynamic-provider host (used by the runner and the test harness).
  *
  * Starts the real dynamic-provider host (`node <@pulumi/pulumi>/cmd/dynamic-provider/index.js <engine>`, plain node,
  * no ts-node) as a child process in a project directory with the environment the engine sets, reads its port from

@@ -37,9 +37,9 @@ import * as path from "path";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import type { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { startProviderHost, type ProviderHost } from "../../test/harness/provider-host";
-import { Lifecycle, type StepOp } from "../../test/harness/lifecycle";
-import { CheckFailedError, ProviderCallError } from "../../test/harness/errors";
+import { startProviderHost, type ProviderHost } from "../host/provider-host";
+import { Lifecycle, type StepOp } from "../host/lifecycle";
+import { CheckFailedError, ProviderCallError } from "../host/errors";
 import {
   PROVIDER_KEY,
   containsSecrets,
@@ -48,10 +48,10 @@ import {
   wireEqual,
   withoutProvider,
   type PropertyValue,
-} from "../../test/harness/marshal";
-import type { Project } from "./project";
-import { DETAIL_INDENT, Reporter, displayType, emptyCounts, summary, type Counts, type Op } from "./report";
-import { StateStore, type ResourceRecord, type StackState } from "./state";
+} from "../host/marshal";
+import type { Project } from "../project";
+import { DETAIL_INDENT, Reporter, displayType, emptyCounts, summary, type Counts, type Op } from "../report";
+import { StateStore, type ResourceRecord, type StackState } from "../state";
 
 export type Command = "up" | "preview" | "destroy" | "refresh";
 

@@ -10,7 +10,7 @@
  *   Resources: 1 created, 0 updated, 1 unchanged, 0 deleted
  *   Duration: 3.2s
  */
-import type { PropertyValue } from "../../test/harness/marshal";
+import type { PropertyValue } from "./host/marshal";
 
 export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
 
