@@ -2,13 +2,14 @@
  * Runs a Pulumi program without the Pulumi CLI, through @pulumi/pulumi's real dynamic-provider host:
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
- *                                      [--state <file>] [--target <urn>]... [--replace <urn>]...
+ *                                      [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
  *   --state  state file                           default: <dir>/.pulumi-state/<project>.<stack>.json
  *   --target   only this resource gets a step (repeatable), as `pulumi up --target`
  *   --replace  replace this resource without asking its provider's Diff (repeatable), as `pulumi up --replace`
+ *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
  *
  * Where the Pulumi CLI is installed, run `pulumi up` instead: this runner exists for machines (CI) where it is
  * not. The program runs in this process under `pulumi.runtime.setMocks`; dynamic resources are driven through
@@ -33,6 +34,7 @@ export interface CliArgs {
   state?: string;
   targets: string[];
   replace: string[];
+  refresh: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -42,6 +44,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let state: string | undefined;
   const targets: string[] = [];
   const replace: string[] = [];
+  let refresh = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -56,6 +59,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--state" || a.startsWith("--state=")) state = value();
     else if (a === "--target" || a.startsWith("--target=")) targets.push(urnArg(value()));
     else if (a === "--replace" || a.startsWith("--replace=")) replace.push(urnArg(value()));
+    else if (a === "--refresh") refresh = true;
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (!a.startsWith("-") && command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command "${a}"`);
@@ -63,7 +67,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state, targets, replace };
+  return { command: command ?? "up", dir, stack, state, targets, replace, refresh };
 }
 
 function urnArg(value: string): string {
@@ -75,7 +79,7 @@ class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]...";
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
@@ -103,8 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       statePath,
       targets: args.targets,
       replace: args.replace,
-      // Provider output of a step is printed live once the step has run this long (default 2 s).
-      streamAfterMs: process.env.RUN_PROGRAM_STREAM_AFTER_MS ? Number(process.env.RUN_PROGRAM_STREAM_AFTER_MS) : undefined,
+      refresh: args.refresh,
     }).run();
   } catch (e) {
     if (e instanceof ProjectError) {

@@ -58,6 +58,8 @@ export interface ProviderHostOptions {
   callTimeoutMs?: number;
   /** Time allowed for the host to print its port. Default 15 s. */
   startTimeoutMs?: number;
+  /** Called with every host output line as it arrives (the runner shows provider output live). */
+  onOutput?: (line: OutputLine) => void;
   /** Mirror host output on this process's stderr (also enabled by AMPHORA_HARNESS_ECHO=1). */
   echo?: boolean;
 }
@@ -344,6 +346,7 @@ export class ProviderHost {
         if (first(line)) return;
       }
       this.output.push({ stream: name, line });
+      this.options.onOutput?.({ stream: name, line });
       if (this.echo) process.stderr.write(`[provider-host ${name}] ${line}\n`);
     };
     stream.on("data", (chunk: string) => {

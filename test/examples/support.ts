@@ -12,6 +12,7 @@
  * temporary work directory for the state file and build outputs. OS_* variables of the developer's shell are not
  * passed on: the runs see only the local cloud's clouds.yaml.
  */
+import { summaryLine as summaryOf } from "../support/run-output";
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -157,9 +158,9 @@ export function runProgram(args: string[]): Promise<Run> {
   });
 }
 
-/** The `Resources: ...` summary line of a run. */
+/** The `Resources:` block of a run as one line (test/support/run-output.ts). */
 export function summaryLine(r: Run): string {
-  return r.stdout.split("\n").find((l) => l.startsWith("Resources: ")) ?? assert.fail(`no summary line\n${explain(r)}`);
+  return summaryOf(r.stdout);
 }
 
 /** Exactly what Octavia asks Glance for (`amp_image_tag` + `amp_image_owner_id`): the newest active tagged image. */
