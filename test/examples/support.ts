@@ -23,7 +23,7 @@ import { stringify } from "yaml";
 import { GlanceClient } from "../../provider/glance/client";
 import { deleteImage, listAllImages } from "../../provider/glance/images";
 import { OpenStackSession, resolveSessionConfig } from "../../provider/openstack";
-import { cloudsFile, localCloudsFiles } from "../support/cloud";
+import { cloudsFile, localCloudsFiles, localPorts } from "../support/cloud";
 
 export const repoRoot = resolve(__dirname, "..", "..");
 const { linkSelf } = require(join(repoRoot, "scripts", "link-self.js")) as {
@@ -198,14 +198,13 @@ export async function assertTagKeptThenClean(glance: GlanceClient, tags: string 
 
 /** The second Glance of `local-openstack.sh start --region-two` (image service of region RegionTwo). */
 export const REGION_TWO = "RegionTwo";
-const REGION_TWO_HEALTHCHECK = "http://127.0.0.1:9293/healthcheck";
 
 /**
  * Makes sure the local cloud runs with region two (cloud local-multi, second Glance answering); otherwise runs
  * `bash scripts/local-openstack.sh start --region-two`, which only adds what is missing (a no-op when it runs).
  */
 export async function ensureRegionTwo(): Promise<void> {
-  const answers = await fetch(REGION_TWO_HEALTHCHECK, { signal: AbortSignal.timeout(3000) }).then(
+  const answers = await fetch(`http://127.0.0.1:${localPorts().glance2}/healthcheck`, { signal: AbortSignal.timeout(3000) }).then(
     (r) => r.ok,
     () => false,
   );

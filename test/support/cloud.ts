@@ -33,6 +33,24 @@ export function cloudsFile(): string {
   return path;
 }
 
+/** Ports of the local cloud's servers: `settings.env` of `localCloudDir` (written by `start`), else the defaults. */
+export interface LocalPorts {
+  keystone: number;
+  glance: number;
+  /** RegionTwo's Glance (`start --region-two`). */
+  glance2: number;
+}
+
+export function localPorts(): LocalPorts {
+  const ports: LocalPorts = { keystone: 5000, glance: 9292, glance2: 9293 };
+  const path = join(localCloudDir, "settings.env");
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  for (const m of text.matchAll(/^(KEYSTONE|GLANCE|GLANCE2)_PORT=(\d+)$/gm)) {
+    ports[(m[1] as string).toLowerCase() as keyof LocalPorts] = Number(m[2]);
+  }
+  return ports;
+}
+
 /** Shape of a clouds.yaml entry written by scripts/local-openstack.sh (unknown keys kept). */
 export interface LocalCloudEntry {
   auth: {
