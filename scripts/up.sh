@@ -31,6 +31,18 @@ if command -v pulumi >/dev/null 2>&1; then
   export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}"
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
   pulumi stack select --create "$stack" >/dev/null
+  # A stack the runner made before the CLI was installed moves into the CLI's backend once, with every resource
+  # (otherwise the CLI would start empty and create everything a second time, orphaning the first).
+  project=$(sed -n 's/^name:[[:space:]]*//p' Pulumi.yaml | head -1)
+  runner_state=".pulumi-state/$project.$stack.json"
+  if [ -f "$runner_state" ]; then
+    exported=$(mktemp)
+    npx ts-node --transpile-only scripts/run-program.ts export --stack "$stack" --file "$exported"
+    pulumi stack import --file "$exported"
+    rm -f "$exported"
+    mv "$runner_state" "$runner_state.imported"
+    echo "up.sh: moved the runner's state $runner_state into the CLI's backend (kept as $runner_state.imported)"
+  fi
   case "$command" in
     up|destroy) exec pulumi "$command" --yes --skip-preview ;;
     *) exec pulumi "$command" ;;

@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { verifyCheckpoint } from "./support/checkpoint-check";
 import { diagnosticsOf, findRow, row, stackDiagnostics, summaryLine } from "./support/run-output";
 
 const repoRoot = path.resolve(__dirname, "..");
@@ -37,7 +38,7 @@ interface RunResult {
 function runProgram(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...env };
-    delete childEnv.PULUMI_CONFIG_PASSPHRASE;
+    if (!("PULUMI_CONFIG_PASSPHRASE" in env)) delete childEnv.PULUMI_CONFIG_PASSPHRASE;
     delete childEnv.PULUMI_CONFIG_PASSPHRASE_FILE;
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
     const child = spawn(process.execPath, ["-r", "ts-node/register", runner, ...args], {
@@ -237,6 +238,29 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(state.resources.find((x) => x.name === "first")?.outputs.message, "changed");
       assert.strictEqual(state.outputs.noteText, "changed");
       afterUpdate = fs.readFileSync(statePath, "utf8");
+    });
+
+    it("export writes the state as a deployment pulumi stack import accepts, secrets sealed with the passphrase", async () => {
+      const out = path.join(dir, "exported.json");
+      const refused = await runProgram(["export", "--dir", dir, "--file", out]);
+      assert.strictEqual(refused.code, 1, explain(refused)); // no passphrase: refused, nothing written
+      assert.match(refused.stdout, /export needs PULUMI_CONFIG_PASSPHRASE/);
+      const r = await runProgram(["export", "--dir", dir, "--file", out], { PULUMI_CONFIG_PASSPHRASE: "export-pass" });
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.match(r.stderr, /fixture:index:Note::note left out: recorded only by this runner/);
+      const text = fs.readFileSync(out, "utf8");
+      assert.ok(!text.includes(PASSWORD), "the secret input is sealed");
+      const resources = verifyCheckpoint(JSON.parse(text), "export-pass");
+      const state = readState();
+      const second = resources.find((x) => x.urn.endsWith("::second"));
+      assert.strictEqual(second?.inputs?.password, PASSWORD);
+      assert.strictEqual(second?.id, state.resources.find((x) => x.name === "second")?.id);
+      const stack = resources[0];
+      assert.strictEqual(stack?.outputs?.secondPassword, PASSWORD);
+      assert.deepStrictEqual(
+        resources.filter((x) => x.type === ECHO).map((x) => x.urn.split("::").pop()),
+        state.resources.filter((x) => x.type === ECHO).map((x) => x.name),
+      );
     });
 
     it("a provider error fails the run (exit 1) with the provider's message; finished steps stay in state", async () => {

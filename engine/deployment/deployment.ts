@@ -29,7 +29,8 @@
  * - a delete that failed leaves the old half of a replacement in state as a pending delete, retried by the next
  *   up or destroy; a create that failed with an id is kept and updated on the next up;
  * - the program is compiled by this process's ts-node (the runner's tsconfig), not with the project's tsconfig;
- * - the state file is this runner's own JSON, not a Pulumi checkpoint.
+ * - the state file is this runner's own JSON; `export` (engine/checkpoint.ts) turns it into the deployment
+ *   `pulumi stack import` accepts.
  */
 import type { Project } from "../project";
 import { Reporter, emptyCounts, type Counts } from "../report";
