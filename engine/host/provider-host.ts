@@ -264,8 +264,8 @@ export class ProviderHost {
     const port = await new Promise<number>((resolve, reject) => {
       let gotPort = false;
       const timer = setTimeout(
-        () => reject(new Error(`provider host did not print its port within ${this.options.startTimeoutMs ?? 15_000} ms`)),
-        this.options.startTimeoutMs ?? 15_000,
+        () => reject(new Error(`provider host did not print its port within ${this.options.startTimeoutMs ?? 60_000} ms`)),
+        this.options.startTimeoutMs ?? 60_000,
       );
       this.readLines(child.stdout!, "stdout", (line) => {
         if (gotPort) return false;
