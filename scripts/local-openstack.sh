@@ -27,6 +27,8 @@ Commands:
                     'stop' + 'start' (or 'restart-glance') for that.
                     --region-two (or LOCAL_OPENSTACK_REGION_TWO=1) also starts a
                     second Glance, region $REGION_TWO (see below).
+                    --octavia also starts Octavia (API on :9876, worker, RabbitMQ;
+                    scripts/local-openstack/octavia.sh); 'stop' stops it too.
   stop              Stop the servers this work directory started (SIGTERM, then
                     SIGKILL after ${STOP_TIMEOUT}s).  Data is kept.
   status            Print up/down for each server; exit 0 only when both answer
@@ -775,11 +777,12 @@ wipe_workdir() {
 }
 
 cmd_start() {
-  local fresh=0 arg t_total keystone_up=0 glance_up=0 glance2_up=0
+  local fresh=0 arg t_total keystone_up=0 glance_up=0 glance2_up=0 OCTAVIA_WANTED=0
   for arg in "$@"; do
     case $arg in
       --fresh) fresh=1 ;;
       --region-two) REGION_TWO_WANTED=1 ;;
+      --octavia) OCTAVIA_WANTED=1 ;;
       *) die "unknown option for start: $arg" ;;
     esac
   done
@@ -806,6 +809,7 @@ cmd_start() {
         ((REGION_TWO_WANTED)) && printf ', glance (%s) pid %s' "$REGION_TWO" "$(read_pid glance2)"
       ) ($(fmt_since "$t_total"))"
       print_summary
+      if ((OCTAVIA_WANTED)); then octavia_start; fi
       return 0
     fi
   fi
@@ -873,6 +877,7 @@ cmd_start() {
   date '+%F %T' >"$READY_FILE"
   log "$(printf '%-34s %s' "start total" "$(fmt_since "$t_total")")"
   print_summary
+  if ((OCTAVIA_WANTED)); then octavia_start; fi
 }
 
 print_summary() {
@@ -888,6 +893,7 @@ print_summary() {
 
 stop_all() {
   rm -f "$READY_FILE" "$REGION_TWO_FILE"
+  octavia_stop
   stop_server glance2
   stop_server glance
   stop_server keystone
@@ -970,6 +976,9 @@ cmd_env() {
     *) die "unknown option for env: $1" ;;
   esac
 }
+
+# Octavia (start --octavia): a service of its own, see that file.
+source "$SCRIPT_DIR/local-openstack/octavia.sh"
 
 main() {
   local cmd=${1:-}
