@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Octavia (Debian bookworm, python3-octavia 11 = Zed) as one service of the local cloud: octavia-api (uwsgi) on
 # http://127.0.0.1:9876 with Keystone auth and Octavia's default policies, octavia-worker (the real controller-worker
-# flows), RabbitMQ (Debian) for the API -> worker RPC, sqlite for the database (octavia_db.py: Octavia's migrations do
-# not run on sqlite), network and amphora drivers no-op, and as compute driver the test driver of
+# flows), RabbitMQ (Debian) for the API -> worker RPC, MariaDB (Debian, unix socket only) for the database with
+# Octavia's own migrations (octavia-db-manage upgrade head), network and amphora drivers no-op, and as compute driver the test driver of
 # test/octavia-driver/ (Octavia's no-op compute plus real image resolution through Octavia's Glance driver).
 # Health manager and housekeeping are not started: operator failover (PUT .../failover) needs neither.
 #
@@ -32,17 +32,19 @@ OCTAVIA_RABBIT_DIST_PORT=25672
 OCTAVIA_KEYSTONE=http://127.0.0.1:5000
 OCTAVIA_REGION=RegionOne
 OCTAVIA_DRIVER_PATH=$OCTAVIA_REPO_ROOT/test/octavia-driver
-OCTAVIA_PACKAGES=(octavia-api octavia-worker rabbitmq-server uwsgi-plugin-python3 python3-glanceclient openssl)
+OCTAVIA_PACKAGES=(octavia-api octavia-worker rabbitmq-server mariadb-server python3-pymysql uwsgi-plugin-python3 python3-glanceclient openssl)
 # The amp_image_tag of load balancers whose flavor names none (tests use flavors with their own tags).
 OCTAVIA_DEFAULT_IMAGE_TAG=${OCTAVIA_DEFAULT_IMAGE_TAG:-amphora-local}
 # Services in start order; each has a pid file run/octavia/NAME.pid and a string its command line contains.
-OCTAVIA_SERVICES=(rabbitmq api worker)
+OCTAVIA_SERVICES=(mariadb rabbitmq api worker)
+OCTAVIA_DB_SOCKET=$OCTAVIA_RUN/mysqld.sock
 
 octavia_log() { printf '[local-openstack:octavia] %s\n' "$*"; }
 octavia_die() { printf '[local-openstack:octavia] ERROR: %s\n' "$*" >&2; exit 1; }
 
 octavia_match() {
   case $1 in
+    mariadb) printf '%s' "--datadir=$OCTAVIA_DATA/mysql" ;;
     rabbitmq) printf '%s' "$OCTAVIA_DATA/rabbitmq" ;;
     api) printf '%s' "$OCTAVIA_ETC/octavia-uwsgi.ini" ;;
     worker) printf '%s' "$OCTAVIA_ETC/octavia.conf" ;;
@@ -142,7 +144,7 @@ enabled_provider_drivers = amphora:The Octavia Amphora driver.
 default_provider_driver = amphora
 
 [database]
-connection = sqlite:///$OCTAVIA_DATA/octavia.sqlite
+connection = mysql+pymysql://octavia:$OCTAVIA_PASSWORD@localhost/octavia?unix_socket=$OCTAVIA_DB_SOCKET
 
 [keystone_authtoken]
 www_authenticate_uri = $OCTAVIA_KEYSTONE
@@ -219,19 +221,40 @@ EOF
   )
 }
 
+octavia_mysql() { mariadb --no-defaults --socket="$OCTAVIA_DB_SOCKET" -u root "$@"; }
+octavia_db_answers() { octavia_mysql -e "SELECT 1" >/dev/null 2>&1; }
+
+# MariaDB's data directory (first start only): mariadb-install-db, as root (the servers here run as root).
+octavia_db_init() {
+  [[ -f $OCTAVIA_DATA/mysql/.init-done ]] && return 0
+  rm -rf "$OCTAVIA_DATA/mysql"
+  mkdir -p "$OCTAVIA_DATA/mysql"
+  mariadb-install-db --no-defaults --datadir="$OCTAVIA_DATA/mysql" --user=root --skip-test-db \
+    --auth-root-authentication-method=socket >>"$OCTAVIA_LOG/octavia-db.log" 2>&1 ||
+    octavia_die "mariadb-install-db failed (log: $OCTAVIA_LOG/octavia-db.log)"
+  touch "$OCTAVIA_DATA/mysql/.init-done"
+}
+
+# Octavia's database, user and schema (its own alembic migrations); the user's password follows OCTAVIA_PASSWORD.
 octavia_db() {
-  [[ -f $OCTAVIA_DATA/.db-done && -f $OCTAVIA_DATA/octavia.sqlite ]] && return 0
-  rm -f "$OCTAVIA_DATA"/octavia.sqlite*
-  /usr/bin/python3 "$OCTAVIA_SH_DIR/octavia_db.py" "$OCTAVIA_DATA/octavia.sqlite" >>"$OCTAVIA_LOG/octavia-db.log" 2>&1 ||
-    octavia_die "octavia database setup failed (log: $OCTAVIA_LOG/octavia-db.log)"
+  octavia_mysql -e "CREATE DATABASE IF NOT EXISTS octavia;
+    CREATE USER IF NOT EXISTS 'octavia'@'localhost' IDENTIFIED BY '$OCTAVIA_PASSWORD';
+    ALTER USER 'octavia'@'localhost' IDENTIFIED BY '$OCTAVIA_PASSWORD';
+    GRANT ALL PRIVILEGES ON octavia.* TO 'octavia'@'localhost';" ||
+    octavia_die "creating the octavia database failed"
+  [[ -f $OCTAVIA_DATA/.db-done ]] && return 0
+  /usr/bin/octavia-db-manage --config-file "$OCTAVIA_ETC/octavia.conf" upgrade head >>"$OCTAVIA_LOG/octavia-db.log" 2>&1 ||
+    octavia_die "octavia-db-manage upgrade head failed (log: $OCTAVIA_LOG/octavia-db.log)"
   touch "$OCTAVIA_DATA/.db-done"
 }
 
 octavia_provision() {
+  # env, not export: sourced by local-openstack.sh, where some of these names are readonly.
   (
-    export KEYSTONE_URL=$OCTAVIA_KEYSTONE/v3 GLANCE_URL=http://127.0.0.1:9292 REGION=$OCTAVIA_REGION
-    export ADMIN_PASSWORD OCTAVIA_PASSWORD OCTAVIA_URL
-    cd "$OCTAVIA_SH_DIR" && exec /usr/bin/python3 octavia_provision.py
+    cd "$OCTAVIA_SH_DIR" &&
+      exec env KEYSTONE_URL="$OCTAVIA_KEYSTONE/v3" GLANCE_URL=http://127.0.0.1:9292 REGION="$OCTAVIA_REGION" \
+        ADMIN_PASSWORD="$ADMIN_PASSWORD" OCTAVIA_PASSWORD="$OCTAVIA_PASSWORD" OCTAVIA_URL="$OCTAVIA_URL" \
+        /usr/bin/python3 octavia_provision.py
   ) || octavia_die "Keystone provisioning for Octavia failed"
 }
 
@@ -253,6 +276,11 @@ octavia_start_one() {
   local name=$1
   octavia_pid "$name" >/dev/null && return 0
   case $name in
+    mariadb)
+      octavia_launch mariadb /usr/sbin/mariadbd --no-defaults --datadir="$OCTAVIA_DATA/mysql" --user=root \
+        --socket="$OCTAVIA_DB_SOCKET" --skip-networking --pid-file="$OCTAVIA_RUN/mysqld.pidfile" \
+        --log-error="$OCTAVIA_LOG/mariadb.err" --innodb-buffer-pool-size=64M --skip-log-bin
+      ;;
     rabbitmq)
       ! octavia_port_open "$OCTAVIA_RABBIT_PORT" ||
         octavia_die "port $OCTAVIA_RABBIT_PORT is in use by a process this work directory did not start"
@@ -295,22 +323,36 @@ octavia_wait() {
   octavia_wait_for "octavia-worker" octavia_worker_ready
 }
 
+# octavia_step LABEL COMMAND...: run and log how long it took (CI time is watched).
+octavia_step() {
+  local label=$1 t=${EPOCHREALTIME//[.,]/} d
+  shift
+  "$@"
+  d=$((${EPOCHREALTIME//[.,]/} - t))
+  octavia_log "$(printf '%-28s %d.%d s' "$label" $((d / 1000000)) $((d / 100000 % 10)))"
+}
+
 octavia_start() {
   local t=$SECONDS
-  octavia_install
+  octavia_step "packages" octavia_install
   octavia_config
-  octavia_db
-  octavia_provision
+  octavia_step "mariadb init" octavia_db_init
+  # Everything that can start early does (this machine kind has 2 busy cores): RabbitMQ takes tens of seconds, the
+  # API needs the database only for requests, the worker connects to RabbitMQ when it is there (oslo.messaging
+  # retries).
+  octavia_start_one mariadb
   octavia_start_one rabbitmq
-  octavia_wait_for "rabbitmq" octavia_port_open "$OCTAVIA_RABBIT_PORT"
   octavia_start_one api
+  octavia_step "keystone provisioning" octavia_provision
+  octavia_step "mariadb up" octavia_wait_for "mariadb" octavia_db_answers
+  octavia_step "database (migrations)" octavia_db
   if ! octavia_pid worker >/dev/null; then
     : >"$OCTAVIA_LOG/octavia-worker.log"
     octavia_start_one worker
   fi
-  octavia_wait
+  octavia_step "api, rabbitmq, worker up" octavia_wait
   octavia_log "octavia $OCTAVIA_URL up (api pid $(octavia_pid api), worker pid $(octavia_pid worker)," \
-    "rabbitmq pid $(octavia_pid rabbitmq); $((SECONDS - t)) s)"
+    "rabbitmq pid $(octavia_pid rabbitmq), mariadb pid $(octavia_pid mariadb); $((SECONDS - t)) s)"
 }
 
 octavia_stop_one() {
