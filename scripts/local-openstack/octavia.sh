@@ -59,7 +59,7 @@ octavia_pid() { # NAME: the recorded PID if that process is alive and ours
   [[ $state != Z ]] || return 1
   # rabbitmq-server is a shell script whose command line names nothing of ours: its environment does.
   if [[ $1 == rabbitmq ]]; then
-    args=$(tr '\0' ' ' <"/proc/$pid/environ" 2>/dev/null) || return 1
+    args=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/environ") || return 1
   else
     args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
   fi
@@ -370,6 +370,12 @@ octavia_stop_one() {
 octavia_stop() {
   local i
   for ((i = ${#OCTAVIA_SERVICES[@]} - 1; i >= 0; i--)); do octavia_stop_one "${OCTAVIA_SERVICES[i]}"; done
+  # RabbitMQ's Erlang VM starts epmd as a detached daemon (outside our process group): stop it once no Erlang
+  # node is registered with it any more.
+  if command -v epmd >/dev/null && epmd -names 2>/dev/null | grep -q '^epmd: up and running' &&
+    ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
 }
 
 octavia_status() {

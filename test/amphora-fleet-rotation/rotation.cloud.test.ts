@@ -1,8 +1,8 @@
 import * as assert from "node:assert";
 import * as path from "node:path";
-import { ProviderCallError, useProviderHost, type Lifecycle, type PropertyMap } from "../harness";
+import { assertProviderSerializes, ProviderCallError, useProviderHost, type Lifecycle, type PropertyMap } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
-import { cloudsFile } from "../support/cloud";
+import { cloudsFile, readCloud } from "../support/cloud";
 import { TestFleet } from "./octavia-support";
 
 /**
@@ -97,7 +97,21 @@ describe("AmphoraFleetRotation @cloud: rotation against the real Octavia", funct
       assert.strictEqual(again.op, "same");
       assert.deepStrictEqual(again.output, []);
       assert.deepStrictEqual(await Promise.all([...lbs, single].map((id) => fleet.amphorae(id))), amphoraeBefore);
+
+      // The next tag move: the preview of the existing rotation (diff) plans all four, and fails over none.
+      const newest = await fleet.publishImage("newest");
+      const preview = await lc.preview(args);
+      assert.strictEqual(preview.op, "update");
+      assert.strictEqual(preview.output.length, 1);
+      assert.match(preview.output[0] as string, new RegExp(`^AmphoraFleetRotation ${fleet.tag}: 4 load balancers to fail over onto image ${short(newest)} .*; 0 on target$`));
+      assert.deepStrictEqual(await Promise.all([...lbs, single].map((id) => fleet.amphorae(id))), amphoraeBefore);
     });
+  });
+
+  it("serialization guard: the provider in state is the small shim, without credentials", async () => {
+    const passwords = (["local-admin", "local-demo", "local-alt"] as const).map((c) => readCloud(c).auth.password);
+    const { text } = await assertProviderSerializes(provider, { forbidden: passwords, maxBytes: 20_000 });
+    assert.match(text, /pulumi-amphora\/provider\/amphora-fleet-rotation\/provider/);
   });
 
   describe("a broken image", () => {
