@@ -14,13 +14,14 @@
 #   keystone.sh     kind "keystone" (+ provisioning through provision.py)
 #   glance.sh       kind "glance" (one instance per region)
 #   commands.sh     start, stop, status, env, restart-/stop-<service>
+#   octavia.sh      Octavia API + worker, MariaDB, RabbitMQ (start --octavia); also runs alone
 # define_services below is the cloud: one line per server.  A new server is a
 # new kind file with its hooks plus one line there; a config option of one
 # server is a line in its kind's <kind>_config.
 set -euo pipefail
 
 LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/local-openstack
-for part in common process services packages credentials keystone glance commands; do
+for part in common process services packages credentials keystone glance commands octavia; do
   # shellcheck source=/dev/null
   source "$LIB/$part.sh"
 done
@@ -52,6 +53,8 @@ Commands:
                     'stop' + 'start' (or 'restart-glance') for that.
                     --region-two (or LOCAL_OPENSTACK_REGION_TWO=1) also starts a
                     second Glance, region $REGION_TWO (see below).
+                    --octavia also starts Octavia (API, worker, MariaDB, RabbitMQ;
+                    scripts/local-openstack/octavia.sh); 'stop' stops it too.
   stop              Stop the servers this work directory started (SIGTERM, then
                     SIGKILL after ${STOP_TIMEOUT}s).  Data is kept.
   status            Print up/down for each server; exit 0 only when both answer

@@ -1,6 +1,7 @@
 import { GlanceClient } from "../glance/client";
 import { OpenStackSession } from "../openstack/session";
 import type { PulumiConfigGetter } from "../openstack/config-layers";
+import type { ServiceClient } from "../openstack/service-client";
 
 /**
  * Per-process state of the provider implementations inside the dynamic-provider host. This module is loaded
@@ -78,4 +79,10 @@ export function useGlanceClient(client: GlanceClient | undefined): void {
   glances.clear();
   connected.clear();
   injectedClient = client;
+}
+
+/** The Octavia (`load-balancer`) client of this process's session, for `region` (default: the session's region). */
+export async function octaviaClient(region?: string): Promise<ServiceClient> {
+  const s = await openStackSession();
+  return s.serviceClient("load-balancer", region === undefined ? {} : { region });
 }

@@ -10,6 +10,7 @@ stop_all() {
   local i feature
   rm -f "$READY_FILE"
   for feature in $(features); do rm -f "$(feature_file "$feature")"; done
+  octavia_stop
   for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_server "${SERVICES[i]}"; done
 }
 
@@ -24,12 +25,13 @@ all_ready() { # WANTED...: every wanted service up, and the files of a complete 
 }
 
 cmd_start() {
-  local fresh=0 arg t_total name feature running wanted=()
+  local fresh=0 arg t_total name feature running wanted=() octavia=0
   declare -gA UP=()
   for arg in "$@"; do
     case $arg in
       --fresh) fresh=1 ;;
       --region-two) want_feature region-two ;;
+      --octavia) octavia=1 ;;
       *) die "unknown option for start: $arg" ;;
     esac
   done
@@ -56,6 +58,7 @@ cmd_start() {
       for name in "${wanted[@]}"; do running+="${running:+, }${LABEL[$name]} pid $(read_pid "$name")"; done
       log "already running: $running ($(fmt_since "$t_total"))"
       print_summary
+      if ((octavia)); then octavia_start; fi
       return 0
     fi
   fi
@@ -111,6 +114,7 @@ cmd_start() {
   date '+%F %T' >"$READY_FILE"
   log "$(printf '%-34s %s' "start total" "$(fmt_since "$t_total")")"
   print_summary
+  if ((octavia)); then octavia_start; fi
 }
 
 # Ports and the like, for every later command and for the tests.
