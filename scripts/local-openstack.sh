@@ -465,6 +465,11 @@ write_glance_config() {
 write_glance2_config() {
   write_glance_files "$ETC/glance-api-region-two.conf" "$ETC/glance-api-region-two-paste.ini" \
     "$GLANCE2_PORT" "$DATA2" glance2-api "$RUN/glance2-healthcheck-disable" fast cheap
+  # glance-download (Zed+, off by default) on RegionTwo only: it imports an image straight from RegionOne's
+  # Glance (GlanceTaggedImage importFrom); RegionOne lacks it, so the upload fallback is tested there. The
+  # download of RegionOne's 127.0.0.1:9292 passes [import_filtering_opts] above.
+  sed -i 's/^enabled_import_methods = \[\(.*\)\]$/enabled_import_methods = [\1,glance-download]/' \
+    "$ETC/glance-api-region-two.conf"
 }
 
 # write_glance_files CONF PASTE PORT DATADIR LOGNAME DISABLE_FILE STORE...:
