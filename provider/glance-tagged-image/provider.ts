@@ -159,8 +159,13 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async create(raw) {
     const news = parseInputs(raw);
     // An adopted image's line names what changes on it, so it is printed once the image is read (apply.ts).
-    if (news.imageId === undefined) print(news.resourceKey, planLine(undefined, news, undefined, plannedRoute(news)));
+    if (news.imageId === undefined && news.importFrom === undefined) print(news.resourceKey, planLine(undefined, news));
     const ctx = await flow(identityOf(news), news.region, news.importFrom?.region);
+    if (news.importFrom !== undefined) {
+      // The route depends on this region's import methods: asked now unless check already heard them.
+      if (knownMethods(ctx.glance) === undefined) await discoverMethods(ctx.glance).catch(() => undefined);
+      print(news.resourceKey, planLine(undefined, news, undefined, plannedRoute(news)));
+    }
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
 

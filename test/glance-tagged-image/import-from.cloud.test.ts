@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { GlanceClient } from "../../provider/glance/client";
 import { isStatus } from "../../provider/glance/errors";
 import { deleteImage, getImage } from "../../provider/glance/images";
+import { listImportMethods } from "../../provider/glance/info";
 import { listImageTasks } from "../../provider/glance/tasks";
 import { listMarkedImages } from "../../provider/glance-tagged-image/markers";
 import { OpenStackSession, resolveSessionConfig } from "../../provider/openstack";
@@ -28,6 +29,12 @@ describe("GlanceTaggedImage importFrom: publishing to a second region through gl
     glance[ONE] = await glanceIn("local-multi", ONE);
     glance[TWO] = await glanceIn("local-multi", TWO);
     owner = glance[ONE].projectId;
+    const offered = await listImportMethods(glance[TWO]);
+    assert.ok(
+      offered.includes("glance-download") && !(await listImportMethods(glance[ONE])).includes("glance-download"),
+      `RegionTwo's Glance must offer glance-download and RegionOne's not (it offers ${offered.join(", ")}): the local ` +
+        `cloud predates this setting; restart it with the current scripts/local-openstack.sh (stop, start --region-two)`,
+    );
   });
 
   after(async () => {
