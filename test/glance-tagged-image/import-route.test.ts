@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describeImport, importRoute } from "../../provider/glance-tagged-image/import-from";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "../../provider/glance-tagged-image/inputs";
+import { sourceKey } from "../../provider/glance-tagged-image/source-key";
 
 const ORIGIN = "0d8e3c1a-1111-4111-8111-111111111111";
 
@@ -45,5 +46,13 @@ describe("GlanceTaggedImage importFrom route (what the plan line says and apply 
       () => importRoute(inputs({ importMethod: "glance-download" }), ["glance-direct"], "p/s/amp", "RegionTwo"),
       (err: Error & { code?: string }) => err.code === "ERR_IMPORT_METHOD" && /not enabled on the Glance of RegionTwo \(it offers glance-direct\)/.test(err.message),
     );
+  });
+
+  it("source identity: the declared hash when there is one (a region switched from file to importFrom of the same build publishes nothing), else the other region's image", () => {
+    const sha = "ab".repeat(64);
+    const asFile = glanceTaggedImageInputsSchema().parse({ resourceKey: "p/s/amp", tag: "amphora", file: "/tmp/a.qcow2", expectedSha512: sha });
+    assert.equal(sourceKey(inputs({ expectedSha512: sha })), sourceKey(asFile));
+    assert.equal(sourceKey(inputs()), `import:RegionOne/${ORIGIN}|qcow2/bare`);
+    assert.notEqual(sourceKey(inputs()), sourceKey(glanceTaggedImageInputsSchema().parse({ resourceKey: "p/s/amp", tag: "amphora", imageId: ORIGIN })));
   });
 });
