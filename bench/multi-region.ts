@@ -72,8 +72,12 @@ async function create(news: Props, lines: string[]): Promise<Props> {
   return quietly(async () => (await provider.create(inputs)).outs as Props, lines);
 }
 
-async function destroy(states: Props[]): Promise<void> {
-  for (const state of states) await quietly(() => provider.delete!(String(state.resourceKey), state));
+async function destroy(states: Props[], log: (line: string) => void): Promise<void> {
+  for (const state of states) {
+    const started = process.hrtime.bigint();
+    await quietly(() => provider.delete!(String(state.resourceKey), state)).catch((err: unknown) => log(`   cleanup of ${String(state.resourceKey)}: ${String(err)}`));
+    log(`   deleted ${String(state.resourceKey)} (${(msSince(started) / 1000).toFixed(1)} s)`);
+  }
 }
 
 export async function multiRegion(opts: {
@@ -121,7 +125,7 @@ export async function multiRegion(opts: {
           const glanceDownload = lines.some((l) => l.includes("by glance-download"));
           if (states.length === 2) runs.push({ way, round, wallMs, bytesSent, glanceDownload });
           opts.log(`   round ${round + 1} ${way}: ${(wallMs / 1000).toFixed(1)} s, ${(bytesSent / opts.bytes).toFixed(3)}× the image sent`);
-          await destroy(states.reverse());
+          await destroy(states.reverse(), opts.log);
         }
       }
     }
