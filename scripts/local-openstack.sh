@@ -32,6 +32,10 @@ define_services() {
     "$DATA" glance-api glance-api fast cheap reliable
   define_glance glance2 region-two "$REGION_TWO" "$(setting GLANCE2_PORT LOCAL_OPENSTACK_GLANCE2_PORT 9293)" \
     "$DATA/region-two" glance-api-region-two glance2-api fast cheap
+  # glance-download (Zed+, off by default) on RegionTwo only: it imports an image straight from RegionOne's Glance
+  # (GlanceTaggedImage importFrom); RegionOne lacks it, so the upload fallback is tested there. RegionOne's
+  # 127.0.0.1 port passes the [import_filtering_opts] of glance.sh.
+  GLANCE_EXTRA_METHODS[glance2]=glance-download
 }
 
 usage() {

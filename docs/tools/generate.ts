@@ -74,7 +74,7 @@ export const RESOURCES: readonly ResourceReference[] = [
     setBySdk: ["resourceKey", "instanceId"],
     groups: [
       { title: "Tag and image attributes" },
-      { title: "Source (exactly one of file, url, imageId)", fields: ["file", "url", "imageId", "expectedSha256", "expectedSha512", "importMethod"] },
+      { title: "Source (exactly one of file, url, imageId, importFrom)", fields: ["file", "url", "imageId", "importFrom", "expectedSha256", "expectedSha512", "importMethod"] },
       { title: "Stores", fields: ["stores", "allStoresMustSucceed"] },
       { title: "Lifecycle", fields: ["keepFailedImages", "retention", "keepLastTaggedImage", "timeouts"] },
       { title: "Set by the SDK class and check", fields: ["resourceKey", "instanceId"] },

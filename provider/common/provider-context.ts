@@ -22,6 +22,7 @@ const glances = new Map<string, Promise<GlanceClient>>();
 const connected = new Map<string, GlanceClient>();
 let injected: Promise<GlanceClient> | undefined;
 let injectedClient: GlanceClient | undefined;
+let injectedByRegion = new Map<string, GlanceClient>();
 
 /** Called from each provider's configure(): remembers how to read `openstack:*` stack config. */
 export function configureOpenStack(config: ConfigSource | undefined): void {
@@ -48,6 +49,8 @@ function openStackSession(): Promise<OpenStackSession> {
  * region, all sharing one session (one token).
  */
 export function glanceClient(region?: string): Promise<GlanceClient> {
+  const forRegion = region !== undefined ? injectedByRegion.get(region) : undefined;
+  if (forRegion) return Promise.resolve(forRegion);
   if (injected) return injected;
   const key = region ?? "";
   let glance = glances.get(key);
@@ -69,11 +72,15 @@ export function glanceClient(region?: string): Promise<GlanceClient> {
 
 /** The Glance client for `region` if this process has already connected it; never connects. */
 export function connectedGlance(region?: string): GlanceClient | undefined {
-  return injectedClient ?? connected.get(region ?? "");
+  return (region !== undefined ? injectedByRegion.get(region) : undefined) ?? injectedClient ?? connected.get(region ?? "");
 }
 
-/** For tests that drive a provider in-process with a client of their choosing (used for every region). */
-export function useGlanceClient(client: GlanceClient | undefined): void {
+/**
+ * For tests that drive a provider in-process with a client of their choosing (used for every region but those
+ * named in `byRegion`, which get their own).
+ */
+export function useGlanceClient(client: GlanceClient | undefined, byRegion: Readonly<Record<string, GlanceClient>> = {}): void {
+  injectedByRegion = new Map(Object.entries(byRegion));
   injected = client ? Promise.resolve(client) : undefined;
   session = undefined;
   glances.clear();

@@ -3,6 +3,8 @@
 # database, stores, staging/tasks dirs, locks and logs.
 
 declare -A GLANCE_DATA=() GLANCE_CONF=() GLANCE_PASTE=() GLANCE_LOGNAME=() GLANCE_STORES=() GLANCE_REGION=()
+# Import methods a Glance offers beyond glance-direct, web-download and copy-image (set in define_services).
+declare -A GLANCE_EXTRA_METHODS=()
 
 # define_glance NAME FEATURE REGION PORT DATA_DIR CONF_BASENAME LOGNAME STORE...
 # (the first store is the default one)
@@ -44,7 +46,7 @@ debug = false
 use_stderr = false
 log_file = $LOG/${GLANCE_LOGNAME[$name]}.log
 enabled_backends = $backends
-enabled_import_methods = [glance-direct,web-download,copy-image]
+enabled_import_methods = [glance-direct,web-download,copy-image${GLANCE_EXTRA_METHODS[$name]:+,${GLANCE_EXTRA_METHODS[$name]}}]
 show_image_direct_url = false
 
 [database]
