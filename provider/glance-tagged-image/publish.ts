@@ -18,6 +18,7 @@ import { reuseHalfMade } from "./half-made";
 import { addDigests, sameVersion, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { inspectSource } from "./inspect-source";
+import { formatRefusalHint } from "./format-refusal";
 import { inspectStored } from "./inspect-stored";
 import { markerProperties } from "./markers";
 import { convergeStores } from "./stores";
@@ -177,7 +178,7 @@ async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
   return active;
 }
 
-function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase): Error {
+function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase, hint: string): Error {
   if (err instanceof GlanceTaggedImageError) {
     // Ours already names the image and what was wrong; say what became of the image.
     const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
@@ -188,7 +189,7 @@ function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageI
   const why =
     err instanceof WaitTimeoutError
       ? `the import did not finish within ${inputs.timeouts.importSeconds} s (timeouts.importSeconds; last state ${err.lastState})`
-      : glanceMessage(err);
+      : `${glanceMessage(err)}${hint}`;
   return new GlanceTaggedImageError(
     "ERR_PUBLISH",
     ctx.resourceKey,
@@ -218,9 +219,10 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
   try {
     return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase, inspected);
   } catch (err) {
+    const hint = await formatRefusalHint(ctx.glance, inputs, err);
     if (inputs.keepFailedImages) {
       ctx.print(`kept image ${image.id} after the failed publish (keepFailedImages)`);
-      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase);
+      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase, hint);
     }
     const deleted = await discardImage(ctx, image.id, "publish failed");
     throw publishError(
@@ -233,6 +235,7 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
         ? "the image was deleted"
         : "the image could not be deleted now; the next run of this resource deletes it (it carries this resource's marker)",
       phase,
+      hint,
     );
   }
 }
