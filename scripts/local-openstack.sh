@@ -10,6 +10,7 @@
 #   process.sh      launch / recognise / wait for / stop one server process
 #   services.sh     the service registry and its hooks (read its header)
 #   packages.sh     the host's Debian packages
+#   release.sh      --release: a Debian root per release (debootstrap), in-root.sh
 #   credentials.sh  passwords, clouds.yaml, openstack.env
 #   keystone.sh     kind "keystone" (+ provisioning through provision.py)
 #   glance.sh       kind "glance" (one instance per region)
@@ -21,7 +22,7 @@
 set -euo pipefail
 
 LIB=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)/local-openstack
-for part in common process services packages credentials keystone glance commands octavia; do
+for part in common process services packages release credentials keystone glance commands octavia; do
   # shellcheck source=/dev/null
   source "$LIB/$part.sh"
 done
@@ -47,7 +48,7 @@ glance-api) for tests.  Must run as root.  Work directory:
   \$LOCAL_OPENSTACK_DIR, default <repo>/.local-openstack (now: $WORKDIR)
 
 Commands:
-  start [--fresh] [--region-two]
+  start [--fresh] [--region-two] [--release RELEASE] [--octavia]
                     Install the Debian packages if missing, configure, start both
                     servers and wait until they answer.  A no-op (exit 0) when both
                     recorded servers are alive and answering; starts only what is
@@ -57,6 +58,12 @@ Commands:
                     'stop' + 'start' (or 'restart-glance') for that.
                     --region-two (or LOCAL_OPENSTACK_REGION_TWO=1) also starts a
                     second Glance, region $REGION_TWO (see below).
+                    --release: zed (default: bookworm packages on the host) or
+                    2025.1 (Keystone 27 + Glance 30 in a Debian trixie root made by
+                    debootstrap under releases/2025.1/root, kept as a cache; its
+                    own data under releases/2025.1/data).  Later commands and
+                    starts keep the release of the last start (settings.env);
+                    switching stops the running servers first.
                     --octavia also starts Octavia (API, worker, MariaDB, RabbitMQ;
                     scripts/local-openstack/octavia.sh); 'stop' stops it too.
   stop              Stop the servers this work directory started (SIGTERM, then
@@ -108,6 +115,7 @@ Environment:
   LOCAL_OPENSTACK_DIR         work directory (see above)
   LOCAL_OPENSTACK_TIMEOUT     seconds to wait for each server to answer (default 120)
   LOCAL_OPENSTACK_REGION_TWO  1: 'start' behaves as 'start --region-two'
+  LOCAL_OPENSTACK_RELEASE     as --release
   LOCAL_OPENSTACK_KEYSTONE_PORT, LOCAL_OPENSTACK_GLANCE_PORT, LOCAL_OPENSTACK_GLANCE2_PORT
                               ports (default 5000, 9292, 9293; for development
                               clouds beside the default one).  'start' records
@@ -115,12 +123,23 @@ Environment:
 EOF
 }
 
-# Command prefix for the OpenStack binaries (empty: the host's packages).
-OS_EXEC=()
-
 main() {
-  local cmd=${1:-} name
+  local cmd=${1:-} name release args=()
   (($#)) && shift
+  # The release of the last start, unless this start names one.
+  RECORDED_RELEASE=$(LOCAL_OPENSTACK_RELEASE="" setting RELEASE "" zed)
+  release=$(setting RELEASE LOCAL_OPENSTACK_RELEASE zed)
+  if [[ $cmd == start ]]; then
+    while (($#)); do
+      case $1 in
+        --release) (($# > 1)) || die "--release needs a value (${RELEASES[*]})"; release=$2; shift 2 ;;
+        --release=*) release=${1#*=}; shift ;;
+        *) args+=("$1"); shift ;;
+      esac
+    done
+    set -- ${args[@]+"${args[@]}"}
+  fi
+  select_release "$release"
   define_services
   case $cmd in
     start) cmd_start "$@" ;;

@@ -18,6 +18,7 @@ import { reuseHalfMade } from "./half-made";
 import { addDigests, sameVersion, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { inspectSource } from "./inspect-source";
+import { formatRefusalHint } from "./format-refusal";
 import { inspectStored } from "./inspect-stored";
 import { markerProperties } from "./markers";
 import { convergeStores } from "./stores";
@@ -199,7 +200,7 @@ async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
   return active;
 }
 
-function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase): Error {
+function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase, hint: string): Error {
   if (err instanceof GlanceTaggedImageError) {
     // Ours already names the image and what was wrong; say what became of the image.
     const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
@@ -215,7 +216,7 @@ function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageI
   const why =
     err instanceof WaitTimeoutError
       ? `the import did not finish within ${inputs.timeouts.importSeconds} s (timeouts.importSeconds; last state ${err.lastState})`
-      : glanceMessage(err);
+      : `${glanceMessage(err)}${hint}`;
   return new GlanceTaggedImageError(
     "ERR_PUBLISH",
     ctx.resourceKey,
@@ -257,9 +258,10 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
     }
     return active;
   } catch (err) {
+    const hint = await formatRefusalHint(ctx.glance, inputs, err);
     if (inputs.keepFailedImages) {
       ctx.print(`kept image ${image.id} after the failed publish (keepFailedImages)`);
-      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase);
+      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase, hint);
     }
     const deleted = await discardImage(ctx, image.id, "publish failed");
     throw publishError(
@@ -272,6 +274,7 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
         ? "the image was deleted"
         : "the image could not be deleted now; the next run of this resource deletes it (it carries this resource's marker)",
       phase,
+      hint,
     );
   }
 }

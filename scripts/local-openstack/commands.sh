@@ -45,6 +45,10 @@ cmd_start() {
   t_total=$(now_us)
   take_lock
   mapfile -t wanted < <(wanted_services)
+  if [[ $RELEASE != "$RECORDED_RELEASE" ]]; then
+    log "release $RECORDED_RELEASE -> $RELEASE: stopping the servers of $RECORDED_RELEASE"
+    stop_all
+  fi
 
   if ((fresh)); then
     timed "stop running servers" stop_all
@@ -69,7 +73,7 @@ cmd_start() {
   for name in "${wanted[@]}"; do
     [[ -n ${UP[$name]:-} ]] || check_port_not_foreign "$name"
   done
-  timed "packages" ensure_packages
+  timed "packages" ensure_release
   record_settings
   for name in "${wanted[@]}"; do service_hook dirs "$name"; done
   load_passwords generate
@@ -122,6 +126,7 @@ record_settings() {
   local name
   {
     printf '# Written by scripts/local-openstack.sh start; the environment overrides it.\n'
+    printf 'RELEASE=%s\n' "$RELEASE"
     for name in "${SERVICES[@]}"; do printf '%s_PORT=%s\n' "${name^^}" "${PORT[$name]}"; done
   } >"$SETTINGS_FILE.tmp.$$"
   chmod 644 "$SETTINGS_FILE.tmp.$$"
@@ -129,6 +134,7 @@ record_settings() {
 }
 
 print_summary() {
+  if [[ $RELEASE != zed ]]; then log "release $RELEASE: $(tr '\n\t' '; ' <"$ROOT/.packages-done")"; fi
   log "keystone $KEYSTONE_URL (pid $(read_pid keystone)), glance ${URL[glance]} (pid $(read_pid glance))"
   if feature_wanted region-two; then
     log "glance ${URL[glance2]} (pid $(read_pid glance2)): image service of region $REGION_TWO"

@@ -24,7 +24,8 @@ readonly SETTINGS_FILE=$WORKDIR/settings.env
 # client files written); the no-op check of 'start' requires it.
 readonly READY_FILE=$RUN/ready
 TIMEOUT=${LOCAL_OPENSTACK_TIMEOUT:-120}
-# Databases, keys and image stores.
+# Databases, keys and image stores of the default release (release.sh sets
+# another for the others).
 DATA=$WORKDIR/data
 
 # The OpenStack tools are Debian's, for the Debian /usr/bin/python3: keep any

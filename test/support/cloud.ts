@@ -131,3 +131,21 @@ export function glanceFor(cloud: LocalCloud): Promise<GlanceClient> {
   }
   return client;
 }
+
+/**
+ * The OpenStack release of the local cloud, read from Glance's version document: Glance 30 (2025.1, Epoxy) is the
+ * first the local cloud runs that offers API v2.17; Zed (Glance 25) offers v2.15 (v2.16 with an image cache). Tests of what 2025.1 added skip
+ * on Zed with this as the reason.
+ */
+export async function localRelease(): Promise<"zed" | "2025.1"> {
+  const version = await (await glanceFor("local-admin")).version();
+  return version.minor >= 17 ? "2025.1" : "zed";
+}
+
+/** Skips the running test (with the reason in its title) unless the local cloud runs `release`. */
+export async function requireRelease(ctx: Mocha.Context, release: "zed" | "2025.1"): Promise<void> {
+  const running = await localRelease();
+  if (running === release) return;
+  if (ctx.test) ctx.test.title += ` (skipped: needs OpenStack ${release}; the local cloud runs ${running})`;
+  ctx.skip();
+}
