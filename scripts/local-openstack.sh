@@ -66,6 +66,9 @@ Commands:
                     switching stops the running servers first.
                     --octavia also starts Octavia (API, worker, MariaDB, RabbitMQ;
                     scripts/local-openstack/octavia.sh); 'stop' stops it too.
+  prepare-release RELEASE
+                    Make the release's root (debootstrap + packages) without
+                    starting anything; safe beside running servers and tests.
   stop              Stop the servers this work directory started (SIGTERM, then
                     SIGKILL after ${STOP_TIMEOUT}s).  Data is kept.
   status            Print up/down for each server; exit 0 only when both answer
@@ -146,6 +149,12 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env "$@" ;;
+    prepare-release)
+      # Only the release's root (debootstrap + packages): no ports, no lock, so CI runs it beside the tests.
+      require_root
+      select_release "${1:?prepare-release needs a release (${RELEASES[*]})}"
+      ensure_release
+      ;;
     restart-* | stop-*)
       name=${cmd#*-}
       [[ -n ${KIND[$name]:-} ]] || { usage >&2; exit 2; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command on a fresh Debian bookworm machine (root, Node.js 20): install and start the local Keystone +
+# One command on a fresh Debian bookworm machine (root): install and start the local Keystone +
 # Glance, install the npm dependencies and image build tools, build the package, and run the main job (the
 # root Pulumi program: AmphoraImageBuild -> GlanceTaggedImage -> Octavia settings) against the local cloud.
 #
@@ -14,6 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command=${1:-up}
 stack=${STACK:-dev}
+
+# The package needs Node.js >= 22; Debian's is 20: the pinned Node.js 24 then comes from the npm registry.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
+  bash scripts/install-node.sh 24
+  export PATH="$(bash scripts/install-node.sh --bin 24):$PATH"
+fi
 
 bash scripts/local-openstack.sh start
 bash scripts/install-build-tools.sh
