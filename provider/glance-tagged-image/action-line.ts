@@ -8,6 +8,8 @@ import type { GlanceTaggedImageInputs } from "./inputs";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { describeSource, short, storesText } from "./plan-line";
 import { chooseMethod } from "./publish";
+import { GlanceTaggedImageError } from "./errors";
+import { describeImport, importCheckText, importRoute, type ImportRoute, type KnownImportFrom } from "./import-from";
 import { RESOURCE_MARKER } from "./markers";
 import type { Image } from "../glance/images";
 
@@ -17,7 +19,8 @@ export interface Observed {
 }
 
 /** Inputs as a preview may have them: the source (and anything else) possibly not known yet. */
-export type KnownInputs = Pick<GlanceTaggedImageInputs, "tag" | "retention" | "resourceKey"> & Partial<GlanceTaggedImageInputs>;
+export type KnownInputs = Pick<GlanceTaggedImageInputs, "tag" | "retention" | "resourceKey"> &
+  Partial<Omit<GlanceTaggedImageInputs, "importFrom">> & { importFrom?: KnownImportFrom };
 
 /** `1a2b3c4d… ("amphora-2026-11", created 2026-11-21T09:00:00Z)`. */
 export function describeImage(image: { id: string; name?: string | null; created?: string }): string {
@@ -35,6 +38,7 @@ export function currentImage(olds: GlanceTaggedImageOutputs): string {
 /** ` by glance-direct`, or the refusal the update will hit; "" when unknown or not a publish. */
 export function methodText(news: KnownInputs, view: GlanceView | undefined): string {
   if (news.imageId !== undefined) return "";
+  if (news.importFrom !== undefined) return importText(news, view);
   const wanted = news.url !== undefined ? "web-download" : news.importMethod;
   if (wanted === undefined) return "";
   if (!view?.importMethods && wanted !== "upload") return wanted === "auto" ? "" : ` by ${wanted}`;
@@ -43,11 +47,35 @@ export function methodText(news: KnownInputs, view: GlanceView | undefined): str
   return method === "upload" ? " by upload (PUT /file)" : ` by ${method}`;
 }
 
+/**
+ * importFrom: the route (import-from.ts importRoute, what apply takes) on this region's import methods, the
+ * upload's method when it falls back, and the hash check before the tag moves.
+ */
+function importText(news: KnownInputs, view: GlanceView | undefined, note = ""): string {
+  let route: ImportRoute | undefined;
+  try {
+    route = importRoute(news, view?.importMethods, news.resourceKey, news.region);
+  } catch (err) {
+    if (!(err instanceof GlanceTaggedImageError)) throw err;
+    return `${describeImport(news, undefined)}${storesText(news)}: up will fail (ERR_IMPORT_METHOD): ${err.message.slice(`GlanceTaggedImage ${news.resourceKey}: `.length)}`;
+  }
+  const upload = route?.kind === "upload" && view?.importMethods ? uploadMethod(news, view.importMethods) : "";
+  return `${describeImport(news, route)}${storesText(news)}${upload}${note}${importCheckText(news)}`;
+}
+
+/** How the upload fallback sends the data: importMethod auto's rule (glance-download does not apply to an upload). */
+function uploadMethod(news: KnownInputs, offered: readonly string[]): string {
+  const method = chooseMethod({ importMethod: news.importMethod ?? "auto", url: undefined }, offered);
+  if (method === undefined) return ` by ${news.importMethod}, which this Glance does not offer: up will fail (ERR_IMPORT_METHOD)`;
+  return method === "upload" ? " by upload (PUT /file)" : ` by ${method}`;
+}
+
 /** Where the tag goes: the target of the plan. `unknownSource` names the inputs a preview does not know yet. */
 function targetPart(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, observed: Observed, unknownSource: readonly string[]): string | undefined {
   const { target } = observed.action;
   const from = olds ? `${currentImage(olds)} → ` : "";
-  const publish = `${storesText(news)}${methodText(news, observed.view)}`;
+  const publish = news.importFrom !== undefined ? "" : `${storesText(news)}${methodText(news, observed.view)}`;
+  const source = news.importFrom !== undefined ? methodText(news, observed.view) : describeSource(news);
   switch (target.kind) {
     case "keep":
       return undefined;
@@ -56,8 +84,9 @@ function targetPart(olds: GlanceTaggedImageOutputs | undefined, news: KnownInput
     case "adopt":
       return `${from}${describeSource(news)}`;
     case "publish":
-      return `${olds && target.gone ? `image ${short(olds.imageId)} is gone: ` : from}${describeSource(news)}${publish}`;
+      return `${olds && target.gone ? `image ${short(olds.imageId)} is gone: ` : from}${source}${publish}`;
     case "unknown":
+      if (news.importFrom !== undefined) return `${from}${importText(news, observed.view, ", a new image unless one of this resource holds the same source")}`;
       return (
         `${from}the image of the new source (${unknownSource.join(", ")} known only during the update: the output of ` +
         `the resource that builds it), a new upload${publish} unless an image of this resource holds the same source`

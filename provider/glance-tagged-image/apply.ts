@@ -21,6 +21,7 @@ import { clearPending, isOwnedBy, PENDING_MARKER } from "./markers";
 import { convergeImage, type Converged } from "./metadata";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { adoptionLine, leftAdoptedLine, pendingMembersLine } from "./plan-line";
+import { importFromRegion } from "./import-from";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
@@ -51,7 +52,8 @@ async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key:
     return getImage(ctx.glance, target.image.id);
   }
   if (target.kind === "publish" && target.gone && olds) ctx.print(`image ${olds.imageId} is gone; publishing the source again`);
-  return news.imageId !== undefined ? adoptImage(ctx, news) : publishImage(ctx, news, key);
+  if (news.imageId !== undefined) return adoptImage(ctx, news);
+  return news.importFrom !== undefined ? importFromRegion(ctx, news, key) : publishImage(ctx, news, key);
 }
 
 /** An error the dynamic-provider host hands to the engine as "created, but failed to initialize": state keeps `properties`. */

@@ -3,6 +3,7 @@ import { describeChange, type AttributeChange } from "./attributes";
 import { sameValue } from "../common/compare";
 import { actionParts, type KnownInputs, type Observed } from "./action-line";
 import type { GlanceTaggedImagePlan } from "./diff";
+import { describeImport, importCheckText, type ImportRoute } from "./import-from";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { Converged } from "./metadata";
 import type { AdoptedChanges, GlanceTaggedImageOutputs } from "./outputs";
@@ -21,8 +22,9 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-export function describeSource(news: Pick<GlanceTaggedImageInputs, "imageId" | "expectedSha512" | "expectedSha256" | "url" | "file">): string {
+export function describeSource(news: Pick<KnownInputs, "imageId" | "importFrom" | "expectedSha512" | "expectedSha256" | "url" | "file">, route?: ImportRoute): string {
   if (news.imageId !== undefined) return `adopt image ${short(news.imageId)}`;
+  if (news.importFrom !== undefined) return describeImport(news, route);
   const hash = news.expectedSha512
     ? `sha512 ${news.expectedSha512.slice(0, 8)}…`
     : news.expectedSha256
@@ -40,6 +42,12 @@ export function describeSource(news: Pick<GlanceTaggedImageInputs, "imageId" | "
 
 export function storesText(news: Pick<GlanceTaggedImageInputs, "stores">): string {
   return news.stores && news.stores.length > 0 ? ` to ${news.stores.join(",")}` : " to the default store";
+}
+
+/** The source, its stores and (importFrom) the hash check, when Glance was not asked: no import methods, no route. */
+function publishText(news: GlanceTaggedImageInputs): string {
+  if (news.imageId !== undefined) return describeSource(news);
+  return `${describeSource(news)}${storesText(news)}${news.importFrom !== undefined ? importCheckText(news) : ""}`;
 }
 
 /** Which previous images survive a move, newest first, and which fall out of the retention window. */
@@ -78,12 +86,12 @@ export function planLine(
   if (!olds || !plan) {
     const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [] })}` : "";
     if (observed) return `${head(news)}${actionParts(undefined, news, observed).join("; ")}${members}`;
-    return `${head(news)}${describeSource(news)}${news.imageId ? "" : storesText(news)}${members}`;
+    return `${head(news)}${publishText(news)}${members}`;
   }
   const parts: string[] = [];
   if (observed) parts.push(...actionParts(olds, news, observed, { retentionChanged: plan.recorded.includes("retention") }));
   else if (plan.newImage) {
-    parts.push(`${short(olds.imageId)} → ${describeSource(news)}${news.imageId ? "" : storesText(news)}`);
+    parts.push(`${short(olds.imageId)} → ${publishText(news)}`);
     const { kept, expired } = retentionAfterMove(olds.imageId, olds.previousImageIds, news.retention.keep, news.imageId);
     if (kept.length) parts.push(`${kept.map(short).join(", ")} kept untagged`);
     if (expired.length) {

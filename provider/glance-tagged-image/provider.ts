@@ -21,6 +21,7 @@ import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
+import { knownImportFrom } from "./import-from";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import type { Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
@@ -33,14 +34,19 @@ import { parseInputs, parseOutputs, imageFacts } from "./state";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
-async function flow(who: Identity, region: string | undefined): Promise<FlowContext> {
+async function flow(who: Identity, region: string | undefined, sourceRegion?: string): Promise<FlowContext> {
   const { resourceKey } = who;
-  try {
-    return flowContext(await glanceClient(region), who);
-  } catch (err) {
-    const message = `connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
-    throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
-  }
+  const connect = async (r: string | undefined, which: string) => {
+    try {
+      return await glanceClient(r);
+    } catch (err) {
+      const message = `connecting to OpenStack (a Keystone token, then ${which} endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
+      throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
+    }
+  };
+  const glance = await connect(region, "Glance's");
+  const sourceGlance = sourceRegion !== undefined ? await connect(sourceRegion, `the Glance of importFrom.region ${sourceRegion}:`) : undefined;
+  return flowContext(glance, who, { ...(region !== undefined ? { region } : {}), ...(sourceGlance ? { sourceGlance } : {}) });
 }
 
 /** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */
@@ -80,7 +86,7 @@ async function observeAndDecide(olds: GlanceTaggedImageOutputs | undefined, news
   );
 }
 
-const SOURCE_INPUTS = ["file", "url", "imageId", "expectedSha256", "expectedSha512", "diskFormat", "containerFormat"];
+const SOURCE_INPUTS = ["file", "url", "imageId", "importFrom", "expectedSha256", "expectedSha512", "diskFormat", "containerFormat"];
 
 /**
  * The plan line of a create (printed by check: the engine calls no diff for a create) and of an update whose
@@ -90,7 +96,8 @@ async function previewLine(olds: GlanceTaggedImageOutputs | undefined, checked: 
   const { known } = splitUnknowns(checked);
   const fallback = `tag "${String(olds?.tag ?? known.tag ?? "?")}": ${unknown.join(", ")} known only during the update; planned as a change`;
   if (["tag", "retention", "region", "resourceKey"].some((f) => unknown.includes(f))) return fallback;
-  const news = known as KnownInputs;
+  const importFrom = unknown.includes("importFrom") ? knownImportFrom(checked.importFrom) : undefined;
+  const news = { ...known, ...(importFrom ? { importFrom } : {}) } as KnownInputs;
   const unknownSource = SOURCE_INPUTS.filter((f) => unknown.includes(f));
   if (!olds && !unknown.length) {
     const complete = parseInputs(checked);
@@ -177,14 +184,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const news = parseInputs(raw);
     // The plan was printed by check (the engine calls no diff for a create); an adopted image's changes are
     // printed once the image is read (apply.ts).
-    const ctx = await flow(identityOf(news), news.region);
+    const ctx = await flow(identityOf(news), news.region, news.importFrom?.region);
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
 
   async update(_id, oldState, newInputs) {
     // The plan line was printed by diff, which the engine always calls first; update prints what it did.
     const news: GlanceTaggedImageInputs = parseInputs(newInputs);
-    const ctx = await flow(identityOf(news), news.region);
+    const ctx = await flow(identityOf(news), news.region, news.importFrom?.region);
     return { outs: await applyInputs(ctx, news, parseOutputs(oldState)) };
   },
 

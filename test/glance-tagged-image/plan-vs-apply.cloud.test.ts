@@ -7,11 +7,12 @@
 import { strict as assert } from "node:assert";
 import { resolve } from "node:path";
 import type { GlanceClient } from "../../provider/glance/client";
-import { addImageTag, createImage, getImage, removeImageTag, replaceAttribute, updateImage, uploadImageData } from "../../provider/glance";
+import { addImageTag, createImage, deleteImage, getImage, removeImageTag, replaceAttribute, updateImage, uploadImageData } from "../../provider/glance";
 import { isStatus } from "../../provider/glance/errors";
 import { listMarkedImages } from "../../provider/glance-tagged-image/markers";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { UNKNOWN, useProviderHost, type Lifecycle } from "../harness";
+import { ensureRegionTwo, glanceIn } from "../examples/support";
 import { cloudsFile } from "../support/cloud";
 import { cleanupImages, Files, glanceFor, uniqueTag, type TestImage } from "./support";
 
@@ -39,7 +40,9 @@ export function parsePlan(line: string): Planned {
     const adopt = /adopt image ([0-9a-f]{8})/.exec(part);
     if (again) planned.target = { kind: "id", id: again[1] as string };
     else if (adopt) planned.target = { kind: "id", id: adopt[1] as string };
-    else if (/(^|→ )(new upload|new web-download|the image of the new source)/.test(part) || /is gone: new upload/.test(part)) planned.target = { kind: "new" };
+    else if (/(^|→ )(new upload|new web-download|the image of the new source|glance-download of image|download of image|import of image)/.test(part) || /is gone: new upload/.test(part)) {
+      planned.target = { kind: "new" };
+    }
     if (/^tag "[^"]*" taken off /.test(part)) planned.untag.push(...ids(part));
     if (/ deleted by retention$/.test(part) || /^delete unfinished /.test(part)) planned.deleted.push(...ids(part));
     if (/ deactivated by retention$/.test(part)) planned.deactivated.push(...ids(part));
@@ -196,5 +199,112 @@ describe("GlanceTaggedImage: the plan says what up does, scenario by scenario @c
     } finally {
       await cleanupImages([key]);
     }
+  });
+});
+
+describe("GlanceTaggedImage importFrom: the plan says what up does, route and source included @cloud", function () {
+  this.timeout(120_000);
+  const files = new Files();
+  const ONE = "RegionOne";
+  const TWO = "RegionTwo";
+  const keys = [`amphora-test/test/plan-import-${uniqueTag("pi")}`, `amphora-test/test/plan-import-fb-${uniqueTag("pif")}`];
+  const origins: Array<{ client: GlanceClient; id: string }> = [];
+  const glance: Record<string, GlanceClient> = {};
+  const ctx = useProviderHost(() => ({
+    cwd: repoRoot,
+    config: { "openstack:cloud": "local-multi" },
+    env: { OS_CLIENT_CONFIG_FILE: cloudsFile(), OS_CLOUD: undefined, OS_AUTH_URL: undefined },
+  }));
+  before(async function () {
+    this.timeout(180_000);
+    await ensureRegionTwo();
+    glance[ONE] = await glanceIn("local-multi", ONE);
+    glance[TWO] = await glanceIn("local-multi", TWO);
+  });
+  after(async () => {
+    for (const client of Object.values(glance)) {
+      const marked = (await Promise.all(keys.map((k) => listMarkedImages(client, client.projectId, k)))).flat();
+      const ids = [...marked.map((i) => i.id), ...origins.filter((o) => o.client === client).map((o) => o.id)];
+      for (const id of ids) await deleteImage(client, id).catch((err: unknown) => (isStatus(err, 404) ? undefined : Promise.reject(err)));
+    }
+    await files.remove();
+  });
+
+  /** An image published by hand in `region`: the one another region imports. */
+  async function origin(region: string): Promise<{ id: string; image: TestImage }> {
+    const client = glance[region] as GlanceClient;
+    const image = await files.image();
+    const record = await createImage(client, { name: uniqueTag("pi-origin"), diskFormat: "raw", containerFormat: "bare", visibility: "private" });
+    origins.push({ client, id: record.id });
+    await uploadImageData(client, record.id, image.path);
+    return { id: record.id, image };
+  }
+
+  const planOf = (output: readonly string[], tag: string): string => output.find((l) => l.includes(`: tag "${tag}" in `)) ?? "";
+  /** How up sent the data, from its own account ("publishing image <id> by <method>"), or "none" (re-tag, no publish). */
+  const routeOf = (output: readonly string[]): string => /publishing image \S+ by (\S+)/.exec(output.join("\n"))?.[1] ?? "none";
+  /** What the plan said of the route: the same words (glance-download; the upload's method; re-tag). */
+  function plannedRoute(line: string): string {
+    if (/→ [0-9a-f]{8}… \([^)]*\) again: .*re-tagged \(no upload\)/.test(line)) return "none";
+    if (/glance-download of image \S+ of \S+ \(nothing uploaded from here\)/.test(line)) return "glance-download";
+    return / by upload \(PUT \/file\)/.test(line) ? "upload" : (/ by (glance-direct)[;,]/.exec(line)?.[1] ?? "?");
+  }
+
+  it("glance-download, a new origin, a rollback to the earlier origin (re-tag), a pipeline preview", async () => {
+    const [a, b] = [await origin(ONE), await origin(ONE)];
+    const tag = uniqueTag("pi");
+    const base = { resourceKey: keys[0], tag, diskFormat: "raw", region: TWO, keepLastTaggedImage: false };
+    const lc: Lifecycle = await ctx.host.lifecycle(provider, TYPE, "pi");
+    const copies = new Map<string, string>();
+    const steps: Array<{ name: string; from: { id: string; image: TestImage }; expectTarget: Planned["target"]["kind"]; route: string }> = [
+      { name: "create", from: a, expectTarget: "new", route: "glance-download" },
+      { name: "new origin", from: b, expectTarget: "new", route: "glance-download" },
+      { name: "rollback to the earlier origin", from: a, expectTarget: "id", route: "none" },
+    ];
+    let current = "";
+    for (const s of steps) {
+      const inputs = { ...base, importFrom: { region: ONE, imageId: s.from.id } };
+      const line = planOf((await lc.preview(inputs)).output, tag);
+      const plan = parsePlan(line);
+      assert.equal(plan.target.kind, s.expectTarget, `${s.name}: ${line}`);
+      assert.equal(plannedRoute(line), s.route, `${s.name}: ${line}`);
+      if (s.route !== "none") assert.match(line, new RegExp(`image ${s.from.id.slice(0, 8)}… of ${ONE}.*; the tag moves only once its os_hash_algo/os_hash_value and size equal those of the image in ${ONE}`));
+      const up = await lc.up(inputs);
+      const target = String(up.outputs.imageId);
+      const why = `${s.name}\nplan: ${line}\nup: ${up.output.join("\n    ")}`;
+      assert.equal(routeOf(up.output), s.route, why);
+      if (plan.target.kind === "id") assert.ok(target.startsWith(plan.target.id), why);
+      else assert.ok(![...copies.values(), current].includes(target), why);
+      if (current && current !== target) assert.ok(plan.keptUntagged.some((p) => current.startsWith(p)), `the plan did not name ${current} kept untagged\n${why}`);
+      const copy = await getImage(glance[TWO] as GlanceClient, target);
+      assert.equal(copy.os_hash_value, s.from.image.sha512, why);
+      assert.deepEqual(copy.tags, [tag], why);
+      copies.set(s.from.id, target);
+      current = target;
+    }
+    assert.equal(copies.get(a.id), String((await getImage(glance[TWO] as GlanceClient, current)).id));
+
+    // The first region's image id is an upstream output in a pipeline's preview: the plan names what is known.
+    const pipeline = planOf((await lc.preview({ ...base, importFrom: { region: ONE, imageId: UNKNOWN } })).output, tag);
+    assert.match(
+      pipeline,
+      new RegExp(
+        `: tag "${tag}" in ${TWO}: ${current.slice(0, 8)}… \\("${tag}", created [^)]+\\) → glance-download of image \\(id known only during the update\\) of ${ONE} ` +
+          `\\(nothing uploaded from here\\) to the default store, a new image unless one of this resource holds the same source; the tag moves only once`,
+      ),
+    );
+  });
+
+  it("the upload fallback where the region does not offer glance-download: the plan names the method up uses", async () => {
+    const from = await origin(TWO);
+    const tag = uniqueTag("pif");
+    const lc: Lifecycle = await ctx.host.lifecycle(provider, TYPE, "pif");
+    const inputs = { resourceKey: keys[1], tag, diskFormat: "raw", region: ONE, keepLastTaggedImage: false, importFrom: { region: TWO, imageId: from.id, file: from.image.path } };
+    const line = planOf((await lc.preview(inputs)).output, tag);
+    assert.equal(parsePlan(line).target.kind, "new", line);
+    assert.match(line, new RegExp(`new upload of importFrom.file, checked against image ${from.id.slice(0, 8)}… of ${TWO} \\(${ONE} does not offer glance-download\\)`));
+    const up = await lc.up(inputs);
+    assert.equal(routeOf(up.output), plannedRoute(line), `plan: ${line}\nup: ${up.output.join("\n")}`);
+    assert.equal((await getImage(glance[ONE] as GlanceClient, String(up.outputs.imageId))).os_hash_value, from.image.sha512);
   });
 });
