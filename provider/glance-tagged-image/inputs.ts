@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_VISIBILITIES } from "../glance/images";
 import { osloConfigCanCarry } from "./oslo-config";
 
 /**
@@ -8,9 +9,6 @@ import { osloConfigCanCarry } from "./oslo-config";
  * also imported by the SDK for its types.
  */
 
-export const DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"] as const;
-export const CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"] as const;
-export const VISIBILITIES = ["private", "shared", "community", "public"] as const;
 export const IMPORT_METHODS = ["auto", "glance-direct", "web-download", "upload"] as const;
 export const RETENTION_ACTIONS = ["keep", "deactivate", "delete"] as const;
 
@@ -136,7 +134,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .default("bare")
         .describe("Glance `container_format`. Part of the source identity: a change publishes a new image."),
       visibility: z
-        .enum(VISIBILITIES)
+        .enum(IMAGE_VISIBILITIES)
         .optional()
         .describe(
           "Glance visibility, patched in place. Not set: `private` for an image this resource publishes; an adopted " +

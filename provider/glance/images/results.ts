@@ -20,7 +20,8 @@ export const ImageStatus = z.enum([
 ]);
 export type ImageStatus = z.infer<typeof ImageStatus>;
 
-export const ImageVisibility = z.enum(["public", "private", "shared", "community"]);
+export const IMAGE_VISIBILITIES = ["private", "shared", "community", "public"] as const;
+export const ImageVisibility = z.enum(IMAGE_VISIBILITIES);
 export type ImageVisibility = z.infer<typeof ImageVisibility>;
 
 /**
