@@ -231,7 +231,7 @@ export interface ScenarioResult {
   runs: number;
   /** Runs in which anything was lost or left behind (the target is 0). */
   bad: number;
-  /** What held (the assertions that passed in every run). */
+  /** What the scenario's checks claim holds (recorded as is only when no run was bad: see whatHeld). */
   held: string;
   /** Per-run notes worth keeping (timings, which branch a race took). */
   notes?: string[];
@@ -256,16 +256,27 @@ export function readFigures(): FiguresFile {
   }
 }
 
+/**
+ * The "what held" of a scenario as recorded: what the test claims, when every run kept it; otherwise that it did
+ * not hold, in how many runs, with the first run's problems, so a bad run never reads as a clean one.
+ */
+export function whatHeld(result: Pick<ScenarioResult, "held" | "runs" | "bad" | "notes">): string {
+  if (result.bad === 0) return result.held;
+  const first = result.notes?.find((note) => /^run \d+: /.test(note)) ?? result.notes?.[0];
+  return `NOT HELD in ${result.bad} of ${result.runs} runs${first ? ` (${first})` : ""}; expected: ${result.held}`;
+}
+
 /** Records one scenario's figures (merged into test-output/faults/figures.json) and prints its line. */
 export function recordScenario(result: ScenarioResult): void {
   const file = readFigures();
   const at = new Date().toISOString();
+  const held = whatHeld(result);
   file.updatedAt = at;
   file.faultRuns = FAULT_RUNS;
-  file.results[result.scenario] = { ...result, at, faultRuns: FAULT_RUNS };
+  file.results[result.scenario] = { ...result, held, at, faultRuns: FAULT_RUNS };
   mkdirSync(dirname(FIGURES), { recursive: true });
   writeFileSync(FIGURES, `${JSON.stringify(file, null, 2)}\n`);
-  process.stdout.write(`      [fault figures] ${result.scenario}: ${result.runs} runs, ${result.bad} lost/left behind — ${result.held}\n`);
+  process.stdout.write(`      [fault figures] ${result.scenario}: ${result.runs} runs, ${result.bad} lost/left behind — ${held}\n`);
 }
 
 /** Markdown table of the recorded figures. */
