@@ -4,9 +4,8 @@ import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_VISIBILITIES } from "../glance/i
 import { osloConfigCanCarry } from "./oslo-config";
 
 /**
- * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module
- * top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes), and this module is
- * also imported by the SDK for its types.
+ * Inputs of GlanceTaggedImage, the single source of its input types (the SDK's are generated from it). Built on
+ * first use and kept (common/once.ts says why).
  */
 
 export const IMPORT_METHODS = ["auto", "glance-direct", "web-download", "upload"] as const;

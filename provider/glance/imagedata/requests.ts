@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import type { ClientRequest } from "node:http";
 import { stat } from "node:fs/promises";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
 import type { GlanceClient } from "../client";
 import { GlanceInputError, httpErrorFrom, UnexpectedResponseError } from "../errors";
 import type { ImageDataSource, ImageDownload, UploadProgress } from "./results";
@@ -164,34 +162,4 @@ export async function readImageHead(c: GlanceClient, id: string, bytes: number, 
     stream.destroy();
   }
   return Buffer.concat(chunks).subarray(0, bytes);
-}
-
-/**
- * Downloads the image data to a file, verifying Content-MD5 when Glance sent it. Returns bytes written and
- * the md5/sha512 (hex) of what was received.
- */
-export async function downloadImageToFile(
-  c: GlanceClient,
-  id: string,
-  path: string,
-  opts: { timeoutMs?: number } = {},
-): Promise<{ size: number; md5: string; sha512: string }> {
-  const download = await downloadImageData(c, id, opts);
-  const md5 = createHash("md5");
-  const sha512 = createHash("sha512");
-  let size = 0;
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      md5.update(chunk);
-      sha512.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  await pipeline(download.stream, hasher, createWriteStream(path));
-  const result = { size, md5: md5.digest("hex"), sha512: sha512.digest("hex") };
-  if (download.md5 !== undefined && download.md5 !== result.md5) {
-    throw new UnexpectedResponseError(`downloaded data has md5 ${result.md5}, Glance announced ${download.md5}`, "GET", imageFileUrl(await c.baseUrl(), id));
-  }
-  return result;
 }
