@@ -5,12 +5,11 @@
  * tag are untagged, left alone or refused; retention.ts: what happens to each earlier image). So a plan cannot say
  * "new upload" where the apply re-tags, or leave out an image the apply untags.
  */
-import type { Image } from "../glance/images";
+import { isGoneStatus, type Image } from "../glance/images";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { hasResourceKey, isOwnedBy, markerValue, RELEASED_MARKER, RESOURCE_MARKER, SOURCE_MARKER, type Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 
-const GONE = new Set(["deleted", "pending_delete", "killed"]);
 const FINISHED = new Set(["active", "deactivated"]);
 
 /** How an image carrying the tag relates to this resource instance. */
@@ -116,7 +115,7 @@ export function decideTarget(
 ): Target {
   if (key === undefined) return { kind: "unknown" };
   const sameSource = olds !== undefined && olds.sourceKey === key;
-  if (sameSource && stateImage && !GONE.has(stateImage.status)) return { kind: "keep", image: stateImage };
+  if (sameSource && stateImage && !isGoneStatus(stateImage.status)) return { kind: "keep", image: stateImage };
   if (news.imageId !== undefined) return { kind: "adopt", imageId: news.imageId };
   const [earlier] = reuseCandidates(ownImages, key);
   return earlier ? { kind: "reuse", image: earlier } : { kind: "publish", gone: sameSource };
