@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
+import { connectFailure } from "../common/errors";
 import { sameValue } from "../common/compare";
 import { DeadlineError, withDeadline } from "../common/deadline";
 import { configureOpenStack, glanceClient, octaviaClient } from "../common/provider-context";
@@ -49,7 +50,7 @@ async function connect(tag: string): Promise<Clients> {
     throw new FleetRotationError(
       "ERR_CONNECT",
       tag,
-      `connecting to OpenStack (a Keystone token, then Octavia's and Glance's endpoints) failed, nothing was asked of Octavia: ${serviceMessage(err)}`,
+      connectFailure("Octavia's and Glance's endpoints", "Octavia", err),
       undefined,
       { cause: err },
     );
