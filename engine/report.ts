@@ -24,6 +24,7 @@
  * diagnostics of its resource. A row is printed when a step completes; unchanged custom resources get no row.
  */
 import type { PropertyValue } from "./host/marshal";
+import { rowDiff, type StepDetail } from "./display/step-detail";
 
 export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
 
@@ -81,6 +82,14 @@ export function rowText(op: Op, type: string, name: string, status: string): str
   return ` ${SYMBOLS[op]} ${type} ${name}${status ? ` ${status}` : ""}`;
 }
 
+export interface RowOptions {
+  preview?: boolean;
+  seconds?: number;
+  note?: string;
+  /** What the display knows of the step: old and new inputs (and outputs once it ran). */
+  detail?: StepDetail;
+}
+
 export class Reporter {
   /** Diagnostics per resource (type and name), in the order resources first reported one. */
   private readonly diagnostics = new Map<string, { type: string; name: string; lines: string[] }>();
@@ -98,11 +107,19 @@ export class Reporter {
     this.stackName = name;
   }
 
-  /** The row of a completed (or, in preview, planned) step. */
-  row(op: Op, type: string, name: string, opts: { preview?: boolean; seconds?: number; note?: string } = {}): void {
+  /** The stack's own step, before any other (only the diff display prints it). */
+  stackStep(_urn: string, _existed: boolean, _oldOutputs?: Record<string, PropertyValue>, _secretKeys?: readonly string[]): void {}
+
+  /**
+   * The row of a completed (or, in preview, planned) step; with the step's detail, the engine's `[diff: …]` of
+   * old and new inputs after the status (rows.go getInfoColumn).
+   */
+  row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
     const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
-    this.line(rowText(op, type, name, `${status}${time}${opts.note ? ` ${opts.note}` : ""}`.trim()));
+    const diff = rowDiff(opts.detail);
+    const info = [opts.note, diff].filter(Boolean).join(" ");
+    this.line(rowText(op, type, name, `${status}${time}${info ? ` ${info}` : ""}`.trim()));
   }
 
   /** The row of a failed step; the error becomes a diagnostic of the resource. */
@@ -175,6 +192,11 @@ export class Reporter {
     }
     const pieces = [...(changeKinds >= 2 ? [`${changes} change${changes === 1 ? "" : "s"}`] : []), ...(c.same ? [`${c.same} unchanged`] : [])];
     if (pieces.length) this.line(`${DETAIL_INDENT}${pieces.join(". ")}`);
+    this.line();
+  }
+
+  /** The blank line between the steps and the end-of-run sections. */
+  endOfSteps(): void {
     this.line();
   }
 

@@ -211,14 +211,57 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("preview");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Previewing update (dev):");
-      row(r.stdout, "~", ECHO, "first", "update");
-      row(r.stdout, "~", NOTE, "note", "update");
+      // The engine's [diff: …]: old inputs vs checked inputs.
+      row(r.stdout, "~", ECHO, "first", "update [diff: ~message]");
+      row(r.stdout, "~", NOTE, "note", "update [diff: ~text]");
       // second's message depends on first's remoteId, unknown while first is only planned: the engine shows an update
-      row(r.stdout, "~", ECHO, "second", "update");
+      row(r.stdout, "~", ECHO, "second", "update [diff: ~message]");
       assert.strictEqual(findRow(r.stdout, "~", ECHO, "extra", "update"), -1);
       assert.strictEqual(summaryLine(r.stdout), "Resources: 0 to create, 3 to update, 1 unchanged, 0 to delete");
       assert.match(r.stdout, /^ {4}tokenLength *: \[unknown\]$/m);
       assert.deepStrictEqual(providerCallLines(r), []); // no Create/Update/Delete ran
+      assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
+    });
+
+    it("preview --diff prints every change with its property detail, as the CLI's diff display", async () => {
+      const stateBefore = fs.readFileSync(statePath, "utf8");
+      const r = await up("preview", "--diff");
+      assert.strictEqual(r.code, 0, explain(r));
+      const urn = (type: string, name: string) => `urn:pulumi:dev::echo-program::${type}::${name}`;
+      const expected = [
+        "Previewing update (dev):",
+        "",
+        "  pulumi:pulumi:Stack: (same)",
+        `    [urn=${urn("pulumi:pulumi:Stack", "echo-program-dev")}]`,
+        `    ~ ${ECHO}: (update)`,
+        "        [id=echo-1]",
+        `        [urn=${urn(ECHO, "first")}]`,
+        '        bucket : "a"',
+        '      ~ message: "hello" => "changed"',
+        "        size   : 1",
+        `    ~ ${NOTE}: (update)`,
+        "        [id=note-id]",
+        `        [urn=${urn(NOTE, "note")}]`,
+        '      ~ text: "hello" => "changed"',
+        `    ~ ${ECHO}: (update)`,
+        "        [id=echo-2]",
+        `        [urn=${urn(ECHO, "second")}]`,
+        // unknown until first is updated; the secret input is not shown
+        '      ~ message : "after echo-1" => [unknown]',
+        "        password: [secret]",
+        "        size    : 1",
+        // the stack's outputs: only what changes (outputs known only after the update are not shown)
+        "    --outputs:--",
+        '  ~ noteText        : "hello" => "changed"',
+        "Resources:",
+        "    ~ 3 to update",
+        "    1 unchanged",
+        "",
+      ];
+      assert.deepStrictEqual(lines(r), [...expected, ""], explain(r));
+      assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+      // Diagnostics (here the provider's output) go to stderr in the diff display, as the CLI writes them.
+      assert.match(r.stderr, /^echo: configured #1/m);
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });
 

@@ -18,6 +18,7 @@ import {
 } from "../host/marshal";
 import type { Project } from "../project";
 import type { Counts, Op, Reporter } from "../report";
+import { displayMap, type StepDetail } from "../display/step-detail";
 import type { ResourceRecord } from "../state";
 import { isDynamicType, type StateCommit } from "./state-commit";
 import type { Registration, StepResult, Wire } from "./program";
@@ -108,7 +109,10 @@ export class StepExecutor {
       if (old) lc.state = { id: old.id, inputs: old.inputs, outputs: old.outputs, secretOutputs: old.secretOutputs };
       if (preview) {
         const p = await lc.preview(inputs, { replace });
-        this.report(p.op, reg, started);
+        this.report(p.op, reg, started, {
+          ...oldDetail(reg, old),
+          newInputs: displayMap({ ...p.inputs, [PROVIDER_KEY]: providerText }, secretInputs),
+        });
         return this.plannedResult(reg, p.op, p.inputs, old);
       }
       try {
@@ -140,8 +144,13 @@ export class StepExecutor {
       }
       return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error);
     }
-    this.report(op, reg, started);
-    const outs = withoutProvider(lc.state!.outputs) as Wire;
+    const s = lc.state!;
+    this.report(op, reg, started, {
+      ...oldDetail(reg, old),
+      newInputs: displayMap(s.inputs, secretInputs),
+      newOutputs: displayMap(s.outputs, secretOutputKeys(s.outputs)),
+    });
+    const outs = withoutProvider(s.outputs) as Wire;
     return { id: lc.state!.id, state: markSecrets(outs, secretOutputKeys(outs)) };
   }
 
@@ -219,7 +228,11 @@ export class StepExecutor {
     const secretOutputs = [...new Set([...secretInputs, ...reg.additionalSecretOutputs.filter((k) => k in plain)])];
     const op: Op = reg.read ? "read" : !old ? "create" : wireEqual(old.inputs, plain) ? "same" : "update";
     const id = reg.read ? reg.id : old?.id || (reg.custom ? `${reg.name}-id` : "");
-    this.report(op, reg);
+    this.report(op, reg, undefined, {
+      ...oldDetail(reg, old),
+      newInputs: displayMap(plain, secretInputs),
+      newOutputs: this.opts.preview ? undefined : displayMap(plain, secretOutputs),
+    });
     if (!this.opts.preview) {
       this.commit.record(reg, { id, inputs: plain, outputs: plain, secretInputs, secretOutputs, external: reg.read || undefined });
     }
@@ -248,14 +261,15 @@ export class StepExecutor {
     if (rec.protect) {
       return this.failRecord("delete", rec, new Error(`${rec.urn} is protected: unprotect it (remove the protect option and run up) before deleting it`));
     }
+    const detail = recordDetail(rec);
     if (this.opts.preview) {
-      this.reporter.row("delete", rec.type, rec.name, { preview: true });
+      this.reporter.row("delete", rec.type, rec.name, { preview: true, detail });
       this.counts.delete++;
       return true;
     }
     if (!rec.dynamic || rec.external || rec.retainOnDelete || !rec.custom) {
       const why = rec.external ? "(external: not deleted)" : rec.retainOnDelete ? "(retainOnDelete: not deleted)" : undefined;
-      this.reporter.row("delete", rec.type, rec.name, { note: why });
+      this.reporter.row("delete", rec.type, rec.name, { note: why, detail });
       this.counts.delete++;
       this.commit.drop(rec.urn);
       return true;
@@ -267,7 +281,11 @@ export class StepExecutor {
     } catch (error) {
       return this.failRecord("delete", rec, error);
     }
-    this.reporter.row("delete", rec.type, rec.name, { seconds: (Date.now() - started) / 1000, note: rec.pendingDelete ? "(original)" : undefined });
+    this.reporter.row("delete", rec.type, rec.name, {
+      seconds: (Date.now() - started) / 1000,
+      note: rec.pendingDelete ? "(original)" : undefined,
+      detail,
+    });
     this.counts.delete++;
     if (!rec.pendingDelete) this.commit.drop(rec.urn);
     return true;
@@ -361,7 +379,7 @@ export class StepExecutor {
     return (await this.host()).resource({ text }, rec.type, rec.name);
   }
 
-  private report(op: StepOp | Op, reg: Pick<Registration, "type" | "name" | "custom">, started?: number): void {
+  private report(op: StepOp | Op, reg: Pick<Registration, "type" | "name" | "custom">, started?: number, detail?: StepDetail): void {
     const shown = op as Op;
     if (shown === "create" || shown === "update" || shown === "replace" || shown === "same" || shown === "delete" || shown === "read") {
       this.counts[shown]++;
@@ -371,6 +389,7 @@ export class StepExecutor {
     this.reporter.row(shown, reg.type, reg.name, {
       preview: this.opts.preview,
       seconds: started === undefined ? undefined : (Date.now() - started) / 1000,
+      detail,
     });
   }
 
@@ -386,6 +405,23 @@ export class StepExecutor {
     this.reporter.failedRow(op, rec.type, rec.name, describeStepError(error));
     return false;
   }
+}
+
+/** The old state of a registration's resource as the display sees it (none for a create). */
+function oldDetail(reg: Pick<Registration, "urn" | "type">, old: ResourceRecord | undefined): StepDetail {
+  if (!old) return { urn: reg.urn, type: reg.type };
+  return {
+    urn: reg.urn,
+    type: reg.type,
+    id: old.id || undefined,
+    oldInputs: displayMap(old.inputs, old.secretInputs),
+    oldOutputs: displayMap(old.outputs, old.secretOutputs),
+  };
+}
+
+/** A state record as the display sees the resource it deletes. */
+function recordDetail(rec: ResourceRecord): StepDetail {
+  return { ...oldDetail(rec, rec), newInputs: undefined };
 }
 
 /** Wraps the given top-level keys in the engine's secret marker, so the program sees secret outputs. */
