@@ -50,15 +50,16 @@ const DONE: Record<Op, string> = {
   gone: "deleted",
 };
 
+/** A failed step's status; the CLI marks it with `**` (its error colour, without colours). */
 const FAILED: Record<Op, string> = {
-  create: "creating failed",
-  update: "updating failed",
-  same: "failed",
-  replace: "replacing failed",
-  delete: "deleting failed",
-  read: "reading failed",
-  refresh: "refreshing failed",
-  gone: "refreshing failed",
+  create: "**creating failed**",
+  update: "**updating failed**",
+  same: "**failed**",
+  replace: "**replacing failed**",
+  delete: "**deleting failed**",
+  read: "**reading failed**",
+  refresh: "**refreshing failed**",
+  gone: "**refreshing failed**",
 };
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -122,10 +123,35 @@ export class Reporter {
     this.line(rowText(op, type, name, `${status}${time}${info ? ` ${info}` : ""}`.trim()));
   }
 
-  /** The row of a failed step; the error becomes a diagnostic of the resource. */
-  failedRow(op: Op, type: string, name: string, message: string): void {
-    this.line(rowText(op, type, name, `${FAILED[op]} error: ${message.split("\n")[0] ?? ""}`));
+  /**
+   * The row of a failed step (as the CLI's row once the engine reported the failure: `**creating failed**`, then
+   * `[diff: …]; error: <first line of the error>`); the error becomes the resource's diagnostic, shown once
+   * under it in `Diagnostics:`.
+   */
+  failedRow(op: Op, type: string, name: string, message: string, detail?: StepDetail): void {
+    const info = [rowDiff(detail), `error: ${message.split("\n")[0] ?? ""}`].filter(Boolean).join("; ");
+    this.line(rowText(op, type, name, `${FAILED[op]} ${info}`));
     this.diagnostic(type, name, `error: ${message}`);
+  }
+
+  /**
+   * Check failures: the engine reports one error per failure on the resource before any step, so its row has no
+   * step symbol and ends as `**failed** N errors` (TestCheckFailureRecord in the engine's lifecycle tests).
+   */
+  checkFailedRow(type: string, name: string, messages: readonly string[]): void {
+    for (const m of messages) this.line(rowText("same", type, name, ` error: ${m}`));
+    this.line(rowText("same", type, name, `**failed** ${plural(messages.length, "error")}`));
+    for (const m of messages) this.diagnostic(type, name, `error: ${m}`);
+  }
+
+  /**
+   * After a step failed, the engine's error on the stack (`update failed`, `preview failed`, …) and the stack's
+   * row marked failed, as the CLI prints them.
+   */
+  stackFailed(kind: string): void {
+    this.stackDiagnostic("error", `${kind} failed`);
+    const errors = this.diagnosticsOf(this.stackType, this.stackName).filter((l) => l.startsWith("error: ")).length;
+    this.line(`    ${this.stackType} ${this.stackName} **failed** ${plural(errors, "error")}`);
   }
 
   /** A line the provider host printed: live on the stack's row, kept for the stack's diagnostics. */
@@ -192,6 +218,9 @@ export class Reporter {
     }
     const pieces = [...(changeKinds >= 2 ? [`${changes} change${changes === 1 ? "" : "s"}`] : []), ...(c.same ? [`${c.same} unchanged`] : [])];
     if (pieces.length) this.line(`${DETAIL_INDENT}${pieces.join(". ")}`);
+    // rows (resources and the stack) with at least one error diagnostic
+    const errored = [...this.diagnostics.values()].filter((d) => d.lines.some((l) => l.startsWith("error: "))).length;
+    if (errored > 0) this.line(`${DETAIL_INDENT}${errored} errored`);
     this.line();
   }
 
@@ -210,6 +239,10 @@ export class Reporter {
     if (!d) this.diagnostics.set(key, (d = { type, name, lines: [] }));
     d.lines.push(...lines);
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Go's time.Duration rounded to seconds, as the CLI prints it: `7s`, `3m15s`. */

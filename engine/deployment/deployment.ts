@@ -129,6 +129,7 @@ export class Deployment {
       } else if (command === "destroy") await this.destroyAll();
       else await this.refreshAll();
       if (this.steps.failed) this.failed = true;
+      if (this.steps.applyFailed) r.stackFailed(command === "up" ? "update" : command);
 
       if (!this.failed) {
         if (command === "destroy") this.commit.setStackOutputs(undefined);

@@ -53,6 +53,8 @@ export interface StepOptions {
 export class StepExecutor {
   /** Set by the first failed step: the engine starts no new step after a failure. */
   failed = false;
+  /** A step failed in the provider (not in Check): the engine then reports `<update|preview|…> failed` on the stack. */
+  applyFailed = false;
   private hostPromise?: Promise<ProviderHost>;
   private readonly warned = new Set<string>();
 
@@ -112,6 +114,7 @@ export class StepExecutor {
         this.report(p.op, reg, started, {
           ...oldDetail(reg, old),
           newInputs: displayMap({ ...p.inputs, [PROVIDER_KEY]: providerText }, secretInputs),
+          replaces: p.op === "replace" ? (p.diff?.replaces ?? ["id"]) : undefined,
         });
         return this.plannedResult(reg, p.op, p.inputs, old);
       }
@@ -142,7 +145,7 @@ export class StepExecutor {
           initErrors: f.reasons.length ? f.reasons : [error.details],
         });
       }
-      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error);
+      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error, inputs);
     }
     const s = lc.state!;
     this.report(op, reg, started, {
@@ -393,8 +396,14 @@ export class StepExecutor {
     });
   }
 
-  private failStep(op: Op, type: string, name: string, error: unknown): Promise<never> {
+  private failStep(op: Op, type: string, name: string, error: unknown, inputs: Wire = {}): Promise<never> {
     this.failed = true;
+    if (error instanceof CheckFailedError) {
+      const messages = error.failures.map((f) => checkFailureMessage(type, name, f, inputs));
+      this.reporter.checkFailedRow(type, name, messages);
+      return Promise.reject(new StepFailed(`${type} ${name}: ${messages[0] ?? "check failed"}`));
+    }
+    this.applyFailed = true;
     const message = describeStepError(error);
     this.reporter.failedRow(op, type, name, message);
     return Promise.reject(new StepFailed(`${type} ${name}: ${message.split("\n")[0]}`));
@@ -402,17 +411,18 @@ export class StepExecutor {
 
   private failRecord(op: Op, rec: ResourceRecord, error: unknown): false {
     this.failed = true;
+    this.applyFailed = true;
     this.reporter.failedRow(op, rec.type, rec.name, describeStepError(error));
     return false;
   }
 }
 
 /** The old state of a registration's resource as the display sees it (none for a create). */
-function oldDetail(reg: Pick<Registration, "urn" | "type">, old: ResourceRecord | undefined): StepDetail {
-  if (!old) return { urn: reg.urn, type: reg.type };
+function oldDetail(reg: Pick<Registration, "urn" | "type" | "custom" | "parent">, old: ResourceRecord | undefined): StepDetail {
+  const base = { urn: reg.urn, type: reg.type, custom: reg.custom, parent: reg.parent || undefined };
+  if (!old) return base;
   return {
-    urn: reg.urn,
-    type: reg.type,
+    ...base,
     id: old.id || undefined,
     oldInputs: displayMap(old.inputs, old.secretInputs),
     oldOutputs: displayMap(old.outputs, old.secretOutputs),
@@ -421,7 +431,7 @@ function oldDetail(reg: Pick<Registration, "urn" | "type">, old: ResourceRecord 
 
 /** A state record as the display sees the resource it deletes. */
 function recordDetail(rec: ResourceRecord): StepDetail {
-  return { ...oldDetail(rec, rec), newInputs: undefined };
+  return { ...oldDetail({ ...rec, parent: rec.parent ?? "" }, rec), newInputs: undefined };
 }
 
 /** Wraps the given top-level keys in the engine's secret marker, so the program sees secret outputs. */
@@ -433,11 +443,21 @@ function markSecrets(values: Wire, keys: readonly string[]): Wire {
   return out;
 }
 
+/** The error as the engine shows it: the provider's own message. */
 function describeStepError(e: unknown): string {
-  if (e instanceof CheckFailedError) {
-    return `check failed:\n${e.failures.map((f) => `${f.property}: ${f.reason}`).join("\n")}`;
-  }
-  if (e instanceof ProviderCallError) return `${e.method}: ${e.details}`;
+  if (e instanceof ProviderCallError) return e.details;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A check failure as the engine reports it (diag errors 2002/2003, step_generator.go issueCheckFailures):
+ * `<type> resource '<name>': property <property> value {<value>} has a problem: <reason>`, the value being the
+ * program's input of that key as Go prints it (`{<nil>}` when there is none); a secret is not shown.
+ */
+export function checkFailureMessage(type: string, name: string, f: { property: string; reason: string }, inputs: Wire): string {
+  if (!f.property) return `${type} resource '${name}' has a problem: ${f.reason}`;
+  const v: unknown = inputs[f.property];
+  const shown = containsSecrets(v) ? "[secret]" : v === undefined || v === null ? "<nil>" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return `${type} resource '${name}': property ${f.property} value {${shown}} has a problem: ${f.reason}`;
 }
 

@@ -73,8 +73,16 @@ export class DiffReporter extends Reporter {
   }
 
   override stackDiagnostic(severity: "warning" | "error", message: string): void {
-    this.diagnostic("pulumi:pulumi:Stack", "", `${severity}: ${message}`);
     this.err(`${severity}: ${message}\n`);
+  }
+
+  override checkFailedRow(_type: string, _name: string, messages: readonly string[]): void {
+    // no step ran: the diff display counts no errored resource, only prints the diagnostics
+    for (const m of messages) this.err(`error: ${m}\n`);
+  }
+
+  override stackFailed(kind: string): void {
+    this.err(`error: ${kind} failed\n`);
   }
 
   override endOfSteps(): void {

@@ -10,6 +10,11 @@ import type { DisplayMap } from "./property-diff";
 export interface StepDetail {
   urn: string;
   type: string;
+  /** Custom resource (false: a component). */
+  custom?: boolean;
+  parent?: string;
+  /** The keys the provider's Diff said force a replacement. */
+  replaces?: string[];
   /** The id of the old resource (absent for a create). */
   id?: string;
   oldInputs?: DisplayMap;
