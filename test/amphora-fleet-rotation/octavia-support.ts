@@ -5,12 +5,16 @@
  * flavor, and cleanup of all of it. Octavia's test compute driver (test/octavia-driver) records the image each
  * amphora booted; an image with the property `octavia_test_boot_fault` fails to boot.
  */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { Readable } from "node:stream";
 import { createImage, deleteImage, isStatus, uploadImageData, type GlanceClient } from "../../provider/glance";
-import { getLoadBalancer, listAmphorae, type Amphora } from "../../provider/octavia/client";
+import { failoverLoadBalancer, getLoadBalancer, listAmphorae, listLoadBalancers, type Amphora } from "../../provider/octavia/client";
 import type { ServiceClient } from "../../provider/openstack";
-import { glanceFor, sessionFor } from "../support/cloud";
+import { glanceFor, localCloudDir, sessionFor } from "../support/cloud";
 
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 
@@ -39,13 +43,13 @@ export class TestFleet {
     return this;
   }
 
-  /** An active image carrying the fleet's tag (the newest one is what Octavia boots). */
-  async publishImage(name: string, properties: Record<string, string> = {}): Promise<string> {
+  /** An active image carrying the fleet's tag + `tagSuffix` (the newest one is what Octavia boots). */
+  async publishImage(name: string, properties: Record<string, string> = {}, tagSuffix = ""): Promise<string> {
     const image = await createImage(this.glance, {
       name: `${this.tag}-${name}`,
       diskFormat: "raw",
       containerFormat: "bare",
-      tags: [this.tag],
+      tags: [`${this.tag}${tagSuffix}`],
       properties,
     });
     this.images.push(image.id);
@@ -56,22 +60,22 @@ export class TestFleet {
     return image.id;
   }
 
-  /** An Octavia flavor booting this fleet's tag with `topology`. */
-  async flavor(topology: Topology): Promise<string> {
+  /** An Octavia flavor booting this fleet's tag + `tagSuffix` with `topology`. */
+  async flavor(topology: Topology, tagSuffix = ""): Promise<string> {
     const profile = (await this.octavia.http
       .post(`${this.octavia.endpoint}/v2/lbaas/flavorprofiles`, {
         json: {
           flavorprofile: {
-            name: `${this.tag}-${topology}`,
+            name: `${this.tag}${tagSuffix}-${topology}`,
             provider_name: "amphora",
-            flavor_data: JSON.stringify({ amp_image_tag: this.tag, loadbalancer_topology: topology }),
+            flavor_data: JSON.stringify({ amp_image_tag: `${this.tag}${tagSuffix}`, loadbalancer_topology: topology }),
           },
         },
       })
       .json()) as { flavorprofile: { id: string } };
     const flavor = (await this.octavia.http
       .post(`${this.octavia.endpoint}/v2/lbaas/flavors`, {
-        json: { flavor: { name: `${this.tag}-${topology}`, flavor_profile_id: profile.flavorprofile.id } },
+        json: { flavor: { name: `${this.tag}${tagSuffix}-${topology}`, flavor_profile_id: profile.flavorprofile.id } },
       })
       .json()) as { flavor: { id: string } };
     this.flavors.push({ flavor: flavor.flavor.id, profile: profile.flavorprofile.id });
@@ -113,6 +117,11 @@ export class TestFleet {
     return (await listAmphorae(this.octavia, { loadbalancer_id: lbId })).filter((a) => a.status !== "DELETED");
   }
 
+  /** A failover by someone else (the test): the load balancer is PENDING_UPDATE when this returns. */
+  async failover(lbId: string): Promise<void> {
+    await failoverLoadBalancer(this.octavia, lbId);
+  }
+
   async cleanup(): Promise<void> {
     const gone = async (id: string): Promise<void> => {
       try {
@@ -137,6 +146,69 @@ export class TestFleet {
       } catch (err) {
         if (!isStatus(err, 404)) throw err;
       }
+    }
+  }
+}
+
+const octaviaScript = path.resolve(__dirname, "..", "..", "scripts", "local-openstack", "octavia.sh");
+
+/**
+ * Crashes Octavia's worker (SIGKILL) once no load balancer in the whole local Octavia is PENDING_* (the worker
+ * is shared with other test runs: killing it mid-flow would leave theirs PENDING for good).
+ */
+export async function killIdleWorker(octavia: ServiceClient, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await listLoadBalancers(octavia)).some((lb) => lb.provisioning_status.startsWith("PENDING_"))) {
+    if (Date.now() > deadline) throw new Error("Octavia's worker never became idle");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await promisify(execFile)("bash", [octaviaScript, "kill-worker"]);
+}
+
+export async function startWorker(): Promise<void> {
+  await promisify(execFile)("bash", [octaviaScript, "start-worker"], { timeout: 180_000 });
+}
+
+/**
+ * Runs `body` with Octavia's worker paused (SIGSTOP; resumed however `body` ends): requests are accepted and
+ * queued, so a load balancer someone fails over stays PENDING_UPDATE until `body` resumes the worker (or ends).
+ */
+export async function withWorkerPaused<T>(body: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
+  let paused = true;
+  const resume = async (): Promise<void> => {
+    if (!paused) return;
+    paused = false;
+    await promisify(execFile)("bash", [octaviaScript, "resume-worker"]);
+  };
+  await promisify(execFile)("bash", [octaviaScript, "pause-worker"]);
+  try {
+    return await body(resume);
+  } finally {
+    await resume();
+  }
+}
+
+/**
+ * Octavia API's request log (uwsgi: one line per request, `PUT /v2/lbaas/loadbalancers/<id>/failover => … (HTTP/1.1 409)`),
+ * read from where it ends now: what the provider under test asked of Octavia, as Octavia saw it.
+ */
+export class OctaviaApiLog {
+  private readonly file = path.join(realpathSync(localCloudDir), "log", "octavia", "octavia-uwsgi.log");
+  private readonly start = statSync(this.file).size;
+
+  /** The request lines (`METHOD /path?query => status`) logged since this object was made. */
+  requests(): string[] {
+    const text = readFileSync(this.file).subarray(this.start).toString("utf8");
+    return [...text.matchAll(/\] ([A-Z]+ \S+) => generated .*?\(HTTP\/1\.1 (\d+)\)/g)].map((m) => `${m[1]} => ${m[2]}`);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.requests().find((r) => pattern.test(r));
+      if (hit !== undefined) return hit;
+      if (Date.now() > deadline) throw new Error(`Octavia's API log shows no request matching ${pattern}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 }
