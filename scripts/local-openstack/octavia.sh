@@ -404,14 +404,11 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     start) octavia_start ;;
     stop) octavia_stop ;;
     restart-worker) octavia_stop_one worker; octavia_config; : >"$OCTAVIA_LOG/octavia-worker.log"; octavia_start_one worker; octavia_wait ;;
-    # A crashed worker (tests of interrupted rotations): SIGKILL, no graceful end of its flows.
-    kill-worker) pid=$(octavia_pid worker) && kill -KILL -- "-$pid" 2>/dev/null; rm -f "$OCTAVIA_RUN/worker.pid" ;;
     # A worker that takes no work for a while (tests: a load balancer that stays PENDING_UPDATE for as long as the
     # test needs); its flows in flight and the queued requests go on after resume-worker.
     pause-worker) pid=$(octavia_pid worker) && kill -STOP -- "-$pid" ;;
     resume-worker) pid=$(octavia_pid worker) && kill -CONT -- "-$pid" ;;
-    start-worker) octavia_pid worker >/dev/null || { : >"$OCTAVIA_LOG/octavia-worker.log"; octavia_start_one worker; }; octavia_wait ;;
     status) octavia_status ;;
-    *) echo "usage: ${0##*/} start|stop|status|restart-worker|kill-worker|start-worker|pause-worker|resume-worker" >&2; exit 2 ;;
+    *) echo "usage: ${0##*/} start|stop|status|restart-worker|pause-worker|resume-worker" >&2; exit 2 ;;
   esac
 fi

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { Readable } from "node:stream";
 import { createImage, deleteImage, isStatus, uploadImageData, type GlanceClient } from "../../provider/glance";
-import { failoverLoadBalancer, getLoadBalancer, listAmphorae, listLoadBalancers, type Amphora } from "../../provider/octavia/client";
+import { failoverLoadBalancer, getLoadBalancer, listAmphorae, type Amphora } from "../../provider/octavia/client";
 import type { ServiceClient } from "../../provider/openstack";
 import { glanceFor, localCloudDir, sessionFor } from "../support/cloud";
 
@@ -152,39 +152,28 @@ export class TestFleet {
 
 const octaviaScript = path.resolve(__dirname, "..", "..", "scripts", "local-openstack", "octavia.sh");
 
-/**
- * Crashes Octavia's worker (SIGKILL) once no load balancer in the whole local Octavia is PENDING_* (the worker
- * is shared with other test runs: killing it mid-flow would leave theirs PENDING for good).
- */
-export async function killIdleWorker(octavia: ServiceClient, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while ((await listLoadBalancers(octavia)).some((lb) => lb.provisioning_status.startsWith("PENDING_"))) {
-    if (Date.now() > deadline) throw new Error("Octavia's worker never became idle");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await promisify(execFile)("bash", [octaviaScript, "kill-worker"]);
-}
+const workerSignal = (command: "pause-worker" | "resume-worker"): Promise<unknown> => promisify(execFile)("bash", [octaviaScript, command]);
 
-export async function startWorker(): Promise<void> {
-  await promisify(execFile)("bash", [octaviaScript, "start-worker"], { timeout: 180_000 });
+export interface WorkerControl {
+  /** SIGSTOP: requests are accepted and queued, a load balancer being failed over stays PENDING_UPDATE. */
+  pause(): Promise<void>;
+  /** SIGCONT: its flows in flight and the queued requests go on. */
+  resume(): Promise<void>;
 }
 
 /**
- * Runs `body` with Octavia's worker paused (SIGSTOP; resumed however `body` ends): requests are accepted and
- * queued, so a load balancer someone fails over stays PENDING_UPDATE until `body` resumes the worker (or ends).
+ * Runs `body` with Octavia's worker paused (the worker is shared: it is resumed however `body` ends).
  */
-export async function withWorkerPaused<T>(body: (resume: () => Promise<void>) => Promise<T>): Promise<T> {
-  let paused = true;
-  const resume = async (): Promise<void> => {
-    if (!paused) return;
-    paused = false;
-    await promisify(execFile)("bash", [octaviaScript, "resume-worker"]);
+export async function withWorkerPaused<T>(body: (worker: WorkerControl) => Promise<T>): Promise<T> {
+  const worker: WorkerControl = {
+    pause: async () => void (await workerSignal("pause-worker")),
+    resume: async () => void (await workerSignal("resume-worker")),
   };
-  await promisify(execFile)("bash", [octaviaScript, "pause-worker"]);
+  await worker.pause();
   try {
-    return await body(resume);
+    return await body(worker);
   } finally {
-    await resume();
+    await worker.resume();
   }
 }
 

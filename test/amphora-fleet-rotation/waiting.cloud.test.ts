@@ -29,12 +29,12 @@ describe("AmphoraFleetRotation @cloud: waiting for Octavia", function () {
 
   /** An up started while the worker is paused; the worker resumes once Octavia logged `until`. */
   async function upWhilePaused(lc: Lifecycle, args: PropertyMap, log: OctaviaApiLog, until: RegExp, before: () => Promise<void>): Promise<StepResult> {
-    return withWorkerPaused(async (resume) => {
+    return withWorkerPaused(async (worker) => {
       await before();
       const running = lc.up(args);
       running.catch(() => undefined);
       await log.waitFor(until);
-      await resume();
+      await worker.resume();
       return running;
     });
   }
