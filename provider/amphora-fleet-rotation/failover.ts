@@ -1,4 +1,4 @@
-import { sleep } from "../glance/wait";
+import { sleep } from "../common/sleep";
 import { failoverLoadBalancer, getLoadBalancer, GONE_AMPHORA_STATUSES, listAmphorae, type Amphora, type LoadBalancer } from "../octavia/client";
 import { isStatus } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";

@@ -104,7 +104,7 @@ export const amphoraFleetRotationInputsSchema = once(function amphoraFleetRotati
     concurrency: count(100)
       .default(1)
       .describe("Failovers of a batch in flight at once (at most `batchSize`); Octavia's worker builds one amphora each."),
-    pauseSeconds: z.number().min(0).max(3600).default(0).describe("Pause between batches, after the gate."),
+    pauseSeconds: z.number().min(0).max(3600).default(0).describe("Pause before each batch, after the gates of the canary or of the previous batch (a soak time)."),
     maxFailures: z
       .number()
       .int("must be a whole number")

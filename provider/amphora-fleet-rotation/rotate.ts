@@ -1,5 +1,5 @@
 import { runPool } from "../common/pool";
-import { sleep } from "../glance/wait";
+import { sleep } from "../common/sleep";
 import type { ServiceClient } from "../openstack/service-client";
 import { FleetRotationError, serviceMessage } from "./errors";
 import { failoverTurn } from "./failover";
