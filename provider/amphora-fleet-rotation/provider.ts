@@ -23,10 +23,12 @@ import { runRotation } from "./rotate";
  * whose amphorae are not on the image Octavia now boots, canary first, then in batches, each behind a health gate.
  *
  * - check: validates inputs; for a new resource, prints the plan when Octavia answers (preview of a create).
- * - diff: reads the fleet (read-only list calls) and prints exactly which load balancers an up would fail over;
+ * - diff: reads the fleet (read-only list calls) and prints exactly which load balancers an up would fail over
+ *   (and what the preflight would refuse);
  *   a change when inputs changed or some load balancer is not on its target image.
- * - create/update: reads the fleet again and runs the plan (rotate.ts); the first failure stops it with a
- *   FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
+ * - create/update: reads the fleet again, runs the preflight (preflight.ts: ERR_PREFLIGHT before any failover),
+ *   then the plan (rotate.ts, one turn per load balancer in failover.ts); a failure ends it, under the stop rules,
+ *   with a FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
  * - read: reports the fleet (amphorae per image, load balancers still to rotate).
  * - delete: changes nothing in Octavia.
  */
