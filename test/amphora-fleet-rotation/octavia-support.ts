@@ -30,7 +30,9 @@ export async function octaviaFor(cloud: "local-admin" | "local-demo"): Promise<S
 export type Topology = "SINGLE" | "ACTIVE_STANDBY";
 
 export class TestFleet {
-  readonly tag = `fleet-test-${runId}-${randomBytes(2).toString("hex")}`;
+  /** `tag`: the amp_image_tag of this fleet's flavors (default a unique one; images published elsewhere, e.g. by an example). */
+  constructor(readonly tag = `fleet-test-${runId}-${randomBytes(2).toString("hex")}`) {}
+
   private readonly images: string[] = [];
   private readonly lbs: string[] = [];
   private readonly flavors: Array<{ flavor: string; profile: string }> = [];
