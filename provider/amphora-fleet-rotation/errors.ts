@@ -6,13 +6,15 @@ import { ResourceError, serviceWords } from "../common/errors";
  */
 
 export type FleetRotationErrorCode =
+  /** A check before any failover refused the rotation (the tag does not resolve to `imageId`, wrong owner, ...). */
+  | "ERR_PREFLIGHT"
   /** Authentication, or finding Octavia or Glance in the catalog, failed: nothing was asked of Octavia. */
   | "ERR_CONNECT"
   /** The failover request was refused (409: not ACTIVE/ERROR, 403: the session may not fail over, ...). */
   | "ERR_FAILOVER"
   /** After its failover, a load balancer did not pass the health gate (ERROR, wrong operating status, old image). */
   | "ERR_GATE"
-  /** A failover did not end within `timeouts.failoverSeconds`. */
+  /** A failover did not end within `timeouts.failoverSeconds`, or another operation within `timeouts.pendingSeconds`. */
   | "ERR_TIMEOUT"
   /** Reading the fleet (Octavia's or Glance's lists) failed. */
   | "ERR_OCTAVIA";
