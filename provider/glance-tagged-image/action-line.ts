@@ -57,7 +57,7 @@ function importText(news: KnownInputs, view: GlanceView | undefined, note = ""):
     route = importRoute(news, view?.importMethods, news.resourceKey, news.region);
   } catch (err) {
     if (!(err instanceof GlanceTaggedImageError)) throw err;
-    return `${describeImport(news, undefined)}${storesText(news)}: up will fail (ERR_IMPORT_METHOD): ${err.message.slice(`GlanceTaggedImage ${news.resourceKey}: `.length)}`;
+    return `${describeImport(news, undefined)}${storesText(news)}: up will fail (ERR_IMPORT_METHOD): ${err.detail}`;
   }
   const upload = route?.kind === "upload" && view?.importMethods ? uploadMethod(news, view.importMethods) : "";
   return `${describeImport(news, route)}${storesText(news)}${upload}${note}${importCheckText(news)}`;
