@@ -31,6 +31,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
   const ctx = useProviderHost(() => ({
     cwd: REPO_ROOT,
     callTimeoutMs: 30 * 60_000,
+    startTimeoutMs: 120_000,
     env: NEEDS_STAND_INS ? { PATH: `${STAND_INS}:${process.env.PATH ?? ""}` } : {},
   }));
   let out: string;

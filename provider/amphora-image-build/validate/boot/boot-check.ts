@@ -10,7 +10,7 @@ import { makeBootCertificates } from "./certificates";
 import { makeConfigDrive } from "./config-drive";
 import { AGENT_CONF, AGENT_PORT, AGENT_SERVER_CA, AGENT_SERVER_CERT, agentConfig, RSYSLOG_CONF, userData } from "./octavia-files";
 import { type Accelerator, chooseAccelerator, emulatorInstalled, hostArch, type QemuTarget, qemuTarget, sameArch } from "./qemu";
-import { type BootStage, consoleProblems, consoleStage, stageReached } from "./stages";
+import { type BootStage, consoleProblems, consoleStage, plainConsole, stageReached } from "./stages";
 
 /**
  * The boot gate: boots the artifact as Nova would boot an amphora (read-only, with a config drive carrying what
@@ -105,10 +105,15 @@ export function qemuArgs(opts: {
   ];
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => { clearTimeout(t); resolve(); }, { once: true });
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 
 export async function bootCheck(run: BootRun): Promise<BootOutcome> {
@@ -217,7 +222,7 @@ async function bootWith(
     await qemu;
     run.signal?.removeEventListener("abort", onOuterAbort);
   }
-  const console = await readConsole();
+  const console = plainConsole(await readConsole());
   const stage = stageReached(console, handshake);
   const elapsed = Math.round((Date.now() - started) / 1000);
   const ended = exited as RunResult | Error | undefined;
@@ -231,8 +236,7 @@ async function bootWith(
   const problems = consoleProblems(console);
   const agentSaid = last && !last.ok && last.reached !== "nothing" ? `; the agent's port: ${last.detail}` : "";
   const detail = `${how}; boot stopped at stage ${stage} (${accelerator})${agentSaid}${problems.length ? `; console: ${problems.join(" | ")}` : ""}`;
-  const lines = console.split(/\r?\n/);
-  if (lines[lines.length - 1] === "") lines.pop();
+  const lines = console.split("\n").filter((l) => l.trim() !== "");
   return {
     status: "failed",
     detail,

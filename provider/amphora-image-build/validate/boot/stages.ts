@@ -9,14 +9,24 @@ export type BootStage = (typeof BOOT_STAGES)[number];
 
 /** Console evidence of each stage after the firmware (which is running as soon as QEMU is). */
 const CONSOLE_EVIDENCE: [BootStage, RegExp][] = [
+  // The initramfs counts as the kernel's: userspace is the real root's init (systemd says hello, or a login prompt).
   ["kernel", /Linux version \d|Booting the kernel|Decompressing Linux/],
-  ["userspace", /systemd\[1\]|Welcome to |Run \/sbin\/init|Freeing unused kernel|login: *$/m],
+  ["userspace", /systemd\[1\]: |Welcome to |login: *$/m],
   ["cloud-init", /Cloud-init v\. |cloud-init\[\d+\]/],
   // cloud-init's "Net device info" table: a device that is up with an IPv4 address other than loopback.
   ["network", /ci-info: \|\s*(?!lo\s)\S+\s*\|\s*True\s*\|\s*(?!127\.)\d+\.\d+\.\d+\.\d+\s*\|/],
 ];
 
 const rank = (s: BootStage): number => BOOT_STAGES.indexOf(s);
+
+/**
+ * The console without terminal control sequences (GRUB's menu, systemd's colours, also where systemd cut a status
+ * line in the middle of one) and carriage returns.
+ */
+export function plainConsole(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  return raw.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_]|\x1b\[?[0-9;?]*|\r/g, "");
+}
 
 export function consoleStage(console: string): BootStage {
   let stage: BootStage = "firmware";
