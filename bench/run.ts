@@ -6,6 +6,7 @@
  *   1–3 upload.ts      upload throughput, peak RSS and verification cost, 256 MiB and 2 GiB random files
  *   4   noop-diff.ts   no-op diff of 50 GlanceTaggedImage + 10 AmphoraImageBuild, HTTP requests counted; build key
  *   5   tag-move.ts    20 tag moves under Octavia's 50 ms poll
+ *   6   multi-region.ts one image to two regions: two uploads vs importFrom (glance-download), bytes sent and time
  */
 import "./lib/env";
 import { randomBytes } from "node:crypto";
@@ -20,6 +21,7 @@ import { isStatus } from "../provider/glance/errors";
 import { deleteImage, listAllImages } from "../provider/glance/images";
 import { provider as taggedProvider } from "../provider/glance-tagged-image/provider";
 import { imageClientFor, localCloudDir, sessionFor } from "../test/support/cloud";
+import { multiRegion } from "./multi-region";
 import { machineFacts } from "./lib/machine";
 import { repoRoot } from "./lib/paths";
 import { haveGnuTime, onPath } from "./lib/proc";
@@ -63,7 +65,7 @@ async function sweep(glance: GlanceClient, runId: string): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove").split(",").map((s) => s.trim());
+  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove,multiregion").split(",").map((s) => s.trim());
   const runId = `${new Date().toISOString().slice(0, 10).replace(/-/g, "")}-${randomBytes(3).toString("hex")}`;
   const missing = [!onPath("curl") && "curl", !haveGnuTime() && "time (GNU time, /usr/bin/time)"].filter(Boolean);
   if (missing.length) throw new Error(`install ${missing.join(" and ")} first: apt-get install ${missing.map((m) => String(m).split(" ")[0]).join(" ")}`);
@@ -139,6 +141,15 @@ async function main(): Promise<void> {
       log(`5. tag move: ${moves} moves under a 50 ms poll`);
       results.tagMove = await tagMoves(glance, { moves, pollMs: 50, dir, runId });
       log(`   ${results.tagMove.emptyAnswers} empty answers of ${results.tagMove.polls}`);
+    });
+
+    await section("multiregion", async () => {
+      const bytes = Number(process.env.BENCH_MR_MIB ?? 256) * MiB;
+      const rounds = Number(process.env.BENCH_MR_ROUNDS ?? 3);
+      log(`6. multi-region: ${bytes / MiB} MiB to RegionOne and RegionTwo (cloud local-multi), ${rounds} rounds of two uploads vs importFrom`);
+      const { glance: clients, ...measured } = await multiRegion({ bytes, rounds, dir, runId, log });
+      results.multiRegion = measured;
+      for (const client of clients) await sweep(client, runId).catch((err: unknown) => log(`sweep failed: ${String(err)}`));
     });
   } finally {
     await sweep(glance, runId).catch((err: unknown) => log(`sweep failed: ${String(err)}`));

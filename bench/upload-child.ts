@@ -12,19 +12,24 @@
  *   publish-glance-direct  fillImage(…, "glance-direct"): PUT /stage while hashing, POST /import, wait until the
  *                          import is done (poll every 300 ms, the provider's default), compare hashes
  *   plain-upload           uploadImageData(glance, id, path): PUT /file streamed from the file, nothing else
+ *   got11-plain-upload     the same request on got 11, as the HTTP layer sent it before undici: the file in 1 MiB
+ *                          chunks, Content-Length, no retry (the baseline; got is a devDependency for this only).
+ *                          Its process loads the same provider modules but neither undici (the HTTP layer, loaded
+ *                          on demand below) nor runs discovery: the runner passes the image URL. The peak RSS of
+ *                          the two plain modes thus differs by the HTTP client alone.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { GlanceClient } from "../provider/glance/client";
 import { uploadImageData } from "../provider/glance/imagedata";
 import { getImage } from "../provider/glance/images";
 import { flowContext, useFlowSettings } from "../provider/glance-tagged-image/context";
 import { glanceTaggedImageInputsSchema } from "../provider/glance-tagged-image/inputs";
 import { fillImage } from "../provider/glance-tagged-image/publish";
-import { createHttp } from "../provider/openstack/http";
 import type { ServiceClient } from "../provider/openstack/service-client";
 
-export type ChildMode = "publish-upload" | "publish-glance-direct" | "plain-upload";
+export type ChildMode = "publish-upload" | "publish-glance-direct" | "plain-upload" | "got11-plain-upload";
 
 export interface UploadJob {
   mode: ChildMode;
@@ -36,6 +41,8 @@ export interface UploadJob {
   file: string;
   resourceKey: string;
   tag: string;
+  /** `{base}/images/{id}` (got11-plain-upload, which makes no other request). */
+  imageUrl: string;
   /** publish-upload: declared as the input expectedSha256 (sha256 is then computed and checked as well). */
   expectedSha256?: string;
 }
@@ -58,8 +65,37 @@ function vmHwmKiB(): number {
   return match ? Number(match[1]) : NaN;
 }
 
+/** PUT /file as the HTTP layer sent it on got 11: 1 MiB reads, Content-Length, no retry, error on non-2xx. */
+async function got11Upload(got11: typeof import("got").default, url: string, job: UploadJob): Promise<void> {
+  const size = (await stat(job.file)).size;
+  const body = createReadStream(job.file, { highWaterMark: 1024 * 1024 });
+  try {
+    await got11.put(url, {
+      body,
+      headers: { "x-auth-token": job.token, "content-type": "application/octet-stream", "content-length": String(size), accept: "application/json" },
+      responseType: "text",
+      retry: { limit: 0 },
+      timeout: { response: 300_000, socket: 120_000 },
+    });
+  } finally {
+    body.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(process.env.BENCH_UPLOAD_JOB ?? "{}") as UploadJob;
+  if (job.mode === "got11-plain-upload") {
+    const got11 = (await import("got")).default;
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    await got11Upload(got11, `${job.imageUrl}/file`, job);
+    const callMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const used = process.cpuUsage(cpu);
+    const image = (await got11.get(job.imageUrl, { headers: { "x-auth-token": job.token } }).json()) as { checksum?: string; size?: number };
+    report({ callMs, used, checksum: image.checksum ?? "", size: image.size ?? 0 });
+    return;
+  }
+  const { createHttp } = await import("../provider/openstack/http");
   const http = createHttp({
     tls: { rejectUnauthorized: true },
     tokens: {
@@ -94,13 +130,17 @@ async function main(): Promise<void> {
   const used = process.cpuUsage(cpu);
 
   const image = await getImage(glance, job.imageId);
+  report({ callMs, used, checksum: image.checksum ?? "", size: image.size ?? 0 });
+}
+
+function report(r: { callMs: number; used: NodeJS.CpuUsage; checksum: string; size: number }): void {
   const result: UploadChildResult = {
-    callMs,
+    callMs: r.callMs,
     peakRssKiB: vmHwmKiB(),
-    cpuUserMs: used.user / 1000,
-    cpuSystemMs: used.system / 1000,
-    checksum: image.checksum ?? "",
-    size: image.size ?? 0,
+    cpuUserMs: r.used.user / 1000,
+    cpuSystemMs: r.used.system / 1000,
+    checksum: r.checksum,
+    size: r.size,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -7,6 +7,9 @@
  *   ours upload              upload-child publish-upload: PUT /file hashing sha512 in the same pass, verified
  *   ours upload + sha256     the same with expectedSha256 declared: sha512+sha256 in the pass, both checked
  *   ours upload, no hashing  upload-child plain-upload: uploadImageData(path), nothing else
+ *   got 11, no hashing       upload-child got11-plain-upload: the same PUT /file made as the HTTP layer made it
+ *                            before undici (got 11, file read in 1 MiB chunks, no retry): the baseline of the
+ *                            HTTP layer, in the same run, in the same child process (same modules loaded)
  *   openstack image create   `openstack image create --file` (python3-openstackclient, what operators use)
  *   ours glance-direct       upload-child publish-glance-direct: stage, import, wait, verified
  *   curl glance-direct       curl stage + import + a 300 ms poll until the import is done (Glance's own limit)
@@ -29,6 +32,7 @@ export type ContenderId =
   | "ours-upload"
   | "ours-upload-sha256"
   | "ours-upload-nohash"
+  | "got11-upload-nohash"
   | "openstack"
   | "ours-glance-direct"
   | "curl-glance-direct";
@@ -38,6 +42,7 @@ export const CONTENDERS: Record<ContenderId, string> = {
   "ours-upload": "ours: upload (PUT /file, sha512 hashed + verified)",
   "ours-upload-sha256": "ours: upload with expectedSha256 (sha512+sha256)",
   "ours-upload-nohash": "ours: uploadImageData, no hashing",
+  "got11-upload-nohash": "baseline: the same PUT /file on got 11 (the HTTP layer before undici)",
   openstack: "openstack image create --file",
   "ours-glance-direct": "ours: glance-direct (stage + import + wait, hashed + verified)",
   "curl-glance-direct": "curl: glance-direct (stage + import + 300 ms poll)",
@@ -191,13 +196,18 @@ async function runContender(ctx: UploadContext, contender: ContenderId, file: Te
         proc = await runMeasured("bash", ["-c", CURL_GLANCE_DIRECT], { env, tmpDir: ctx.tmpDir });
       } else {
         const job: UploadJob = {
-          mode: contender === "ours-upload" || contender === "ours-upload-sha256" ? "publish-upload" : contender === "ours-glance-direct" ? "publish-glance-direct" : "plain-upload",
+          mode: contender === "ours-upload" || contender === "ours-upload-sha256" ? "publish-upload" : contender === "ours-glance-direct"
+                ? "publish-glance-direct"
+                : contender === "got11-upload-nohash"
+                  ? "got11-plain-upload"
+                  : "plain-upload",
           ...(contender === "ours-upload-sha256" ? { expectedSha256: file.sha256 } : {}),
           endpoint: ctx.glance.endpoint,
           token: ctx.token,
           projectId: ctx.glance.projectId,
           roles: [...ctx.session.roles],
           imageId,
+          imageUrl,
           file: file.path,
           resourceKey: `bench/${ctx.runId}/upload`,
           tag: `${NAME_PREFIX}-${ctx.runId}`,

@@ -2,46 +2,60 @@
  * Runs a Pulumi program without the Pulumi CLI, through @pulumi/pulumi's real dynamic-provider host:
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
- *                                      [--state <file>] [--target <urn>]... [--replace <urn>]...
+ *                                      [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
  *   --state  state file                           default: <dir>/.pulumi-state/<project>.<stack>.json
  *   --target   only this resource gets a step (repeatable), as `pulumi up --target`
  *   --replace  replace this resource without asking its provider's Diff (repeatable), as `pulumi up --replace`
+ *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
+ *
+ *   export [--file <out.json>]: the state as a deployment `pulumi stack import` accepts (secrets sealed with
+ *   PULUMI_CONFIG_PASSPHRASE as the CLI's passphrase secrets manager seals them); scripts/up.sh uses it to move a
+ *   stack to the CLI's backend.
  *
  * Where the Pulumi CLI is installed, run `pulumi up` instead: this runner exists for machines (CI) where it is
  * not. The program runs in this process under `pulumi.runtime.setMocks`; dynamic resources are driven through
  * the dynamic-provider host like the engine drives them; other resource types are only recorded. See
- * scripts/engine/deployment.ts for the step semantics and the limits. Exit code 1 on any error.
+ * engine/deployment/ for for the step semantics and the limits. Exit code 1 on any error.
  *
  * Secret config (`secure:` values) needs the CLI to decrypt: give such values as plain config in an uncommitted
  * stack file or through the environment (OS_* for the OpenStack credentials). Secret values in the state file are
  * encrypted (PULUMI_CONFIG_PASSPHRASE when set, else a key file next to the state).
  */
+import * as fs from "fs";
+import { createRequire } from "module";
 import * as path from "path";
-import type { Command } from "./engine/deployment";
-import { ProjectError, readProject, readStackConfig } from "./engine/project";
-import { defaultStatePath } from "./engine/state";
+import { toCheckpoint } from "../engine/checkpoint";
+import type { Command } from "../engine/deployment/deployment";
+import { ProjectError, readProject, readStackConfig, type Project } from "../engine/project";
+import { StateStore, defaultStatePath } from "../engine/state";
 
-const COMMANDS: readonly Command[] = ["up", "preview", "destroy", "refresh"];
+type CliCommand = Command | "export";
+const COMMANDS: readonly CliCommand[] = ["up", "preview", "destroy", "refresh", "export"];
 
 export interface CliArgs {
-  command: Command;
+  command: CliCommand;
   dir: string;
   stack: string;
   state?: string;
   targets: string[];
   replace: string[];
+  refresh: boolean;
+  /** export: where the deployment is written (default: stdout). */
+  file?: string;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-  let command: Command | undefined;
+  let command: CliCommand | undefined;
   let dir = ".";
   let stack = "dev";
   let state: string | undefined;
   const targets: string[] = [];
   const replace: string[] = [];
+  let refresh = false;
+  let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -56,14 +70,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--state" || a.startsWith("--state=")) state = value();
     else if (a === "--target" || a.startsWith("--target=")) targets.push(urnArg(value()));
     else if (a === "--replace" || a.startsWith("--replace=")) replace.push(urnArg(value()));
+    else if (a === "--refresh") refresh = true;
+    else if (a === "--file" || a.startsWith("--file=")) file = value();
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (!a.startsWith("-") && command === undefined) {
       if (!(COMMANDS as readonly string[]).includes(a)) throw new UsageError(`unknown command "${a}"`);
-      command = a as Command;
+      command = a as CliCommand;
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state, targets, replace };
+  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, file };
 }
 
 function urnArg(value: string): string {
@@ -75,7 +91,8 @@ class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]...";
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]\n" +
+  "       npx ts-node scripts/run-program.ts export [--dir <project dir>] [--stack <name>] [--state <file>] [--file <out.json>]";
 
 export async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
@@ -93,8 +110,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const project = readProject(args.dir);
     const config = readStackConfig(project, args.stack);
     const statePath = path.resolve(args.state ?? defaultStatePath(project.dir, project.name, args.stack));
+    if (args.command === "export") return exportState(project, args, statePath);
     // Loaded only now: @pulumi/pulumi and the harness take a second to load, not needed for usage/config errors.
-    const { Deployment } = await import("./engine/deployment");
+    const { Deployment } = await import("../engine/deployment/deployment");
     return await new Deployment({
       command: args.command,
       project,
@@ -103,8 +121,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       statePath,
       targets: args.targets,
       replace: args.replace,
-      // Provider output of a step is printed live once the step has run this long (default 2 s).
-      streamAfterMs: process.env.RUN_PROGRAM_STREAM_AFTER_MS ? Number(process.env.RUN_PROGRAM_STREAM_AFTER_MS) : undefined,
+      refresh: args.refresh,
     }).run();
   } catch (e) {
     if (e instanceof ProjectError) {
@@ -113,6 +130,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** `export`: the state as a deployment `pulumi stack import` accepts (engine/checkpoint.ts). */
+function exportState(project: Project, args: CliArgs, statePath: string): number {
+  const passphrase = process.env.PULUMI_CONFIG_PASSPHRASE;
+  if (passphrase === undefined) {
+    process.stdout.write(
+      "error: export needs PULUMI_CONFIG_PASSPHRASE (the passphrase of the CLI stack it is imported into; may be empty)\n",
+    );
+    return 1;
+  }
+  if (!fs.existsSync(statePath)) {
+    process.stdout.write(`error: no state at ${statePath}\n`);
+    return 1;
+  }
+  const state = new StateStore(statePath, project.name, args.stack).load();
+  const projectRequire = createRequire(path.join(project.dir, "__run-program__.js"));
+  const version = (projectRequire("@pulumi/pulumi/package.json") as { version: string }).version;
+  const { checkpoint, skipped } = toCheckpoint(state, { passphrase, engineVersion: `v${version}` });
+  const text = JSON.stringify(checkpoint, null, 2) + "\n";
+  if (args.file) fs.writeFileSync(args.file, text, { mode: 0o600 });
+  else process.stdout.write(text);
+  for (const urn of skipped) {
+    process.stderr.write(`warning: ${urn} left out: recorded only by this runner (never created); the CLI will create it\n`);
+  }
+  return 0;
 }
 
 if (require.main === module) {

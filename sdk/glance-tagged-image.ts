@@ -51,21 +51,28 @@ import { packageProvider } from "./internal/provider-shim";
  * - **Region**: `region` selects the Glance of one Keystone region (default: the session's region), so one
  *   program can publish one build to several regions (one resource per region). Changing it replaces the
  *   resource: the old region's resource is deleted first (its last tagged image stays), then the new one publishes.
+ * - **Upload once**: `importFrom: { region: "RegionOne", imageId: first.imageId, file: build.path }` makes a
+ *   second region's Glance import the first region's image itself (`glance-download`, where `/v2/info/import`
+ *   offers it), else uploads `file`; the tag moves only once its `os_hash_value` equals the first region's.
  *
  * Credentials come from the `openstack:*` stack config, `OS_*` variables or clouds.yaml, never from state.
  */
-export type GlanceTaggedImageArgs = WithSource<"file"> | WithSource<"url"> | WithSource<"imageId">;
+export type GlanceTaggedImageArgs = WithSource<"file"> | WithSource<"url"> | WithSource<"imageId"> | WithSource<"importFrom">;
 
 /** The arguments: the inputs without those the class sets itself. */
 type Args = Omit<GlanceTaggedImageArgsInput, "resourceKey" | "instanceId">;
-type Source = "file" | "url" | "imageId";
+type Source = "file" | "url" | "imageId" | "importFrom";
+
+/** `importFrom` with each field an Input too: it is fed by another region's resource (`imageId: first.imageId`). */
+type ImportFromArg = { [K in keyof NonNullable<Args["importFrom"]>]: pulumi.Input<NonNullable<Args["importFrom"]>[K]> };
+type SourceArg<K extends Source> = K extends "importFrom" ? ImportFromArg : NonNullable<Args[K]>;
 
 /** Every argument but the sources, each an Input of exactly what `check` accepts (closed sets stay closed). */
 type CommonArgs = { [K in keyof Omit<Args, Source>]: pulumi.Input<Args[K]> };
 
 /** Exactly one source, as `check` requires: the chosen one given, the other two absent. */
 type WithSource<S extends Source> = CommonArgs &
-  { [K in S]: pulumi.Input<NonNullable<Args[K]>> } &
+  { [K in S]: pulumi.Input<SourceArg<K>> } &
   { [K in Exclude<Source, S>]?: never };
 
 const provider = packageProvider("glance-tagged-image/provider");

@@ -16,7 +16,8 @@ import {
 import type { AmphoraImageBuildArgsInput } from "../provider/amphora-image-build/inputs";
 import type { GlanceTaggedImageArgsInput } from "../provider/glance-tagged-image/inputs";
 import type { SnapshotStorePolicyArgsInput } from "../provider/snapshot-store-policy/inputs";
-import type { AmphoraImageBuildArgs, GlanceTaggedImageArgs, SnapshotStorePolicyArgs } from "../sdk";
+import type { AmphoraFleetRotationArgsInput } from "../provider/amphora-fleet-rotation/inputs";
+import type { AmphoraFleetRotationArgs, AmphoraImageBuildArgs, GlanceTaggedImageArgs, SnapshotStorePolicyArgs } from "../sdk";
 
 /**
  * The documentation (docs/) against the code, without any cloud: the resource pages' tables are what
@@ -26,10 +27,11 @@ import type { AmphoraImageBuildArgs, GlanceTaggedImageArgs, SnapshotStorePolicyA
 
 // Inputs the SDK classes set themselves, as the generator's `setBySdk` says (checked by the compiler).
 type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const SET_BY_SDK: Record<string, readonly string[]> = { AmphoraImageBuild: [], GlanceTaggedImage: ["resourceKey", "instanceId"], SnapshotStorePolicy: [] };
+const SET_BY_SDK: Record<string, readonly string[]> = { AmphoraImageBuild: [], GlanceTaggedImage: ["resourceKey", "instanceId"], SnapshotStorePolicy: [], AmphoraFleetRotation: [] };
 const _amphoraArgs: Equals<Exclude<keyof AmphoraImageBuildArgsInput, keyof AmphoraImageBuildArgs>, never> = true;
 const _glanceArgs: Equals<Exclude<keyof GlanceTaggedImageArgsInput, keyof GlanceTaggedImageArgs>, "resourceKey" | "instanceId"> = true;
 const _policyArgs: Equals<Exclude<keyof SnapshotStorePolicyArgsInput, keyof SnapshotStorePolicyArgs>, never> = true;
+const _rotationArgs: Equals<Exclude<keyof AmphoraFleetRotationArgsInput, keyof AmphoraFleetRotationArgs>, never> = true;
 
 function region(page: string, name: string): string {
   const m = page.match(new RegExp(`<!-- generated:${name} [^>]*-->([\\s\\S]*?)<!-- /generated:${name} -->`));

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { listAllImages } from "../provider/glance/images";
 import { GlanceClient } from "../provider/glance/client";
 import { cloudsFile, imageClientFor } from "./support/cloud";
+import { summaryLine } from "./support/run-output";
 
 /**
  * The main job README promises: the root Pulumi program (AmphoraImageBuild → GlanceTaggedImage) run through
@@ -95,7 +96,7 @@ describe("main job: the root Pulumi program through the engine-faithful runner @
     writeStack(1);
     const r = await runner(["up", ...common]);
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /Resources: 2 created, 0 updated, 0 unchanged, 0 deleted/);
+    assert.equal(summaryLine(r.stdout), "Resources: 2 created, 0 updated, 0 unchanged, 0 deleted");
     assert.match(r.stdout, /amphora-x64-haproxy\.qcow2: build/);
     firstImage = outputValue(r, "ampImageId");
     owner = outputValue(r, "ampImageOwnerId");
@@ -107,7 +108,7 @@ describe("main job: the root Pulumi program through the engine-faithful runner @
   it("a second up with no change changes nothing and calls no builder", async () => {
     const r = await runner(["up", ...common]);
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /Resources: 0 created, 0 updated, 2 unchanged, 0 deleted/);
+    assert.equal(summaryLine(r.stdout), "Resources: 0 created, 0 updated, 2 unchanged, 0 deleted");
     assert.doesNotMatch(r.stdout, /builder finished/);
     assert.equal(outputValue(r, "ampImageId"), firstImage);
   });
@@ -116,7 +117,7 @@ describe("main job: the root Pulumi program through the engine-faithful runner @
     writeStack(2);
     const r = await runner(["up", ...common]);
     assert.equal(r.code, 0, explain(r));
-    assert.match(r.stdout, /Resources: 0 created, 2 updated, 0 unchanged, 0 deleted/);
+    assert.equal(summaryLine(r.stdout), "Resources: 0 created, 2 updated, 0 unchanged, 0 deleted");
     assert.match(r.stdout, /rebuild: sizeGb 1 → 2/);
     const second = outputValue(r, "ampImageId");
     assert.notEqual(second, firstImage);

@@ -1,7 +1,7 @@
 /**
  * The `[diff: …]` summary of `pulumi preview` while some inputs are unknown (computed by another resource, e.g. a
  * GlanceTaggedImage fed by an AmphoraImageBuild): the engine compares the old inputs with the inputs Check
- * returned (test/harness/display-diff.ts), so Check must return every known input with its defaults applied and
+ * returned (engine/host/display-diff.ts), so Check must return every known input with its defaults applied and
  * the unknown ones as sent, or every default reads as removed. AmphoraImageBuild and SnapshotStorePolicy here,
  * through the real dynamic-provider host, from old inputs of a Check with every value known (no cloud needed);
  * GlanceTaggedImage from a real create in test/glance-tagged-image/preview-diff.cloud.test.ts.

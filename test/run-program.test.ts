@@ -18,6 +18,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { verifyCheckpoint } from "./support/checkpoint-check";
+import { diagnosticsOf, findRow, row, stackDiagnostics, summaryLine } from "./support/run-output";
 
 const repoRoot = path.resolve(__dirname, "..");
 const runner = path.join(repoRoot, "scripts", "run-program.ts");
@@ -36,7 +38,7 @@ interface RunResult {
 function runProgram(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const childEnv: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...env };
-    delete childEnv.PULUMI_CONFIG_PASSPHRASE;
+    if (!("PULUMI_CONFIG_PASSPHRASE" in env)) delete childEnv.PULUMI_CONFIG_PASSPHRASE;
     delete childEnv.PULUMI_CONFIG_PASSPHRASE_FILE;
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
     const child = spawn(process.execPath, ["-r", "ts-node/register", runner, ...args], {
@@ -72,20 +74,16 @@ function lineIndex(r: RunResult, line: string): number {
   return i;
 }
 
-/** Asserts `detail` is printed indented under the resource line `resourceLine` (before the next resource line). */
-function assertUnder(r: RunResult, resourceLine: string, detail: string): void {
-  const all = lines(r);
-  const start = lineIndex(r, resourceLine);
-  const block: string[] = [];
-  for (const l of all.slice(start + 1)) {
-    if (!l.startsWith("    ")) break;
-    block.push(l.slice(4));
-  }
-  assert.ok(block.includes(detail), `expected "${detail}" under "${resourceLine}", got ${JSON.stringify(block)}\n${explain(r)}`);
+const ECHO = "pulumi-nodejs:dynamic/amphora:Echo";
+const NOTE = "fixture:index:Note";
+
+/** Asserts the provider printed `line` (provider output is grouped under the stack, as the CLI shows it). */
+function assertProviderLine(r: RunResult, line: string): void {
+  assert.ok(stackDiagnostics(r.stdout).includes(line), `expected "${line}" in the stack's diagnostics\n${explain(r)}`);
 }
 
 function providerCallLines(r: RunResult): string[] {
-  return lines(r).filter((l) => /^ {4}[+~-] echo /.test(l));
+  return stackDiagnostics(r.stdout).filter((l) => /^[+~-] echo /.test(l));
 }
 
 interface StateDoc {
@@ -155,12 +153,13 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("up");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Updating (dev):");
-      assertUnder(r, "+ amphora:Echo first create", '+ echo echo-1 message="hello"');
-      assertUnder(r, "+ amphora:Echo second create", '+ echo echo-2 message="after echo-1"');
-      assertUnder(r, "+ amphora:Echo extra create", '+ echo echo-3 message="extra"');
-      lineIndex(r, "+ fixture:index:Note note create"); // not dynamic: recorded only
-      lineIndex(r, "Resources: 4 created, 0 updated, 0 unchanged, 0 deleted");
-      assert.match(r.stdout, /^Duration: \d+\.\ds$/m);
+      for (const name of ["first", "second", "extra"]) row(r.stdout, "+", ECHO, name, "created");
+      assertProviderLine(r, '+ echo echo-1 message="hello"');
+      assertProviderLine(r, '+ echo echo-2 message="after echo-1"');
+      assertProviderLine(r, '+ echo echo-3 message="extra"');
+      row(r.stdout, "+", NOTE, "note", "created"); // not dynamic: recorded only
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 4 created, 0 updated, 0 unchanged, 0 deleted");
+      assert.match(r.stdout, /^Duration: (\d+m)?\d+s$/m);
 
       // Config reached the program (project key, other namespace) and the provider's configure().
       lineIndex(r, "Outputs:");
@@ -194,10 +193,10 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const before = readState();
       const r = await up("up");
       assert.strictEqual(r.code, 0, explain(r));
-      lineIndex(r, "= amphora:Echo first same");
-      lineIndex(r, "= fixture:index:Note note same");
-      lineIndex(r, "= amphora:Echo second same"); // its secret input came back from the encrypted state intact
-      lineIndex(r, "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
+      // No rows for unchanged resources (the CLI's non-interactive display); second's secret input came back from
+      // the encrypted state intact, or it would show as an update.
+      for (const name of ["first", "second", "extra"]) assert.strictEqual(findRow(r.stdout, "~", ECHO, name, "updated"), -1, explain(r));
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
       assert.deepStrictEqual(providerCallLines(r), []);
       assert.match(r.stdout, /^ {4}secondMessage *: "after echo-1"$/m); // outputs come from state
       assert.deepStrictEqual(
@@ -212,12 +211,12 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("preview");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Previewing update (dev):");
-      lineIndex(r, "~ amphora:Echo first update");
-      lineIndex(r, "~ fixture:index:Note note update");
+      row(r.stdout, "~", ECHO, "first", "update");
+      row(r.stdout, "~", NOTE, "note", "update");
       // second's message depends on first's remoteId, unknown while first is only planned: the engine shows an update
-      lineIndex(r, "~ amphora:Echo second update");
-      lineIndex(r, "= amphora:Echo extra same");
-      lineIndex(r, "Resources: 0 to create, 3 to update, 1 unchanged, 0 to delete");
+      row(r.stdout, "~", ECHO, "second", "update");
+      assert.strictEqual(findRow(r.stdout, "~", ECHO, "extra", "update"), -1);
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 0 to create, 3 to update, 1 unchanged, 0 to delete");
       assert.match(r.stdout, /^ {4}tokenLength *: \[unknown\]$/m);
       assert.deepStrictEqual(providerCallLines(r), []); // no Create/Update/Delete ran
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
@@ -227,11 +226,13 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       setConfig({ "echo-program:message": "changed", withExtra: false });
       const r = await up("up");
       assert.strictEqual(r.code, 0, explain(r));
-      assertUnder(r, "~ amphora:Echo first update", '~ echo echo-1 message="hello" -> "changed"');
-      lineIndex(r, "~ fixture:index:Note note update");
-      lineIndex(r, "= amphora:Echo second same"); // its message ("after echo-1") did not change
-      assertUnder(r, "- amphora:Echo extra delete", "- echo echo-3");
-      lineIndex(r, "Resources: 0 created, 2 updated, 1 unchanged, 1 deleted");
+      row(r.stdout, "~", ECHO, "first", "updated");
+      assertProviderLine(r, '~ echo echo-1 message="hello" -> "changed"');
+      row(r.stdout, "~", NOTE, "note", "updated");
+      assert.strictEqual(findRow(r.stdout, "~", ECHO, "second", "updated"), -1); // its message ("after echo-1") did not change
+      row(r.stdout, "-", ECHO, "extra", "deleted");
+      assertProviderLine(r, "- echo echo-3");
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 0 created, 2 updated, 1 unchanged, 1 deleted");
       const state = readState();
       assert.deepStrictEqual(state.resources.map((x) => x.name).sort(), ["first", "note", "second"]);
       assert.strictEqual(state.resources.find((x) => x.name === "first")?.outputs.message, "changed");
@@ -239,14 +240,35 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       afterUpdate = fs.readFileSync(statePath, "utf8");
     });
 
+    it("export writes the state as a deployment pulumi stack import accepts, secrets sealed with the passphrase", async () => {
+      const out = path.join(dir, "exported.json");
+      const refused = await runProgram(["export", "--dir", dir, "--file", out]);
+      assert.strictEqual(refused.code, 1, explain(refused)); // no passphrase: refused, nothing written
+      assert.match(refused.stdout, /export needs PULUMI_CONFIG_PASSPHRASE/);
+      const r = await runProgram(["export", "--dir", dir, "--file", out], { PULUMI_CONFIG_PASSPHRASE: "export-pass" });
+      assert.strictEqual(r.code, 0, explain(r));
+      assert.match(r.stderr, /fixture:index:Note::note left out: recorded only by this runner/);
+      const text = fs.readFileSync(out, "utf8");
+      assert.ok(!text.includes(PASSWORD), "the secret input is sealed");
+      const resources = verifyCheckpoint(JSON.parse(text), "export-pass");
+      const state = readState();
+      const second = resources.find((x) => x.urn.endsWith("::second"));
+      assert.strictEqual(second?.inputs?.password, PASSWORD);
+      assert.strictEqual(second?.id, state.resources.find((x) => x.name === "second")?.id);
+      const stack = resources[0];
+      assert.strictEqual(stack?.outputs?.secondPassword, PASSWORD);
+      assert.deepStrictEqual(
+        resources.filter((x) => x.type === ECHO).map((x) => x.urn.split("::").pop()),
+        state.resources.filter((x) => x.type === ECHO).map((x) => x.name),
+      );
+    });
+
     it("a provider error fails the run (exit 1) with the provider's message; finished steps stay in state", async () => {
       setConfig({ "echo-program:message": "changed", failMessage: "quota exceeded for images" });
       const r = await up("up");
       assert.strictEqual(r.code, 1, explain(r));
-      lineIndex(r, "= amphora:Echo first same");
-      lineIndex(r, "x amphora:Echo extra failed");
-      lineIndex(r, "    error: create: quota exceeded for images");
-      assert.match(r.stdout, /^error: up failed$/m);
+      row(r.stdout, "+", ECHO, "extra", "creating failed error: create: quota exceeded for images");
+      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "extra"), ["error: create: quota exceeded for images"]);
       assert.ok(!/the program failed/.test(r.stdout), "a step failure is reported once, as the step's error");
       assert.deepStrictEqual(readState().resources.map((x) => x.name).sort(), ["first", "note", "second"]);
     });
@@ -256,9 +278,8 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const stateBefore = fs.readFileSync(statePath, "utf8");
       const r = await up("up");
       assert.strictEqual(r.code, 1, explain(r));
-      lineIndex(r, "x amphora:Echo first failed");
-      lineIndex(r, "    error: check failed:");
-      lineIndex(r, "      size: size must be a number");
+      row(r.stdout, "~", ECHO, "first", "updating failed error: check failed:");
+      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "first"), ["error: check failed:", "size: size must be a number"]);
       assert.deepStrictEqual(providerCallLines(r), []);
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });
@@ -268,11 +289,11 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("destroy");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Destroying (dev):");
-      assertUnder(r, "- amphora:Echo second delete", "- echo echo-2");
-      assertUnder(r, "- amphora:Echo first delete", "- echo echo-1");
-      lineIndex(r, "- fixture:index:Note note delete");
-      assert.ok(lineIndex(r, "- amphora:Echo second delete") < lineIndex(r, "- amphora:Echo first delete"));
-      lineIndex(r, "Resources: 0 created, 0 updated, 0 unchanged, 3 deleted");
+      assertProviderLine(r, "- echo echo-2");
+      assertProviderLine(r, "- echo echo-1");
+      row(r.stdout, "-", NOTE, "note", "deleted");
+      assert.ok(row(r.stdout, "-", ECHO, "second", "deleted") < row(r.stdout, "-", ECHO, "first", "deleted"));
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 0 created, 0 updated, 0 unchanged, 3 deleted");
       const state = readState();
       assert.deepStrictEqual([state.resources, state.outputs], [[], {}]);
     });
@@ -282,10 +303,39 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("refresh");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Refreshing (dev):");
-      lineIndex(r, "- amphora:Echo first deleted (gone)");
-      lineIndex(r, "- amphora:Echo second deleted (gone)");
-      lineIndex(r, "= fixture:index:Note note same");
+      row(r.stdout, "-", ECHO, "first", "deleted");
+      row(r.stdout, "-", ECHO, "second", "deleted");
+      assert.strictEqual(findRow(r.stdout, "-", NOTE, "note", "deleted"), -1);
       assert.deepStrictEqual(readState().resources.map((x) => x.name), ["note"]);
+    });
+
+    it("independent steps run in parallel, as the engine runs them", async () => {
+      // left and right depend on nothing: each create waits until the other has started (the fixture fails it
+      // after 20 s alone), so a runner that runs steps one at a time fails here.
+      setConfig({ "echo-program:message": "changed", withExtra: false, rendezvous: "pair" });
+      const r = await up("up");
+      assert.strictEqual(r.code, 0, explain(r));
+      row(r.stdout, "+", ECHO, "left", "created");
+      row(r.stdout, "+", ECHO, "right", "created");
+      assert.ok(providerCallLines(r).some((l) => l.endsWith('message="left"')), explain(r));
+      assert.ok(providerCallLines(r).some((l) => l.endsWith('message="right"')), explain(r));
+    });
+
+    it("refresh calls Diff after Read, as pulumi refresh does; up --refresh refreshes before the update", async () => {
+      // A new host's echo store is empty: first and second are gone, left and right (durable) are found.
+      const refreshed = await up("refresh");
+      assert.strictEqual(refreshed.code, 0, explain(refreshed));
+      const ids = readState().resources.filter((x) => x.name === "left" || x.name === "right").map((x) => x.id);
+      assert.strictEqual(ids.length, 2, explain(refreshed));
+      for (const id of ids) assert.ok(stackDiagnostics(refreshed.stdout).includes(`? echo ${id} diff`), explain(refreshed));
+      row(refreshed.stdout, "-", ECHO, "first", "deleted");
+
+      // Gone again in the next host: without --refresh up would update first and second in place from stale
+      // state; with it they are recreated.
+      const r = await up("up", "--refresh");
+      assert.strictEqual(r.code, 0, explain(r));
+      row(r.stdout, "+", ECHO, "first", "created");
+      row(r.stdout, "+", ECHO, "second", "created");
     });
   });
 
@@ -311,8 +361,8 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
     it("calls the exported async function, records the resources and uses its result as stack outputs", async () => {
       const r = await started.dev;
       assert.strictEqual(r.code, 0, explain(r));
-      lineIndex(r, "+ openstack:networking/network:Network mgmt create");
-      lineIndex(r, "Resources: 1 created, 0 updated, 0 unchanged, 0 deleted");
+      row(r.stdout, "+", "openstack:networking/network:Network", "mgmt", "created");
+      assert.strictEqual(summaryLine(r.stdout), "Resources: 1 created, 0 updated, 0 unchanged, 0 deleted");
       assert.match(r.stdout, /^ {4}netId *: "mgmt-id"$/m);
       assert.match(r.stdout, /^ {4}netName *: "amphora-mgmt"$/m);
       assert.match(r.stdout, /^ {4}adminStateUp *: true$/m);

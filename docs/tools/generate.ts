@@ -21,6 +21,8 @@ import { glanceTaggedImageInputsSchema } from "../../provider/glance-tagged-imag
 import { glanceTaggedImageOutputsSchema } from "../../provider/glance-tagged-image/outputs";
 import { snapshotStorePolicyInputsSchema } from "../../provider/snapshot-store-policy/inputs";
 import { snapshotStorePolicyOutputsSchema } from "../../provider/snapshot-store-policy/outputs";
+import { amphoraFleetRotationInputsSchema } from "../../provider/amphora-fleet-rotation/inputs";
+import { amphoraFleetRotationOutputsSchema } from "../../provider/amphora-fleet-rotation/outputs";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const DOCS_DIR = path.join(REPO_ROOT, "docs");
@@ -72,7 +74,7 @@ export const RESOURCES: readonly ResourceReference[] = [
     setBySdk: ["resourceKey", "instanceId"],
     groups: [
       { title: "Tag and image attributes" },
-      { title: "Source (exactly one of file, url, imageId)", fields: ["file", "url", "imageId", "expectedSha256", "expectedSha512", "importMethod"] },
+      { title: "Source (exactly one of file, url, imageId, importFrom)", fields: ["file", "url", "imageId", "importFrom", "expectedSha256", "expectedSha512", "importMethod"] },
       { title: "Stores", fields: ["stores", "allStoresMustSucceed"] },
       { title: "Lifecycle", fields: ["keepFailedImages", "retention", "keepLastTaggedImage", "timeouts"] },
       { title: "Set by the SDK class and check", fields: ["resourceKey", "instanceId"] },
@@ -86,6 +88,18 @@ export const RESOURCES: readonly ResourceReference[] = [
     outputs: snapshotStorePolicyOutputsSchema,
     setBySdk: [],
     groups: [{ title: "Arguments" }],
+  },
+  {
+    name: "AmphoraFleetRotation",
+    page: "amphora-fleet-rotation.md",
+    sdkFile: "sdk/amphora-fleet-rotation.ts",
+    inputs: amphoraFleetRotationInputsSchema,
+    outputs: amphoraFleetRotationOutputsSchema,
+    setBySdk: [],
+    groups: [
+      { title: "Target and selection" },
+      { title: "Rollout", fields: ["canary", "batchSize", "concurrency", "pauseSeconds", "includeErrored", "allowStandalone", "healthGate", "timeouts", "pageSize"] },
+    ],
   },
 ];
 

@@ -24,12 +24,26 @@ const builder = config.get("builder") ?? "fixture";
 // The fixture builder ships with this repository's tests: it writes a small valid qcow2 in seconds.
 const fixtureScript = path.resolve(__dirname, "..", "..", "test", "fixtures", "diskimage-create", "octavia", "diskimage-create", "diskimage-create.sh");
 const outputDir = path.resolve(__dirname, config.get("outputDir") ?? "build");
-mkdirSync(outputDir, { recursive: true }); // diskimage-create.sh wants the output's directory to exist
+// Both front ends need the output's directory to exist (diskimage-create.sh exits 3 otherwise; check refuses it).
+mkdirSync(outputDir, { recursive: true });
 
 const build = new AmphoraImageBuild("amphora-image", {
   frontEnd: builder === "dib" ? "dib" : "octavia",
   ...(builder === "dib"
-    ? { elements: ["debian-minimal"], packages: ["haproxy"], imageType: "tar" as const }
+    ? {
+        elements: ["debian-minimal"],
+        packages: ["haproxy"],
+        imageType: "tar" as const,
+        release: "bookworm",
+        env: {
+          DIB_DEBIAN_COMPONENTS: "main",
+          // diskimage-builder 3.13 (Debian bookworm's package) writes the security suite as "bookworm/updates",
+          // which no longer exists (the build fails in apt-get update): these make it "bookworm-security" under
+          // /debian-security (docs/amphora-image-build.md, "Debian's security suite").
+          DIB_DEBIAN_SECURITY_MIRROR: "http://deb.debian.org/debian-security",
+          DIB_DEBIAN_SECURITY_SUBPATH: "-security",
+        },
+      }
     : { script: builder === "octavia" ? config.require("script") : fixtureScript }),
   output: path.join(outputDir, builder === "dib" ? "amphora-debian" : "amphora-x64-haproxy.qcow2"),
   sizeGb: config.getNumber("sizeGb") ?? 2,

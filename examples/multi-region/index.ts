@@ -4,6 +4,11 @@
  * against the build's sha512), its own tag move and its own Octavia settings. A region whose publish fails keeps
  * its current image and tag (the tag only ever moves to a verified image).
  *
+ * The build is uploaded once, to the first region. Every other region imports the first region's image
+ * (`importFrom`): its Glance downloads it from the first region's by glance-download where it offers that import
+ * method, so nothing more leaves this machine; a region without it gets the build uploaded (`importFrom.file`).
+ * Either way that region's tag moves only once its image's os_hash_value equals the first region's.
+ *
  * Config (project namespace `multi-region`):
  *   regions          comma-separated Keystone region ids (required), e.g. RegionOne,RegionTwo
  *   tag              amp_image_tag in every region (default "amphora")
@@ -39,23 +44,32 @@ const build = new AmphoraImageBuild("amphora-image", {
   sizeGb: config.getNumber("sizeGb") ?? 2,
 });
 
-const perRegion = regions.map(
-  (region) =>
-    [
-      region,
-      new GlanceTaggedImage(`amphora-${region}`, {
+const common = {
+  tag,
+  diskFormat: build.diskFormat,
+  containerFormat: build.containerFormat,
+  expectedSha512: build.sha512,
+  name: pulumi.interpolate`amphora-haproxy-${build.buildKey.apply((k) => k.slice(0, 12))}`,
+  ...(stores.length > 0 ? { stores } : {}),
+  retention: { keep: config.getNumber("keep") ?? 2, action: retentionAction as "keep" | "deactivate" | "delete" },
+};
+
+const [firstRegion, ...otherRegions] = regions as [string, ...string[]];
+const first = new GlanceTaggedImage(`amphora-${firstRegion}`, { ...common, region: firstRegion, file: build.path });
+const perRegion = [
+  [firstRegion, first] as const,
+  ...otherRegions.map(
+    (region) =>
+      [
         region,
-        tag,
-        file: build.path,
-        diskFormat: build.diskFormat,
-        containerFormat: build.containerFormat,
-        expectedSha512: build.sha512,
-        name: pulumi.interpolate`amphora-haproxy-${build.buildKey.apply((k) => k.slice(0, 12))}`,
-        ...(stores.length > 0 ? { stores } : {}),
-        retention: { keep: config.getNumber("keep") ?? 2, action: retentionAction as "keep" | "deactivate" | "delete" },
-      }),
-    ] as const,
-);
+        new GlanceTaggedImage(`amphora-${region}`, {
+          ...common,
+          region,
+          importFrom: { region: firstRegion, imageId: first.imageId, file: build.path },
+        }),
+      ] as const,
+  ),
+];
 
 /** Region → the image Octavia boots there. */
 export const ampImageIds = pulumi.output(Object.fromEntries(perRegion.map(([region, image]) => [region, image.imageId])));

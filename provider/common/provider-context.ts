@@ -1,6 +1,7 @@
 import { GlanceClient } from "../glance/client";
 import { OpenStackSession } from "../openstack/session";
 import type { PulumiConfigGetter } from "../openstack/config-layers";
+import type { ServiceClient } from "../openstack/service-client";
 
 /**
  * Per-process state of the provider implementations inside the dynamic-provider host. This module is loaded
@@ -21,6 +22,7 @@ const glances = new Map<string, Promise<GlanceClient>>();
 const connected = new Map<string, GlanceClient>();
 let injected: Promise<GlanceClient> | undefined;
 let injectedClient: GlanceClient | undefined;
+let injectedByRegion = new Map<string, GlanceClient>();
 
 /** Called from each provider's configure(): remembers how to read `openstack:*` stack config. */
 export function configureOpenStack(config: ConfigSource | undefined): void {
@@ -47,6 +49,8 @@ function openStackSession(): Promise<OpenStackSession> {
  * region, all sharing one session (one token).
  */
 export function glanceClient(region?: string): Promise<GlanceClient> {
+  const forRegion = region !== undefined ? injectedByRegion.get(region) : undefined;
+  if (forRegion) return Promise.resolve(forRegion);
   if (injected) return injected;
   const key = region ?? "";
   let glance = glances.get(key);
@@ -68,14 +72,24 @@ export function glanceClient(region?: string): Promise<GlanceClient> {
 
 /** The Glance client for `region` if this process has already connected it; never connects. */
 export function connectedGlance(region?: string): GlanceClient | undefined {
-  return injectedClient ?? connected.get(region ?? "");
+  return (region !== undefined ? injectedByRegion.get(region) : undefined) ?? injectedClient ?? connected.get(region ?? "");
 }
 
-/** For tests that drive a provider in-process with a client of their choosing (used for every region). */
-export function useGlanceClient(client: GlanceClient | undefined): void {
+/**
+ * For tests that drive a provider in-process with a client of their choosing (used for every region but those
+ * named in `byRegion`, which get their own).
+ */
+export function useGlanceClient(client: GlanceClient | undefined, byRegion: Readonly<Record<string, GlanceClient>> = {}): void {
+  injectedByRegion = new Map(Object.entries(byRegion));
   injected = client ? Promise.resolve(client) : undefined;
   session = undefined;
   glances.clear();
   connected.clear();
   injectedClient = client;
+}
+
+/** The Octavia (`load-balancer`) client of this process's session, for `region` (default: the session's region). */
+export async function octaviaClient(region?: string): Promise<ServiceClient> {
+  const s = await openStackSession();
+  return s.serviceClient("load-balancer", region === undefined ? {} : { region });
 }

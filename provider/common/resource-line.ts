@@ -1,7 +1,7 @@
 import { printLine } from "./provider-io";
 
 /** The resources of this package, as their lines name them. */
-export type ResourceType = "AmphoraImageBuild" | "GlanceTaggedImage" | "SnapshotStorePolicy";
+export type ResourceType = "AmphoraImageBuild" | "GlanceTaggedImage" | "SnapshotStorePolicy" | "AmphoraFleetRotation";
 
 /**
  * `GlanceTaggedImage amphora: tag "amphora": …`. The CLI shows what a dynamic provider prints as info messages of

@@ -20,6 +20,7 @@ import { clearPending, isOwnedBy, PENDING_MARKER } from "./markers";
 import { convergeImage, type Converged } from "./metadata";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { adoptionLine, leftAdoptedLine, pendingMembersLine } from "./plan-line";
+import { importFromRegion } from "./import-from";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
@@ -45,7 +46,8 @@ async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key:
     }
     ctx.print(`image ${olds.imageId} is gone; publishing the source again`);
   }
-  return news.imageId !== undefined ? adoptImage(ctx, news) : publishImage(ctx, news, key);
+  if (news.imageId !== undefined) return adoptImage(ctx, news);
+  return news.importFrom !== undefined ? importFromRegion(ctx, news, key) : publishImage(ctx, news, key);
 }
 
 /** An error the dynamic-provider host hands to the engine as "created, but failed to initialize": state keeps `properties`. */

@@ -10,6 +10,10 @@ export interface FlowContext extends Identity {
   print: (line: string) => void;
   /** Poll interval of waits on Glance, ms. */
   pollMs: number;
+  /** The resource's `region` input, when given (for messages). */
+  region?: string;
+  /** The Glance of `importFrom.region`, when the inputs import from another region. */
+  sourceGlance?: GlanceClient;
 }
 
 
@@ -37,6 +41,14 @@ export function useFlowSettings(opts: { print?: (line: string) => void; pollMs?:
   settings.pollMs = opts.pollMs ?? 300;
 }
 
-export function flowContext(glance: GlanceClient, who: Identity): FlowContext {
-  return { glance, resourceKey: who.resourceKey, instanceId: who.instanceId, print: (line) => print(who.resourceKey, line), pollMs: settings.pollMs };
+export function flowContext(glance: GlanceClient, who: Identity, where: { region?: string; sourceGlance?: GlanceClient } = {}): FlowContext {
+  return {
+    glance,
+    resourceKey: who.resourceKey,
+    instanceId: who.instanceId,
+    print: (line) => print(who.resourceKey, line),
+    pollMs: settings.pollMs,
+    ...(where.region !== undefined ? { region: where.region } : {}),
+    ...(where.sourceGlance ? { sourceGlance: where.sourceGlance } : {}),
+  };
 }

@@ -37,6 +37,7 @@ const RECORDED_FIELDS = [
   "timeouts",
   "file",
   "url",
+  "importFrom",
   "expectedSha256",
   "expectedSha512",
   "resourceKey",

@@ -10,15 +10,17 @@ import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { listOwnImages } from "./markers";
-import { differences, digestsToCompare, glanceSha512 } from "./verify";
+import type { Origin } from "./publish";
+import { differences, digestsToCompare, glanceSha512, sameData } from "./verify";
 
 const FINISHED = new Set(["active", "deactivated"]);
 
 /** Why a finished image cannot stand for `inputs`' source, or undefined when it can. */
-async function mismatch(image: Image, inputs: GlanceTaggedImageInputs): Promise<string | undefined> {
+async function mismatch(image: Image, inputs: GlanceTaggedImageInputs, origin?: Origin): Promise<string | undefined> {
   if (image.disk_format !== inputs.diskFormat || image.container_format !== inputs.containerFormat) return "other format";
   const held = glanceSha512(image);
   if (inputs.expectedSha512 !== undefined && held !== inputs.expectedSha512.toLowerCase()) return "sha512 differs from expectedSha512";
+  if (origin && !sameData(image, origin.image)) return `its data differs from image ${origin.image.id} of ${origin.region}`;
   if (inputs.file === undefined) return undefined;
   // Re-reading the file costs one local pass, far cheaper than a second upload; only what is compared is hashed.
   const algorithms = new Set([...digestsToCompare(image), ...(inputs.expectedSha256 !== undefined ? ["sha256"] : [])]);
@@ -34,6 +36,7 @@ export async function reuseHalfMade(
   ctx: FlowContext,
   inputs: GlanceTaggedImageInputs,
   sourceKey: string,
+  origin?: Origin,
 ): Promise<Image | undefined> {
   const found = await listOwnImages(ctx.glance, ctx.glance.projectId, ctx, sourceKey);
   let chosen: Image | undefined;
@@ -47,7 +50,7 @@ export async function reuseHalfMade(
     if (candidate.os_glance_import_task) {
       candidate = await waitForImport(ctx.glance, image.id, { intervalMs: ctx.pollMs, timeoutMs: inputs.timeouts.importSeconds * 1000, allowFailedStores: true });
     }
-    const problem = await mismatch(candidate, inputs);
+    const problem = await mismatch(candidate, inputs, origin);
     if (problem) {
       if (!candidate.protected && candidate.tags.length === 0) await discardImage(ctx, candidate, `earlier publish of this source, ${problem}`);
       continue;

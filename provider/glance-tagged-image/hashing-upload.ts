@@ -8,7 +8,7 @@
  * request is aborted at once instead of sending a body that disagrees with its Content-Length), one rewritten
  * in place or replaced by a rename by comparing its stat before and after (SourceChangedError).
  *
- * A 401 on the upload (token revoked or expired while the request was queued) cannot be answered by got's
+ * A 401 on the upload (token revoked or expired while the request was queued) cannot be answered by the HTTP client's
  * renew-and-resend, because a stream body is consumed: the session drops the token, and the file is sent once
  * more from the start with a fresh one.
  */

@@ -11,7 +11,7 @@ import { osloConfigCanCarry } from "./oslo-config";
 export const DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"] as const;
 export const CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"] as const;
 export const VISIBILITIES = ["private", "shared", "community", "public"] as const;
-export const IMPORT_METHODS = ["auto", "glance-direct", "web-download", "upload"] as const;
+export const IMPORT_METHODS = ["auto", "glance-direct", "web-download", "upload", "glance-download"] as const;
 export const RETENTION_ACTIONS = ["keep", "deactivate", "delete"] as const;
 
 /** Image attributes Glance owns, or that have their own input: never accepted in `properties`. */
@@ -20,6 +20,9 @@ export const RESERVED_PROPERTIES = [
   "size", "virtual_size", "owner", "created_at", "updated_at", "file", "schema", "self", "locations",
   "direct_url", "tags", "stores", "disk_format", "container_format", "min_disk", "min_ram", "member_status",
 ] as const;
+
+/** The inputs that say where the image comes from: exactly one is given. */
+export const SOURCES = ["file", "url", "imageId", "importFrom"] as const;
 
 /** Prefix of the properties this package writes on the images it creates (crash-safety marker). */
 export const MARKER_PREFIX = "pulumi_amphora_";
@@ -60,6 +63,21 @@ function httpUrl() {
     }, "must not contain a user name or password: the URL is shown in plan lines and kept in state and in Glance");
 }
 
+function localFileSchema() {
+  return z
+    .string()
+    .min(1)
+    .refine((p) => !CONTROL_CHARS.test(p), "must not contain control characters");
+}
+
+function regionSchema() {
+  return z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((r) => !CONTROL_CHARS.test(r) && r.trim() === r, "must be a region id without control characters or outer white space");
+}
+
 /** A Keystone project id as Glance stores it for a member (Glance does not check that the project exists). */
 function projectIdSchema() {
   return z
@@ -93,7 +111,7 @@ function propertiesSchema() {
 export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInputsSchema() {
   // Glance keeps min_disk/min_ram as 32-bit integers and answers 400 above this: refused here, in check, instead.
   const nonNegativeInt = z.number().int("must be a whole number").min(0, "must not be negative").max(2147483647, "must be at most 2147483647 (Glance's limit)");
-  const source = " Exactly one of `file`, `url` and `imageId` is given.";
+  const source = " Exactly one of `file`, `url`, `imageId` and `importFrom` is given.";
   return z
     .strictObject({
       /** Identity of the resource in its stack, set by the SDK class: the crash-safety marker's key. */
@@ -170,10 +188,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
             "gets the tag; members this resource added are removed on delete. Each member project must accept each " +
             "image before it lists it (see `memberStatus` and docs/octavia-configuration.md).",
         ),
-      file: z
-        .string()
-        .min(1)
-        .refine((p) => !CONTROL_CHARS.test(p), "must not contain control characters")
+      file: localFileSchema()
         .optional()
         .describe(
           "Source: a local image file (e.g. AmphoraImageBuild's `path`), streamed to Glance and hashed in the same pass." +
@@ -189,6 +204,28 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .describe(
           "Source: an existing active image of the session's project to tag (rollback, or adoption of an image " +
             "uploaded by hand)." +
+            source,
+        ),
+      importFrom: z
+        .strictObject({
+          region: regionSchema().describe("Keystone region whose Glance holds the image (the first region's `region`)."),
+          imageId: z
+            .string()
+            .uuid("must be a Glance image id (UUID)")
+            .describe("The image published there (the first region's GlanceTaggedImage `imageId` output)."),
+          file: localFileSchema()
+            .optional()
+            .describe(
+              "A local copy of the same image (e.g. AmphoraImageBuild's `path`), uploaded when this region's Glance does " +
+                "not offer glance-download; left out, the image's data is downloaded from `region` and uploaded.",
+            ),
+        })
+        .optional()
+        .describe(
+          "Source: an active image published in another region of the same Keystone, imported by this region's Glance " +
+            "straight from that region's (`glance-download` import, Zed+, off by default) when `/v2/info/import` offers " +
+            "it: nothing is sent from this machine. Otherwise the image is uploaded (see `file`). Either way the tag " +
+            "moves only once `os_hash_algo`/`os_hash_value` equal the source image's." +
             source,
         ),
       expectedSha256: z
@@ -209,7 +246,9 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .default("auto")
         .describe(
           "How `file` data reaches Glance: `auto` = `glance-direct` when `/v2/info/import` offers it, else `upload` " +
-            "(`PUT /file`); `web-download` is implied by `url`. An explicit method must be enabled in the cloud.",
+            "(`PUT /file`); `web-download` is implied by `url`. With `importFrom`: `auto` = `glance-download` when " +
+            "offered, else the upload; `glance-download` insists on it; `glance-direct`/`upload` always upload. An " +
+            "explicit method must be enabled in the cloud.",
         ),
       stores: z
         .array(z.string().min(1).max(255))
@@ -233,11 +272,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .boolean()
         .default(false)
         .describe("Leave an image whose publish failed in Glance for debugging (the next publish of the same source deletes it)."),
-      region: z
-        .string()
-        .min(1)
-        .max(255)
-        .refine((r) => !CONTROL_CHARS.test(r) && r.trim() === r, "must be a region id without control characters or outer white space")
+      region: regionSchema()
         .optional()
         .describe(
           "Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`, " +
@@ -282,18 +317,36 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .describe("Time limits of the calls that move data."),
     })
     .superRefine((inputs, ctx) => {
-      const sources = (["file", "url", "imageId"] as const).filter((k) => inputs[k] !== undefined);
+      const sources = (SOURCES as readonly (typeof SOURCES)[number][]).filter((k) => inputs[k] !== undefined);
       if (sources.length !== 1) {
         ctx.addIssue({
           code: "custom",
           path: [sources[1] ?? "file"],
           message:
             sources.length === 0
-              ? "exactly one source is required: file, url or imageId"
+              ? "exactly one source is required: file, url, imageId or importFrom"
               : `exactly one source is allowed, got ${sources.join(" and ")}`,
         });
       }
       const method = inputs.importMethod;
+      if (method === "glance-download" && inputs.importFrom === undefined) {
+        ctx.addIssue({ code: "custom", path: ["importMethod"], message: "glance-download needs importFrom (the image to import from another region)" });
+      }
+      if (inputs.importFrom !== undefined) {
+        if (method === "web-download") {
+          ctx.addIssue({ code: "custom", path: ["importMethod"], message: "web-download cannot import from importFrom; use auto or glance-download" });
+        }
+        if (inputs.region !== undefined && inputs.region === inputs.importFrom.region) {
+          ctx.addIssue({ code: "custom", path: ["importFrom", "region"], message: `must be another region than this resource's region ${inputs.region}` });
+        }
+        if (inputs.expectedSha256 !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["expectedSha256"],
+            message: "cannot be checked for importFrom (Glance keeps sha512 only); use expectedSha512, checked against os_hash_value",
+          });
+        }
+      }
       if (inputs.url !== undefined && method !== "auto" && method !== "web-download") {
         ctx.addIssue({ code: "custom", path: ["importMethod"], message: `"${method}" cannot import from url; use web-download or auto` });
       }

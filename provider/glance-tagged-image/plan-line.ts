@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { describeChange, type AttributeChange } from "./attributes";
 import type { GlanceTaggedImagePlan } from "./diff";
+import { describeImport, type ImportRoute } from "./import-from";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { Converged } from "./metadata";
 import type { AdoptedChanges, GlanceTaggedImageOutputs } from "./outputs";
@@ -19,8 +20,9 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-function describeSource(news: GlanceTaggedImageInputs): string {
+function describeSource(news: GlanceTaggedImageInputs, route?: ImportRoute): string {
   if (news.imageId !== undefined) return `adopt image ${short(news.imageId)}`;
+  if (news.importFrom !== undefined) return describeImport(news, route);
   const hash = news.expectedSha512
     ? `sha512 ${news.expectedSha512.slice(0, 8)}…`
     : news.expectedSha256
@@ -67,14 +69,15 @@ export function planLine(
   olds: GlanceTaggedImageOutputs | undefined,
   news: GlanceTaggedImageInputs,
   plan?: GlanceTaggedImagePlan,
+  route?: ImportRoute,
 ): string {
   if (!olds || !plan) {
     const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [] })}` : "";
-    return `${head(news)}${describeSource(news)}${news.imageId ? "" : storesText(news)}${members}`;
+    return `${head(news)}${describeSource(news, route)}${news.imageId ? "" : storesText(news)}${members}`;
   }
   const parts: string[] = [];
   if (plan.newImage) {
-    parts.push(`${short(olds.imageId)} → ${describeSource(news)}${news.imageId ? "" : storesText(news)}`);
+    parts.push(`${short(olds.imageId)} → ${describeSource(news, route)}${news.imageId ? "" : storesText(news)}`);
     const { kept, expired } = retentionAfterMove(olds.imageId, olds.previousImageIds, news.retention.keep, news.imageId);
     if (kept.length) parts.push(`${kept.map(short).join(", ")} kept untagged`);
     if (expired.length) {

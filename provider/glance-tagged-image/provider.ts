@@ -19,6 +19,7 @@ import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
+import { discoverMethods, importRoute, knownMethods, type ImportRoute } from "./import-from";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import type { Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
@@ -28,14 +29,28 @@ import { parseInputs, parseOutputs, imageFacts } from "./state";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
-async function flow(who: Identity, region: string | undefined): Promise<FlowContext> {
+async function flow(who: Identity, region: string | undefined, sourceRegion?: string): Promise<FlowContext> {
   const { resourceKey } = who;
-  try {
-    return flowContext(await glanceClient(region), who);
-  } catch (err) {
-    const message = `connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
-    throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
-  }
+  const connect = async (r: string | undefined, which: string) => {
+    try {
+      return await glanceClient(r);
+    } catch (err) {
+      const message = `connecting to OpenStack (a Keystone token, then ${which} endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
+      throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
+    }
+  };
+  const glance = await connect(region, "Glance's");
+  const sourceGlance = sourceRegion !== undefined ? await connect(sourceRegion, `the Glance of importFrom.region ${sourceRegion}:`) : undefined;
+  return flowContext(glance, who, { ...(region !== undefined ? { region } : {}), ...(sourceGlance ? { sourceGlance } : {}) });
+}
+
+/** An importFrom create/update: this region's import methods, asked within check's deadline so that diff can say what up does. */
+async function discoverForPlan(news: Record<string, unknown>): Promise<void> {
+  const importFrom = news.importFrom;
+  if (importFrom === undefined || importFrom === null || typeof importFrom !== "object") return;
+  const region = news.region;
+  if (region !== undefined && typeof region !== "string") return;
+  await withinCheckDeadline(glanceClient(region).then((glance) => discoverMethods(glance)));
 }
 
 /** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */
@@ -61,6 +76,16 @@ function projectChangeLine(olds: GlanceTaggedImageOutputs, region: string | unde
     `the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
     `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD`
   );
+}
+
+/** What an importFrom publish will do, from what check heard of the region's import methods (no call here). */
+function plannedRoute(news: GlanceTaggedImageInputs): ImportRoute | undefined {
+  if (news.importFrom === undefined) return undefined;
+  try {
+    return importRoute(news, knownMethods(connectedGlance(news.region)), news.resourceKey, news.region);
+  } catch {
+    return undefined; // glance-download insisted on but not offered: up says so (ERR_IMPORT_METHOD)
+  }
 }
 
 /** The identity check gave the inputs; inputs that did not go through check have none and are refused. */
@@ -95,6 +120,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     // An update: connect now (one token per process), so that diff can tell a change of project without a call.
     const region = news.region;
     if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await withinCheckDeadline(glanceClient(region));
+    if (result.complete && !unknown.includes("region")) await discoverForPlan(result.inputs);
     if (result.complete && result.inputs.visibility === "community") {
       print(String(result.inputs.resourceKey), `warning: visibility community: projects other than the owner (Octavia's, unless it owns the image) will not find it`);
     }
@@ -126,22 +152,27 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return { changes: true, replaces: ["region"], deleteBeforeReplace: true };
     }
     const plan = planUpdate(olds, news, sourceKey(news));
-    if (plan.changed) print(news.resourceKey, planLine(olds, news, plan));
+    if (plan.changed) print(news.resourceKey, planLine(olds, news, plan, plannedRoute(news)));
     return { changes: plan.changed, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(raw) {
     const news = parseInputs(raw);
     // An adopted image's line names what changes on it, so it is printed once the image is read (apply.ts).
-    if (news.imageId === undefined) print(news.resourceKey, planLine(undefined, news));
-    const ctx = await flow(identityOf(news), news.region);
+    if (news.imageId === undefined && news.importFrom === undefined) print(news.resourceKey, planLine(undefined, news));
+    const ctx = await flow(identityOf(news), news.region, news.importFrom?.region);
+    if (news.importFrom !== undefined) {
+      // The route depends on this region's import methods: asked now unless check already heard them.
+      if (knownMethods(ctx.glance) === undefined) await discoverMethods(ctx.glance).catch(() => undefined);
+      print(news.resourceKey, planLine(undefined, news, undefined, plannedRoute(news)));
+    }
     return { id: news.resourceKey, outs: await applyInputs(ctx, news) };
   },
 
   async update(_id, oldState, newInputs) {
     // The plan line was printed by diff, which the engine always calls first; update prints what it did.
     const news: GlanceTaggedImageInputs = parseInputs(newInputs);
-    const ctx = await flow(identityOf(news), news.region);
+    const ctx = await flow(identityOf(news), news.region, news.importFrom?.region);
     return { outs: await applyInputs(ctx, news, parseOutputs(oldState)) };
   },
 

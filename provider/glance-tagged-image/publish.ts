@@ -1,5 +1,5 @@
 /**
- * Publishing a new image from `file` or `url`: inspect the file (inspect-source.ts), create the record with
+ * Publishing a new image from `file`, `url` or (glance-download) another region's image: inspect the file (inspect-source.ts), create the record with
  * markers, send the bytes (hashing them in the same pass) or let Glance download them (then inspect what it
  * stored, inspect-stored.ts), wait until the image is active and its import is done, verify hashes, copy an
  * upload to its other stores. Anything that fails after the record exists deletes it again, so a failed publish
@@ -18,14 +18,23 @@ import { reuseHalfMade } from "./half-made";
 import { addDigests, sameVersion, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { inspectSource } from "./inspect-source";
+import { formatRefusalHint } from "./format-refusal";
 import { inspectStored } from "./inspect-stored";
 import { markerProperties } from "./markers";
 import { convergeStores } from "./stores";
-import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "./verify";
+import { checkDeclared, checkDownloaded, checkGlanceHolds, checkSameAsOrigin, digestsToCompare, digestsWhileSending } from "./verify";
 
-type Method = SendMethod | "web-download";
+type Method = SendMethod | "web-download" | "glance-download";
 
-async function offeredMethods(ctx: FlowContext): Promise<string[]> {
+/** importFrom: the other region's image the new one must equal, and whether this Glance downloads it itself. */
+export interface Origin {
+  region: string;
+  image: Image;
+  glanceDownload: boolean;
+}
+
+/** The import methods this Glance offers (`/v2/info/import`); none when the import API is switched off. */
+export async function offeredMethods(ctx: Pick<FlowContext, "glance">): Promise<string[]> {
   try {
     return await listImportMethods(ctx.glance);
   } catch (err) {
@@ -36,7 +45,8 @@ async function offeredMethods(ctx: FlowContext): Promise<string[]> {
 
 /** `auto` → glance-direct where `/v2/info/import` offers it, else `PUT /file`; explicit methods must be offered. */
 export async function resolveMethod(ctx: FlowContext, inputs: GlanceTaggedImageInputs): Promise<Method> {
-  const wanted = inputs.url !== undefined ? "web-download" : inputs.importMethod;
+  // importFrom's upload fallback: glance-download was not offered (or not wanted), so auto's rule applies.
+  const wanted = inputs.url !== undefined ? "web-download" : inputs.importMethod === "glance-download" ? "auto" : inputs.importMethod;
   if (wanted === "upload") return "upload";
   const offered = await offeredMethods(ctx);
   if (wanted === "auto") return offered.includes("glance-direct") ? "glance-direct" : "upload";
@@ -160,6 +170,19 @@ function sourceError(ctx: FlowContext, image: Image, file: string, err: unknown)
   return err;
 }
 
+async function publishGlanceDownload(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, origin: Origin, phase: Phase): Promise<Image> {
+  phase.now = `starting the glance-download import from ${origin.region} (POST /import)`;
+  await importImage(ctx.glance, image.id, {
+    method: "glance-download",
+    region: origin.region,
+    imageId: origin.image.id,
+    ...(inputs.stores ? { stores: inputs.stores } : {}),
+    allStoresMustSucceed: inputs.allStoresMustSucceed,
+  });
+  phase.now = `waiting for the glance-download import from ${origin.region} to finish`;
+  return awaitImport(ctx, image, inputs);
+}
+
 async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, phase: Phase): Promise<Image> {
   phase.now = "starting the web-download import (POST /import)";
   await importImage(ctx.glance, image.id, {
@@ -177,18 +200,23 @@ async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
   return active;
 }
 
-function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase): Error {
+function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase, hint: string): Error {
   if (err instanceof GlanceTaggedImageError) {
     // Ours already names the image and what was wrong; say what became of the image.
     const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
     const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
     return new GlanceTaggedImageError(err.code, err.resourceKey, `${message}; ${fate}`, err.imageId ?? image.id, { cause: err.cause ?? err });
   }
-  const what = method === "web-download" ? `web-download of ${inputs.url}` : `${method} of ${inputs.file}`;
+  const what =
+    method === "web-download"
+      ? `web-download of ${inputs.url}`
+      : method === "glance-download"
+        ? `glance-download of image ${inputs.importFrom?.imageId} from ${inputs.importFrom?.region}`
+        : `${method} of ${inputs.file}`;
   const why =
     err instanceof WaitTimeoutError
       ? `the import did not finish within ${inputs.timeouts.importSeconds} s (timeouts.importSeconds; last state ${err.lastState})`
-      : glanceMessage(err);
+      : `${glanceMessage(err)}${hint}`;
   return new GlanceTaggedImageError(
     "ERR_PUBLISH",
     ctx.resourceKey,
@@ -210,17 +238,30 @@ async function assertReadable(ctx: FlowContext, file: string): Promise<void> {
 
 /**
  * Sends the data into an existing, queued image record and verifies it; on failure the record is deleted and the
- * error names the image, the stores and Glance's message. (Exported for tests that plant a failure first.)
+ * error names the image, the stores and Glance's message. With an `origin` (importFrom) the image must hold the
+ * same data as the other region's image, or it is deleted too. (Exported for tests that plant a failure first.)
  */
-export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, inspected?: Stats): Promise<Image> {
-  ctx.print(`publishing image ${image.id} by ${method} to ${storesText(inputs.stores)}`);
+export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, inspected?: Stats, origin?: Origin): Promise<Image> {
+  const from = method === "glance-download" && origin ? ` from image ${origin.image.id} of ${origin.region}` : "";
+  ctx.print(`publishing image ${image.id} by ${method}${from} to ${storesText(inputs.stores)}`);
   const phase: Phase = { now: "starting" };
   try {
-    return method === "web-download" ? await publishUrl(ctx, image, inputs, phase) : await publishFile(ctx, image, inputs, method, phase, inspected);
+    const active =
+      method === "web-download"
+        ? await publishUrl(ctx, image, inputs, phase)
+        : method === "glance-download"
+          ? await publishGlanceDownload(ctx, image, inputs, origin as Origin, phase)
+          : await publishFile(ctx, image, inputs, method, phase, inspected);
+    if (origin) {
+      phase.now = `comparing the image with image ${origin.image.id} of ${origin.region}`;
+      checkSameAsOrigin(ctx.resourceKey, active, origin.image, origin.region);
+    }
+    return active;
   } catch (err) {
+    const hint = await formatRefusalHint(ctx.glance, inputs, err);
     if (inputs.keepFailedImages) {
       ctx.print(`kept image ${image.id} after the failed publish (keepFailedImages)`);
-      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase);
+      throw publishError(ctx, image, inputs, method, err, "the image was kept (keepFailedImages)", phase, hint);
     }
     const deleted = await discardImage(ctx, image.id, "publish failed");
     throw publishError(
@@ -233,18 +274,22 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
         ? "the image was deleted"
         : "the image could not be deleted now; the next run of this resource deletes it (it carries this resource's marker)",
       phase,
+      hint,
     );
   }
 }
 
-/** A verified, active image of `inputs`' file or url, import done, untagged (reused when a crash left one). */
-export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
+/**
+ * A verified, active image of `inputs`' file or url, or of `origin` (importFrom), import done, untagged (reused
+ * when a crash left one).
+ */
+export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string, origin?: Origin): Promise<Image> {
   if (inputs.file !== undefined) await assertReadable(ctx, inputs.file);
   // Before anything is asked of Glance, and before an earlier image of this source can be adopted.
   const inspected = inputs.file !== undefined ? await inspectSource(ctx, inputs) : undefined;
-  const reused = await reuseHalfMade(ctx, inputs, sourceKey);
+  const reused = await reuseHalfMade(ctx, inputs, sourceKey, origin);
   if (reused) return reused;
-  const method = await resolveMethod(ctx, inputs);
+  const method = origin?.glanceDownload ? "glance-download" : await resolveMethod(ctx, inputs);
   const record = await step(ctx.resourceKey, "creating the image record", undefined, () =>
     createRecord(ctx, inputs, sourceKey).catch((err: unknown) => {
       if (!(err instanceof NetworkError)) throw err;
@@ -259,5 +304,5 @@ export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageIn
       );
     }),
   );
-  return fillImage(ctx, record, inputs, method, inspected);
+  return fillImage(ctx, record, inputs, method, inspected, origin);
 }

@@ -119,3 +119,28 @@ export function checkDownloaded(resourceKey: string, image: Image, expectedSha51
     );
   }
 }
+
+/** Whether two images hold the same data as Glance hashed it (algorithm, hash and size all equal). */
+export function sameData(image: Image, origin: Image): boolean {
+  return (
+    image.os_hash_value !== undefined &&
+    image.os_hash_value !== null &&
+    image.os_hash_algo === origin.os_hash_algo &&
+    image.os_hash_value === origin.os_hash_value &&
+    image.size === origin.size
+  );
+}
+
+/** importFrom: the new image must hold what the other region's image holds; throws ERR_HASH_MISMATCH otherwise. */
+export function checkSameAsOrigin(resourceKey: string, image: Image, origin: Image, region: string): void {
+  if (sameData(image, origin)) return;
+  const facts = (i: Image): string => `${i.os_hash_algo ?? "no os_hash_algo"} ${i.os_hash_value ?? "-"}, ${i.size ?? "?"} bytes`;
+  throw new GlanceTaggedImageError(
+    "ERR_HASH_MISMATCH",
+    resourceKey,
+    `image ${image.id} holds other data than image ${origin.id} of ${region} it was made from: ${facts(image)} here, ` +
+      `${facts(origin)} there` +
+      (image.os_hash_algo !== origin.os_hash_algo ? " (the two Glances hash with different algorithms: hashing_algorithm must match)" : ""),
+    image.id,
+  );
+}

@@ -1,4 +1,4 @@
-import type { Got } from "got";
+import type { Http } from "../openstack/http";
 import type { ServiceClient } from "../openstack/service-client";
 import { discoverVersion } from "./versions/requests";
 import type { DiscoveredVersion } from "./versions/results";
@@ -31,7 +31,7 @@ export class GlanceClient {
     if (options.baseUrl !== undefined) this.fixedBaseUrl = options.baseUrl.replace(/\/+$/, "");
   }
 
-  get http(): Got {
+  get http(): Http {
     return this.service.http;
   }
 

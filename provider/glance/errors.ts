@@ -120,7 +120,7 @@ export class GlanceInputError extends OpenStackError {
 
 /**
  * Builds an HttpError from a raw response, for the few calls made with `throwHttpErrors: false` (version
- * discovery, download streams); everything else gets its HttpError from the session's got instance.
+ * discovery, download streams); everything else gets its HttpError from the session's HTTP client.
  */
 export function httpErrorFrom(
   method: string,

@@ -1,9 +1,9 @@
 /**
  * @internal Small request helpers shared by the API areas: send, check the body against a zod schema,
- * and turn a mismatch into an UnexpectedResponseError. HTTP failures come from the session's got instance
+ * and turn a mismatch into an UnexpectedResponseError. HTTP failures come from the session's HTTP client
  * already mapped to HttpError/NetworkError.
  */
-import type { Method } from "got";
+import type { Method } from "../openstack/http";
 import { z } from "zod";
 import type { GlanceClient } from "./client";
 import { UnexpectedResponseError } from "./errors";

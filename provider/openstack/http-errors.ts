@@ -1,12 +1,12 @@
-import type { RequestError } from "got";
+import { STATUS_CODES } from "node:http";
 import { z } from "zod";
 import { HttpError, NetworkError, OpenStackError, stripUrlCredentials } from "./errors";
 import { parseRetryAfter } from "./retry";
 
 /**
- * Maps got's errors to this package's: a non-2xx answer → `HttpError`, no answer → `NetworkError`. got's own error
- * objects hold the request options (headers with `X-Auth-Token`, JSON bodies with passwords), so they are never
- * attached as `cause`: the cause is a detached copy with got's name, code, message and stack only.
+ * Maps what the HTTP client saw to this package's errors: a non-2xx answer → `HttpError`, no answer →
+ * `NetworkError`. Transport errors (undici's, Node's) may point at request state (headers with `X-Auth-Token`),
+ * so they are never attached as `cause`: the cause is a detached copy with name, code, message and stack only.
  */
 
 const BODY_LIMIT = 2000;
@@ -60,20 +60,13 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** A copy of got's error that keeps name, code, message and stack but not the options/response it points to. */
+/** A copy of an error that keeps name, code, message and stack but nothing it points to. */
 export function detachedCause(err: Error & { code?: string }): Error {
   const copy = new Error(err.message);
   copy.name = err.name;
   if (err.stack !== undefined) copy.stack = err.stack;
   if (err.code !== undefined) Object.assign(copy, { code: err.code });
   return copy;
-}
-
-function bodyText(body: unknown): string | undefined {
-  if (body === undefined || body === null) return undefined;
-  if (typeof body === "string") return body;
-  if (Buffer.isBuffer(body)) return body.toString("utf8");
-  return JSON.stringify(body);
 }
 
 /**
@@ -101,42 +94,72 @@ export const TLS_VERIFY_HINT =
   "TLS certificate verification failed: set openstack:cacertFile (OS_CACERT, clouds.yaml cacert) to the CA bundle " +
   "that signed the server's certificate; openstack:insecure=true skips verification (not recommended)";
 
-/** Converts a got error into HttpError / NetworkError / OpenStackError. */
-export function fromGotError(err: RequestError): OpenStackError {
-  const method = err.options?.method ?? "GET";
-  const url = err.options?.url ? stripUrlCredentials(err.options.url.toString()) : "(unknown URL)";
-  const cause = detachedCause(err);
-  const response = err.response;
-  if (err.name === "HTTPError" && response) {
-    const body = bodyText(response.body);
-    const headers = response.headers;
-    const retryAfterMs = parseRetryAfter(header(headers, "retry-after"));
-    const requestId =
-      header(headers, "x-openstack-request-id") ?? header(headers, "openstack-request-id") ?? header(headers, "x-compute-request-id");
-    return new HttpError(
-      {
-        status: response.statusCode,
-        method,
-        url,
-        serviceMessage: serviceMessageFrom(body),
-        ...(requestId !== undefined && { requestId }),
-        ...(body !== undefined && body !== "" && { body: truncate(body) }),
-        ...(retryAfterMs !== undefined && { retryAfter: Math.ceil(retryAfterMs / 1000) }),
-      },
-      { cause },
-    );
-  }
-  if (err.name === "ParseError" && response) {
-    return new OpenStackError(`${method} ${url} returned ${response.statusCode} with a body that is not valid JSON`, {
-      cause,
-    });
-  }
-  if (response === undefined || err.name === "TimeoutError" || err.name === "ReadError") {
-    const tries = (err.request?.retryCount ?? 0) + 1;
-    const attempts = tries > 1 ? ` (after ${tries} attempts)` : "";
-    const code = err.code && !err.message.includes(err.code) ? ` (${err.code})` : "";
-    const hint = err.code !== undefined && TLS_VERIFY_CODES.has(err.code) ? `; ${TLS_VERIFY_HINT}` : "";
-    return new NetworkError(`${method} ${url} failed: ${err.message}${code}${attempts}${hint}`, method, url, { cause });
-  }
-  return new OpenStackError(`${method} ${url} failed: ${err.message}`, { cause });
+/** The HttpError for a non-2xx answer; its cause is a bare `HTTPError` naming the status. */
+export function httpErrorFrom(
+  method: string,
+  url: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): HttpError {
+  const cause = new Error(`Response code ${status} (${STATUS_CODES[status] ?? "unknown"})`);
+  cause.name = "HTTPError";
+  const retryAfterMs = parseRetryAfter(header(headers, "retry-after"));
+  const requestId =
+    header(headers, "x-openstack-request-id") ?? header(headers, "openstack-request-id") ?? header(headers, "x-compute-request-id");
+  return new HttpError(
+    {
+      status,
+      method,
+      url: stripUrlCredentials(url),
+      serviceMessage: serviceMessageFrom(body),
+      ...(requestId !== undefined && { requestId }),
+      ...(body !== "" && { body: truncate(body) }),
+      ...(retryAfterMs !== undefined && { retryAfter: Math.ceil(retryAfterMs / 1000) }),
+    },
+    { cause },
+  );
+}
+
+/** The answer's body was to be JSON and is not. */
+export function parseErrorFrom(method: string, url: string, status: number, err: Error): OpenStackError {
+  return new OpenStackError(`${method} ${stripUrlCredentials(url)} returned ${status} with a body that is not valid JSON`, {
+    cause: detachedCause(err),
+  });
+}
+
+/**
+ * The code that says what went wrong on the wire, in the terms the retry policy uses: undici's socket and timeout
+ * codes become the classic ones (a peer closing the connection is ECONNRESET, any timeout ETIMEDOUT), and an
+ * AggregateError from trying several addresses takes its first error's code.
+ */
+export function transportCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  if (code === "UND_ERR_SOCKET" || code === "UND_ERR_CLOSED") return transportCode(e.cause) ?? "ECONNRESET";
+  if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return "ETIMEDOUT";
+  if (code === undefined && Array.isArray(e?.errors)) return transportCode(e.errors[0]);
+  return code;
+}
+
+/**
+ * Node 24 appends advice to certificate errors ("…; if the root CA is installed locally, try running Node.js with
+ * --use-system-ca"); this package's own hint (TLS_VERIFY_HINT) says what to configure instead, so it is cut.
+ */
+function transportMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/;?\s*if the root CA is installed locally, try running Node\.js with --use-system-ca\.?/, "");
+}
+
+/** The NetworkError for a request that got no answer after `tries` attempts. */
+export function networkErrorFrom(method: string, rawUrl: string, err: unknown, tries: number): NetworkError {
+  const url = stripUrlCredentials(rawUrl);
+  const code = transportCode(err);
+  const message = transportMessage(err);
+  const attempts = tries > 1 ? ` (after ${tries} attempts)` : "";
+  const shown = code && !message.includes(code) ? ` (${code})` : "";
+  const hint = code !== undefined && TLS_VERIFY_CODES.has(code) ? `; ${TLS_VERIFY_HINT}` : "";
+  const cause = err instanceof Error ? detachedCause(err) : new Error(message);
+  if (err instanceof Error) cause.message = message;
+  return new NetworkError(`${method} ${url} failed: ${message}${shown}${attempts}${hint}`, method, url, { cause });
 }

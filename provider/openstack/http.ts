@@ -1,21 +1,27 @@
-import got, { type Got, type HandlerFunction, type Options, type Response } from "got";
+import { PassThrough, type Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Agent } from "./undici-client";
 import { OpenStackError } from "./errors";
-import { fromGotError } from "./http-errors";
+import { httpErrorFrom, networkErrorFrom, parseErrorFrom, transportCode } from "./http-errors";
+import { BodySourceError, createAgent, send, type Answer } from "./http-send";
+import type { Delays, Http, HttpResponse, Method, RequestOptions, ResponsePromise, UploadProgress } from "./http-types";
 import { computeRetryDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
 import type { TlsOptions } from "./tls";
 
 /**
- * The got instance behind every ServiceClient (one per session, shared by its service clients; Keystone
- * authentication uses a separate instance without the token hooks):
+ * The HTTP client behind every ServiceClient (one per session, shared by its service clients; Keystone
+ * authentication uses a separate one without a token source), on undici (./http-send.ts):
  * - `Accept: application/json` (Glance only sends JSON error bodies when asked), timeouts, TLS options;
- * - `X-Auth-Token` injected by a `beforeRequest` hook from the session's token source (renewed before expiry);
- * - on a 401 the token is renewed once and the request re-sent once (`afterResponse`); a second 401 is an
- *   HttpError. Requests with a stream body cannot be re-sent: the token is dropped so the next request renews,
- *   and the 401 is an HttpError. (Only the promise API has `afterResponse`: a 401 on `http.stream()` is an HttpError and drops the token.)
+ * - `X-Auth-Token` from the session's token source (renewed before expiry), set for every attempt;
+ * - on a 401 the token is renewed once and the request re-sent once; a second 401 is an HttpError. Requests with
+ *   a stream body cannot be re-sent: the token is dropped so the next request renews, and the 401 is an
+ *   HttpError. A 401 on `http.stream()` is an HttpError and drops the token.
  * - retries as decided by ./retry.ts (idempotent methods only, never stream bodies);
- * - every failure is mapped to HttpError / NetworkError (./http-errors.ts), or to the error the token source
- *   threw (e.g. AuthError), for promises (`await http.get()`, `.json()`, `.text()`) and streams alike.
+ * - every failure is an HttpError / NetworkError (./http-errors.ts), or the error the token source threw
+ *   (e.g. AuthError), or the request body's own error (a stream that failed), for promises and streams alike.
  */
+export type { Delays, Http, HttpResponse, Method, RequestOptions, ResponsePromise } from "./http-types";
+
 export interface TokenSource {
   /** A valid token (renewed when close to expiry). */
   current(): Promise<string>;
@@ -25,9 +31,6 @@ export interface TokenSource {
   invalidate(rejected: string | undefined): void;
 }
 
-/** got's per-phase timeouts (lookup, connect, secureConnect, socket, send, response, request), in ms. */
-export type Delays = Exclude<NonNullable<Options["timeout"]>, number>;
-
 export interface HttpOptions {
   readonly timeout?: Delays;
   readonly retry?: Partial<RetryPolicy>;
@@ -35,9 +38,7 @@ export interface HttpOptions {
 }
 
 export const DEFAULT_TIMEOUT: Delays = {
-  lookup: 10_000,
-  connect: 15_000,
-  secureConnect: 15_000,
+  connect: 30_000,
   /** Until the response headers arrive once the request is sent (Glance answers PUT /file after storing it). */
   response: 300_000,
   /** Idle socket. */
@@ -45,113 +46,227 @@ export const DEFAULT_TIMEOUT: Delays = {
 };
 
 const TOKEN_HEADER = "x-auth-token";
+const MAX_REDIRECTS = 10;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** Errors thrown by our own hooks, keyed by the request options; got re-wraps them, `mapError` restores them. */
-const hookFailures = new WeakMap<object, Error>();
+interface Context {
+  readonly agent: Agent;
+  readonly policy: RetryPolicy;
+  readonly timeout: Delays;
+  readonly tokens: TokenSource | undefined;
+}
 
-function isStream(body: unknown): boolean {
+function isStream(body: unknown): body is Readable {
   return typeof body === "object" && body !== null && typeof (body as { pipe?: unknown }).pipe === "function";
 }
 
-function tokenOf(options: Options): string | undefined {
-  const value = options.headers?.[TOKEN_HEADER];
-  return typeof value === "string" ? value : undefined;
+function merge(defaults: RequestOptions, options: RequestOptions): RequestOptions {
+  const beforeRequest = [...(defaults.hooks?.beforeRequest ?? []), ...(options.hooks?.beforeRequest ?? [])];
+  return {
+    ...defaults,
+    ...options,
+    headers: { ...defaults.headers, ...options.headers },
+    ...(beforeRequest.length > 0 && { hooks: { beforeRequest } }),
+  };
 }
 
-export function createHttp(config: { tls: TlsOptions; tokens?: TokenSource } & HttpOptions): Got {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...config.retry };
-  const { tokens } = config;
+function requestUrl(input: string | URL, searchParams: RequestOptions["searchParams"]): URL {
+  const url = new URL(input);
+  if (searchParams) {
+    const entries = searchParams instanceof URLSearchParams ? [...searchParams] : Object.entries(searchParams);
+    for (const [key, value] of entries) url.searchParams.set(key, String(value));
+  }
+  return url;
+}
 
-  const injectToken = async (options: Options): Promise<void> => {
-    if (!tokens) return;
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+interface Outcome {
+  readonly answer: Answer;
+  readonly url: URL;
+  /** The whole body (promise API); undefined for streams, whose body is still to be read. */
+  readonly data?: Buffer;
+}
+
+/**
+ * Sends until there is an answer to give: follows redirects, renews the token once on a 401, retries as the
+ * policy says, and turns a final non-2xx into an HttpError (unless `throwHttpErrors` is false).
+ */
+async function exchange(
+  ctx: Context,
+  input: string | URL,
+  options: RequestOptions,
+  mode: "promise" | "stream",
+  onProgress: ((progress: UploadProgress) => void) | undefined,
+): Promise<Outcome> {
+  const method: Method = options.method ?? "GET";
+  let url = requestUrl(input, options.searchParams);
+  const body = options.json !== undefined ? JSON.stringify(options.json) : options.body;
+  const bodyIsStream = isStream(body);
+  const policy = { ...ctx.policy, ...(options.retry?.limit !== undefined && { limit: options.retry.limit }) };
+  const timeout = { ...ctx.timeout, ...options.timeout };
+  const declared = options.headers?.["content-length"];
+  const total = declared !== undefined ? Number(declared) : undefined;
+  let renewed = false;
+  let redirects = 0;
+  for (let attempt = 1; ; attempt++) {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
+    if (options.json !== undefined) headers["content-type"] ??= "application/json";
+    if (ctx.tokens) headers[TOKEN_HEADER] = await ctx.tokens.current();
+    for (const hook of options.hooks?.beforeRequest ?? []) hook({ method, url, headers });
+    const token = headers[TOKEN_HEADER];
+
+    let answer: Answer;
+    let data: Buffer | undefined;
     try {
-      options.headers = { ...options.headers, [TOKEN_HEADER]: await tokens.current() };
-    } catch (err) {
-      hookFailures.set(options, err as Error);
-      throw err;
-    }
-  };
-
-  const renewOn401 = async (
-    response: Response,
-    retryWithMergedOptions: (options: Options) => Promise<Response>,
-  ): Promise<Response> => {
-    if (response.statusCode !== 401 || !tokens) return response;
-    const options = response.request.options;
-    const rejected = tokenOf(options);
-    if (isStream(options.body)) {
-      tokens.invalidate(rejected);
-      return response;
-    }
-    try {
-      await tokens.renew(rejected);
-      return await retryWithMergedOptions({});
-    } catch (err) {
-      hookFailures.set(options, err as Error);
-      throw err;
-    }
-  };
-
-  const mapError = (error: unknown): unknown => {
-    if (error instanceof OpenStackError || !(error instanceof got.RequestError) || error.name === "CancelError") return error;
-    const ours = error.options ? hookFailures.get(error.options) : undefined;
-    if (ours !== undefined) return mapError(ours);
-    // A 401 that reaches the caller (second 401, stream body, stream API): the next request gets a new token.
-    if (error.response?.statusCode === 401 && error.options) tokens?.invalidate(tokenOf(error.options));
-    return fromGotError(error);
-  };
-
-  /**
-   * got 11 wraps whatever a `beforeError` hook returns into its own RequestError, so errors are mapped here
-   * instead: the promise API's p-cancelable delegates `then`/`catch`/`finally` (and thereby `.json()`, `.text()`,
-   * `.buffer()`) to `_promise`, which is replaced by a mapped one; streams get their `error` events mapped.
-   */
-  const mapRejections: HandlerFunction = (options, next) => {
-    const result = next(options);
-    if (options.isStream) {
-      const stream = result as unknown as NodeJS.EventEmitter;
-      const emit = stream.emit.bind(stream);
-      stream.emit = (event: string | symbol, ...args: unknown[]) =>
-        event === "error" ? emit(event, mapError(args[0])) : emit(event, ...args);
-      return result;
-    }
-    const cancelable = result as unknown as { _promise?: unknown };
-    if (cancelable._promise instanceof Promise) {
-      cancelable._promise = cancelable._promise.catch((err: unknown) => {
-        throw mapError(err);
+      answer = await send(ctx.agent, {
+        method,
+        url,
+        headers,
+        ...(body !== undefined && { body }),
+        timeout,
+        ...(onProgress && { onBytesSent: (transferred: number) => onProgress({ transferred, ...(total !== undefined && { total }) }) }),
       });
+      if (mode === "promise" || answer.statusCode < 200 || answer.statusCode > 299) data = await readAll(answer.body);
+    } catch (err) {
+      if (err instanceof BodySourceError) throw err.original;
+      const delay = computeRetryDelay({ attempt, method, errorCode: transportCode(err), bodyIsStream }, policy);
+      if (delay > 0) {
+        await sleep(delay);
+        continue;
+      }
+      throw networkErrorFrom(method, url.toString(), err, attempt);
     }
-    return result;
-  };
 
-  return got.extend({
-    headers: { accept: "application/json", "user-agent": config.userAgent ?? "pulumi-amphora" },
-    timeout: config.timeout ?? DEFAULT_TIMEOUT,
-    https: {
-      rejectUnauthorized: config.tls.rejectUnauthorized,
-      ...(config.tls.certificateAuthority && { certificateAuthority: config.tls.certificateAuthority }),
+    const status = answer.statusCode;
+    const location = answer.headers.location;
+    if (REDIRECTS.has(status) && options.followRedirect !== false && (method === "GET" || method === "HEAD") && typeof location === "string") {
+      if (redirects++ >= MAX_REDIRECTS) throw new OpenStackError(`${method} ${url.origin}${url.pathname} redirected more than ${MAX_REDIRECTS} times`);
+      if (data === undefined) answer.abort();
+      url = new URL(location, url);
+      attempt--;
+      continue;
+    }
+    if (status === 401 && ctx.tokens && mode === "promise" && !bodyIsStream && !renewed) {
+      renewed = true;
+      await ctx.tokens.renew(token);
+      attempt--;
+      continue;
+    }
+    const ok = (status >= 200 && status <= 299) || (status >= 300 && status <= 399 && options.followRedirect === false);
+    if (ok || options.throwHttpErrors === false) {
+      if (data !== undefined && mode === "stream") return { answer: { ...answer, body: bodyOf(data) }, url };
+      return { answer, url, ...(data !== undefined && { data }) };
+    }
+
+    const retryAfter = answer.headers["retry-after"];
+    const delay = computeRetryDelay(
+      { attempt, method, status, ...(typeof retryAfter === "string" && { retryAfter }), bodyIsStream },
+      policy,
+    );
+    if (delay > 0) {
+      await sleep(delay);
+      continue;
+    }
+    // The next request gets a new token (second 401, stream body, stream API).
+    if (status === 401) ctx.tokens?.invalidate(token);
+    // Glance may answer (400/409/413) before it has read the whole upload: end it.
+    answer.abort();
+    throw httpErrorFrom(method, url.toString(), status, answer.headers, (data ?? Buffer.alloc(0)).toString("utf8"));
+  }
+}
+
+/** A body already read, as a stream again. */
+function bodyOf(data: Buffer): Readable {
+  const stream = new PassThrough();
+  stream.end(data);
+  return stream;
+}
+
+function responseOf<T>(outcome: Outcome, responseType: RequestOptions["responseType"], method: Method): HttpResponse<T> {
+  const data = outcome.data ?? Buffer.alloc(0);
+  const url = outcome.url.toString();
+  let body: unknown;
+  if (responseType === "buffer") body = data;
+  else if (responseType === "json") body = parseJson(data, method, url, outcome.answer.statusCode);
+  else body = data.toString("utf8");
+  return { statusCode: outcome.answer.statusCode, headers: outcome.answer.headers, body: body as T, url };
+}
+
+function parseJson(data: Buffer, method: string, url: string, status: number): unknown {
+  if (data.length === 0) return "";
+  try {
+    return JSON.parse(data.toString("utf8"));
+  } catch (err) {
+    throw parseErrorFrom(method, url, status, err as Error);
+  }
+}
+
+function call<T>(ctx: Context, input: string | URL, options: RequestOptions): ResponsePromise<T> {
+  const method: Method = options.method ?? "GET";
+  const listeners: Array<(progress: UploadProgress) => void> = [];
+  const onProgress = (progress: UploadProgress): void => listeners.forEach((listener) => listener(progress));
+  // Started on the next tick, so that listeners added right after the call see every event.
+  const outcome = Promise.resolve().then(() => exchange(ctx, input, options, "promise", onProgress));
+  const response = outcome.then((o) => responseOf<T>(o, options.responseType, method));
+  const pending = response as ResponsePromise<T>;
+  const raw = (): Promise<Buffer> => outcome.then((o) => o.data ?? Buffer.alloc(0));
+  pending.json = <J>() => outcome.then((o) => parseJson(o.data ?? Buffer.alloc(0), method, o.url.toString(), o.answer.statusCode) as J);
+  pending.text = () => raw().then((data) => data.toString("utf8"));
+  pending.buffer = raw;
+  pending.on = (_event: "uploadProgress", listener: (progress: UploadProgress) => void) => {
+    listeners.push(listener);
+    return pending;
+  };
+  return pending;
+}
+
+function stream(ctx: Context, input: string | URL, options: RequestOptions): Readable {
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  exchange(ctx, input, options, "stream", undefined).then(
+    ({ answer, url }) => {
+      out.emit("response", { statusCode: answer.statusCode, headers: answer.headers, url: url.toString() });
+      const method = options.method ?? "GET";
+      answer.body.on("error", (err) => out.destroy(networkErrorFrom(method, url.toString(), err, 1)));
+      out.on("close", () => {
+        if (!answer.body.readableEnded) answer.abort();
+      });
+      answer.body.pipe(out);
     },
-    throwHttpErrors: true,
-    retry: {
-      limit: policy.limit,
-      calculateDelay: ({ attemptCount, error }) =>
-        computeRetryDelay(
-          {
-            attempt: attemptCount,
-            method: error.options.method,
-            ...(error.response ? { status: error.response.statusCode } : { errorCode: error.code }),
-            ...(typeof error.response?.headers["retry-after"] === "string" && {
-              retryAfter: error.response.headers["retry-after"],
-            }),
-            bodyIsStream: isStream(error.options.body),
-          },
-          policy,
-        ),
-    },
-    hooks: {
-      beforeRequest: [injectToken],
-      afterResponse: [renewOn401],
-    },
-    handlers: [mapRejections],
+    (err: unknown) => out.destroy(err as Error),
+  );
+  return out;
+}
+
+function client(ctx: Context, defaults: RequestOptions): Http {
+  const with_ = (options: RequestOptions = {}, method?: Method): RequestOptions =>
+    merge(defaults, method ? { ...options, method } : options);
+  const http = (<T = string>(url: string | URL, options?: RequestOptions) => call<T>(ctx, url, with_(options))) as Http;
+  const verb = (method: Method) => <T = string>(url: string | URL, options?: RequestOptions) => call<T>(ctx, url, with_(options, method));
+  return Object.assign(http, {
+    get: verb("GET"),
+    head: verb("HEAD"),
+    post: verb("POST"),
+    put: verb("PUT"),
+    patch: verb("PATCH"),
+    delete: verb("DELETE"),
+    stream: (url: string | URL, options?: RequestOptions) => stream(ctx, url, with_(options)),
+    extend: (more: RequestOptions) => client(ctx, merge(defaults, more)),
   });
+}
+
+export function createHttp(config: { tls: TlsOptions; tokens?: TokenSource } & HttpOptions): Http {
+  const timeout = config.timeout ?? DEFAULT_TIMEOUT;
+  const ctx: Context = {
+    agent: createAgent(config.tls, timeout),
+    policy: { ...DEFAULT_RETRY_POLICY, ...config.retry },
+    timeout,
+    tokens: config.tokens,
+  };
+  return client(ctx, { headers: { accept: "application/json", "user-agent": config.userAgent ?? "pulumi-amphora" } });
 }

@@ -1,6 +1,6 @@
 /**
  * OpenStack session layer: configuration (explicit args, Pulumi `openstack:*` config, `OS_*` env, clouds.yaml),
- * Keystone v3 authentication, service catalog lookup and the got instance every API client uses.
+ * Keystone v3 authentication, service catalog lookup and the HTTP client every API client uses.
  *
  *   import { OpenStackSession, resolveSessionConfig } from "../openstack";
  *   const session = await OpenStackSession.create(resolveSessionConfig({}, (k) => cfg.get(k), process.env));
@@ -26,7 +26,7 @@ export {
 export { normalizeAuthUrl, normalizeInterface } from "./config-build";
 export { findEndpoint, describeCatalog, CatalogSchema, type Catalog, type CatalogService, type EndpointQuery } from "./catalog";
 export { computeRetryDelay, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryInput } from "./retry";
-export { createHttp, DEFAULT_TIMEOUT, type HttpOptions, type TokenSource } from "./http";
+export { createHttp, DEFAULT_TIMEOUT, type Http, type HttpOptions, type TokenSource } from "./http";
 export { serviceMessageFrom, cleanServiceMessage } from "./http-errors";
 export { consoleLogger, type Logger } from "./tls";
 export { authenticate, type TokenInfo } from "./keystone";

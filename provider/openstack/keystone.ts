@@ -1,4 +1,4 @@
-import type { Got, Response } from "got";
+import type { Http, HttpResponse } from "./http";
 import { z } from "zod";
 import { CatalogSchema, type Catalog } from "./catalog";
 import type { AuthMethod, EntityRef } from "./config-schema";
@@ -87,7 +87,7 @@ export function describePrincipal(auth: AuthMethod): string {
   }
 }
 
-function toTokenInfo(response: Response<string>, token: string, authUrl: string): TokenInfo {
+function toTokenInfo(response: HttpResponse, token: string, authUrl: string): TokenInfo {
   let json: unknown;
   try {
     json = JSON.parse(response.body);
@@ -136,7 +136,7 @@ function redactedHttpError(err: HttpError, secrets: readonly Secret[]): HttpErro
 }
 
 /** Authenticates with Keystone. Failures answered by Keystone become AuthError; NetworkError passes through. */
-export async function authenticate(http: Got, authUrl: string, auth: AuthMethod): Promise<TokenInfo> {
+export async function authenticate(http: Http, authUrl: string, auth: AuthMethod): Promise<TokenInfo> {
   const url = `${authUrl}/auth/tokens`;
   try {
     if (auth.type === "token" && !auth.project) {

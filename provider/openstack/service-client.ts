@@ -1,10 +1,10 @@
-import type { Got } from "got";
+import type { Http } from "./http";
 
 /** The interfaces a catalog entry can have. */
 export type EndpointInterface = "public" | "internal" | "admin";
 
 /**
- * What an API client (Glance, later Octavia) needs from a session: the service's endpoint and a got instance
+ * What an API client (Glance, later Octavia) needs from a session: the service's endpoint and an HTTP client (./http.ts)
  * that already injects the token (renewing it before expiry and once on a 401), retries idempotent requests,
  * honours Retry-After, verifies TLS as configured and maps every non-2xx answer to an `HttpError` and every
  * transport failure to a `NetworkError` (see ./errors.ts).
@@ -16,7 +16,7 @@ export type EndpointInterface = "public" | "internal" | "admin";
 export interface ServiceClient {
   /** Endpoint URL as found in the catalog (or the override), without trailing slash. */
   readonly endpoint: string;
-  readonly http: Got;
+  readonly http: Http;
   /** The project the session is scoped to (owner of the images it creates). */
   readonly projectId: string;
   /** Role names of the token; `admin` decides whether admin-only Glance calls are worth trying. */

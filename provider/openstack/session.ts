@@ -1,4 +1,4 @@
-import type { Got } from "got";
+import type { Http } from "./http";
 import { findEndpoint, type Catalog } from "./catalog";
 import type { CloudsFiles } from "./clouds-yaml";
 import { ignoredEnvironmentWarning, resolveSessionConfig } from "./config";
@@ -43,10 +43,10 @@ export interface ServiceClientOptions {
 export class OpenStackSession {
   readonly config: SessionConfig;
   readonly #tokens: TokenManager;
-  readonly #http: Got;
+  readonly #http: Http;
   readonly #clients = new Map<string, Promise<ServiceClient>>();
 
-  private constructor(config: SessionConfig, tokens: TokenManager, http: Got) {
+  private constructor(config: SessionConfig, tokens: TokenManager, http: Http) {
     this.config = config;
     this.#tokens = tokens;
     this.#http = http;

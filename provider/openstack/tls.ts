@@ -10,7 +10,7 @@ export const consoleLogger: Logger = {
   warn: (message) => console.warn(message),
 };
 
-/** got's `https` options for a session. */
+/** The TLS settings of a session's HTTP client. */
 export interface TlsOptions {
   readonly rejectUnauthorized: boolean;
   readonly certificateAuthority?: Buffer;

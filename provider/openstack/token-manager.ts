@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Got } from "got";
+import type { Http } from "./http";
 import type { AuthMethod } from "./config-schema";
 import { AuthError } from "./errors";
 import type { TokenSource } from "./http";
@@ -19,7 +19,7 @@ export interface TokenManagerOptions {
 }
 
 export class TokenManager implements TokenSource {
-  readonly #http: Got;
+  readonly #http: Http;
   readonly #authUrl: string;
   readonly #auth: AuthMethod;
   readonly #renewBeforeMs: number;
@@ -28,7 +28,7 @@ export class TokenManager implements TokenSource {
   #last: TokenInfo | undefined;
   #pending: Promise<TokenInfo> | undefined;
 
-  constructor(http: Got, authUrl: string, auth: AuthMethod, options: TokenManagerOptions = {}) {
+  constructor(http: Http, authUrl: string, auth: AuthMethod, options: TokenManagerOptions = {}) {
     this.#http = http;
     this.#authUrl = authUrl;
     this.#auth = auth;

@@ -68,6 +68,28 @@ export class CopyForbiddenError extends StorePolicyError {
 }
 
 /**
+ * A per-store delete (`DELETE /v2/stores/{store}/{id}`) answered 403. Glance's rule `delete_image_location` lets
+ * the image's owner do it under the legacy defaults (Zed), and only admins under the new RBAC defaults that
+ * Glance enforces since OpenStack 2023.2 (so on 2025.1).
+ */
+export class RemoveForbiddenError extends StorePolicyError {
+  override name = "RemoveForbiddenError";
+  constructor(
+    readonly imageId: string,
+    readonly store: string,
+    readonly serviceMessage: string,
+  ) {
+    super(
+      `removing image ${imageId} from store "${store}" was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ` +
+        `Glance's policy rule "delete_image_location" allows per-store delete to admins only under the new RBAC ` +
+        `defaults (enforced since OpenStack 2023.2); run this policy in move mode with an admin session ` +
+        `(openstack:cloud / OS_CLOUD of an admin), use mode "copy", or relax "delete_image_location" in Glance's ` +
+        `policy file`,
+    );
+  }
+}
+
+/**
  * Some images could not be placed. Carries `id`/`properties`/`reasons`, so the dynamic-provider host reports a
  * resource-initialization failure: the engine keeps these outputs (with the successes) in state.
  */

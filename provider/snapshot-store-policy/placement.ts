@@ -9,7 +9,7 @@ import {
   type Image,
 } from "../glance";
 import type { ImageFacts } from "./compliance";
-import { CopyForbiddenError, StorePolicyError } from "./errors";
+import { CopyForbiddenError, RemoveForbiddenError, StorePolicyError } from "./errors";
 
 /**
  * The three Glance operations a policy needs, behind a small port so that the enforcement logic can be tested
@@ -81,6 +81,7 @@ export function glancePlacement(c: GlanceClient, o: GlancePlacementOptions): Pla
       try {
         await deleteImageFromStore(c, store, id);
       } catch (err) {
+        if (isStatus(err, 403)) throw new RemoveForbiddenError(id, store, err.serviceMessage);
         if (!isStatus(err, 404)) throw err;
         await fetch(id); // 404 for the store copy is fine; 404 for the image means it is gone
       }

@@ -5,6 +5,8 @@ import { getImage } from "../../provider/glance/images";
 import { assertTagKeptThenClean, ExampleStack, REGION_TWO, ensureRegionTwo, glanceIn, octaviaPick, summaryLine, taggedImages } from "./support";
 
 const REGION_ONE = "RegionOne";
+/** Not in the catalog: only named in a diff, which calls nothing (RegionOne would be importFrom's own region). */
+const REGION_THREE = "RegionThree";
 
 interface OctaviaOut {
   ampImageTag: string;
@@ -63,9 +65,12 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
   it("up publishes the build to both regions: outputs and Octavia's query per region", async () => {
     const r = await stack.up();
     assert.equal(summaryLine(r), "Resources: 3 created, 0 updated, 0 unchanged, 0 deleted");
-    assert.match(r.stdout, new RegExp(`tag "${tag}" in ${REGION_TWO}: new upload`));
+    assert.match(r.stdout, new RegExp(`tag "${tag}" in ${REGION_ONE}: new upload`));
     const out = stack.outputs();
     firstIds = out.ampImageIds as Record<string, string>;
+    // Uploaded once: RegionTwo's Glance (glance-download enabled) imports RegionOne's image itself.
+    const origin = firstIds[REGION_ONE]!.slice(0, 8);
+    assert.match(r.stdout, new RegExp(`tag "${tag}" in ${REGION_TWO}: glance-download of image ${origin}… of ${REGION_ONE} \\(nothing uploaded from here\\)`));
     const octavia = out.octavia as Record<string, OctaviaOut>;
     assert.deepEqual(Object.keys(firstIds).sort(), [REGION_ONE, REGION_TWO]);
     assert.notEqual(firstIds[REGION_ONE], firstIds[REGION_TWO]);
@@ -85,11 +90,13 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
     assert.equal(await exists(REGION_ONE, firstIds[REGION_TWO]!), false);
   });
 
-  it("a rebuild moves the tag in each region (one tag move per region)", async () => {
+  it("a rebuild moves the tag in each region (one tag move per region), RegionTwo importing RegionOne's new image", async () => {
     stack.config.sizeGb = "2";
     const r = await stack.up();
     assert.equal(summaryLine(r), "Resources: 0 created, 3 updated, 0 unchanged, 0 deleted");
     const ids = stack.outputs().ampImageIds as Record<string, string>;
+    assert.match(r.stdout, new RegExp(`by glance-download from image ${ids[REGION_ONE]} of ${REGION_ONE}`));
+    assert.equal((await getImage(glance[REGION_TWO]!, ids[REGION_TWO]!)).os_hash_value, stack.outputs().sha512);
     for (const region of [REGION_ONE, REGION_TWO]) {
       assert.notEqual(ids[region], firstIds[region]);
       assert.equal(await octaviaPick(glance[region]!, tag, owner), ids[region], `Octavia's query in ${region}`);
@@ -104,13 +111,13 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
     try {
-      const diff = await provider.diff!(record.id, record.outputs, { ...record.inputs, region: REGION_ONE });
+      const diff = await provider.diff!(record.id, record.outputs, { ...record.inputs, region: REGION_THREE });
       assert.deepEqual(diff, { changes: true, replaces: ["region"], deleteBeforeReplace: true });
     } finally {
       process.stdout.write = write;
     }
     assert.deepEqual(lines, [
-      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_ONE}: replace (tag and images leave ${REGION_TWO} first, then ${REGION_ONE} publishes)\n`,
+      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_THREE}: replace (tag and images leave ${REGION_TWO} first, then ${REGION_THREE} publishes)\n`,
     ]);
   });
 });

@@ -12,6 +12,7 @@
  * temporary work directory for the state file and build outputs. OS_* variables of the developer's shell are not
  * passed on: the runs see only the local cloud's clouds.yaml.
  */
+import { summaryLine as summaryOf } from "../support/run-output";
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,7 +23,7 @@ import { stringify } from "yaml";
 import { GlanceClient } from "../../provider/glance/client";
 import { deleteImage, listAllImages } from "../../provider/glance/images";
 import { OpenStackSession, resolveSessionConfig } from "../../provider/openstack";
-import { cloudsFile, localCloudsFiles } from "../support/cloud";
+import { cloudsFile, localCloudsFiles, localPorts } from "../support/cloud";
 
 export const repoRoot = resolve(__dirname, "..", "..");
 const { linkSelf } = require(join(repoRoot, "scripts", "link-self.js")) as {
@@ -157,9 +158,9 @@ export function runProgram(args: string[]): Promise<Run> {
   });
 }
 
-/** The `Resources: ...` summary line of a run. */
+/** The `Resources:` block of a run as one line (test/support/run-output.ts). */
 export function summaryLine(r: Run): string {
-  return r.stdout.split("\n").find((l) => l.startsWith("Resources: ")) ?? assert.fail(`no summary line\n${explain(r)}`);
+  return summaryOf(r.stdout);
 }
 
 /** Exactly what Octavia asks Glance for (`amp_image_tag` + `amp_image_owner_id`): the newest active tagged image. */
@@ -197,14 +198,13 @@ export async function assertTagKeptThenClean(glance: GlanceClient, tags: string 
 
 /** The second Glance of `local-openstack.sh start --region-two` (image service of region RegionTwo). */
 export const REGION_TWO = "RegionTwo";
-const REGION_TWO_HEALTHCHECK = "http://127.0.0.1:9293/healthcheck";
 
 /**
  * Makes sure the local cloud runs with region two (cloud local-multi, second Glance answering); otherwise runs
  * `bash scripts/local-openstack.sh start --region-two`, which only adds what is missing (a no-op when it runs).
  */
 export async function ensureRegionTwo(): Promise<void> {
-  const answers = await fetch(REGION_TWO_HEALTHCHECK, { signal: AbortSignal.timeout(3000) }).then(
+  const answers = await fetch(`http://127.0.0.1:${localPorts().glance2}/healthcheck`, { signal: AbortSignal.timeout(3000) }).then(
     (r) => r.ok,
     () => false,
   );

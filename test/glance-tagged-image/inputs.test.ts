@@ -4,6 +4,8 @@ import { validateInputs } from "../../provider/common/validate";
 import { UNKNOWN } from "../../provider/common/check";
 
 const base = { resourceKey: "proj/stack/amp", tag: "amphora", file: "/tmp/amphora.qcow2" };
+const ORIGIN = "11111111-1111-4111-8111-111111111111";
+const fromOne = { resourceKey: "proj/stack/amp", tag: "amphora", region: "RegionTwo", importFrom: { region: "RegionOne", imageId: ORIGIN } };
 
 function failuresOf(news: Record<string, unknown>) {
   return validateInputs(glanceTaggedImageInputsSchema(), news).failures;
@@ -23,6 +25,14 @@ describe("GlanceTaggedImage inputs", () => {
     assert.equal(inputs.importMethod, "auto");
     assert.equal(inputs.allStoresMustSucceed, true);
     assert.deepEqual(inputs.retention, { keep: 2, action: "keep" });
+  });
+
+  it("accepts importFrom as the one source, with or without a fallback file", () => {
+    for (const news of [fromOne, { ...fromOne, importFrom: { ...fromOne.importFrom, file: "/tmp/amphora.qcow2" }, importMethod: "glance-download" }]) {
+      const { inputs, failures } = validateInputs(glanceTaggedImageInputsSchema(), news);
+      assert.deepEqual(failures, []);
+      assert.deepEqual(inputs.importFrom, news.importFrom);
+    }
   });
 
   const bad: Array<[string, Record<string, unknown>, string]> = [
@@ -69,6 +79,15 @@ describe("GlanceTaggedImage inputs", () => {
     ["non-positive importSeconds", { ...base, timeouts: { importSeconds: -5 } }, "timeouts.importSeconds"],
     ["retention keep over 100", { ...base, retention: { keep: 101 } }, "retention.keep"],
     ["unknown retention field", { ...base, retention: { keep: 1, age: 3 } }, "retention"],
+    ["file and importFrom", { ...base, importFrom: { region: "RegionOne", imageId: ORIGIN } }, "importFrom"],
+    ["importFrom without imageId", { ...fromOne, importFrom: { region: "RegionOne" } }, "importFrom.imageId"],
+    ["importFrom with a bad image id", { ...fromOne, importFrom: { region: "RegionOne", imageId: "latest" } }, "importFrom.imageId"],
+    ["importFrom with an empty region", { ...fromOne, importFrom: { region: "", imageId: ORIGIN } }, "importFrom.region"],
+    ["importFrom with an unknown field", { ...fromOne, importFrom: { region: "RegionOne", imageId: ORIGIN, url: "http://x" } }, "importFrom"],
+    ["importFrom from the resource's own region", { ...fromOne, region: "RegionOne" }, "importFrom.region"],
+    ["web-download for importFrom", { ...fromOne, importMethod: "web-download" }, "importMethod"],
+    ["glance-download without importFrom", { ...base, importMethod: "glance-download" }, "importMethod"],
+    ["expectedSha256 for importFrom", { ...fromOne, expectedSha256: "a".repeat(64) }, "expectedSha256"],
   ];
   for (const [title, news, field] of bad) {
     it(`rejects ${title}, naming ${field || "the input"}`, () => {

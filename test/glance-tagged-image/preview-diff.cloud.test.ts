@@ -1,7 +1,7 @@
 /**
  * `pulumi preview` of the amphora pipeline: GlanceTaggedImage's file, sha512, formats and name come from an
  * AmphoraImageBuild and are unknown until the build ran. The engine's `[diff: …]` summary compares the old inputs
- * in state with the inputs Check returned (test/harness/display-diff.ts): it must list the unknown inputs only,
+ * in state with the inputs Check returned (engine/host/display-diff.ts): it must list the unknown inputs only,
  * not every default (diskFormat, importMethod, timeouts, …) as removed. Starts from a real create.
  */
 import { strict as assert } from "node:assert";

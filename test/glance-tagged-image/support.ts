@@ -68,11 +68,13 @@ export class Engine {
   constructor(
     readonly glance: GlanceClient,
     readonly resourceKey: string,
+    /** Clients of other regions (importFrom), by region name. */
+    readonly regions: Readonly<Record<string, GlanceClient>> = {},
   ) {}
 
   private async call<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
     const lines: string[] = [];
-    useGlanceClient(this.glance);
+    useGlanceClient(this.glance, this.regions);
     useFlowSettings({ print: (l) => lines.push(l), pollMs: 100 });
     try {
       return { value: await fn(), lines };

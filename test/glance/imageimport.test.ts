@@ -10,6 +10,7 @@ import { createImage, getImage, imageStores, type Image } from "../../provider/g
 import { deleteImageFromStore } from "../../provider/glance/stores";
 import { listImageTasks } from "../../provider/glance/tasks";
 import { isStatus, WaitTimeoutError } from "../../provider/openstack/errors";
+import { requireRelease } from "../support/cloud";
 import { Cleanup, FAST_POLL, glanceFor, md5, startFileServer, storeDataDir, tempFile, uniqueName } from "./support/cloud-glance";
 
 describe("glance image import @cloud", function () {
@@ -129,12 +130,29 @@ describe("glance image import @cloud", function () {
       assert.deepEqual(imageStores(await getImage(admin, image.id)), ["reliable"]);
     });
 
-    it("the owner (member role) may delete from a store too", async () => {
+    it("the owner (member role) may delete from a store too under Zed's legacy defaults", async function () {
+      await requireRelease(this, "zed");
       const own = await newImage(demo, "store-delete");
       await stageImageData(demo, own.id, path);
       await importImage(demo, own.id, { method: "glance-direct", stores: ["fast", "cheap"] });
       await waitForImport(demo, own.id, FAST_POLL);
       await deleteImageFromStore(demo, "fast", own.id);
+      assert.deepEqual(imageStores(await getImage(demo, own.id)), ["cheap"]);
+    });
+
+    it("2025.1: per-store delete is admin-only (rule delete_image_location), even for the owner", async function () {
+      await requireRelease(this, "2025.1");
+      const own = await newImage(demo, "store-delete-2025");
+      await stageImageData(demo, own.id, path);
+      await importImage(demo, own.id, { method: "glance-direct", stores: ["fast", "cheap"] });
+      await waitForImport(demo, own.id, FAST_POLL);
+      await assert.rejects(deleteImageFromStore(demo, "fast", own.id), (err: unknown) => {
+        assert.ok(isStatus(err, 403), String(err));
+        assert.equal(err.serviceMessage, "You are not authorized to complete delete_image_location action.");
+        return true;
+      });
+      assert.deepEqual(imageStores(await getImage(demo, own.id)).sort(), ["cheap", "fast"]);
+      await deleteImageFromStore(admin, "fast", own.id);
       assert.deepEqual(imageStores(await getImage(demo, own.id)), ["cheap"]);
     });
   });

@@ -4,6 +4,7 @@ import { createImage, getImage, listAllImages, updateImage, replaceAttribute, ty
 import { addImageMember, updateImageMember } from "../../provider/glance/members";
 import { addImageTag, removeImageTag } from "../../provider/glance/tags";
 import { HttpError, isStatus } from "../../provider/openstack/errors";
+import { localRelease } from "../support/cloud";
 import { Cleanup, glanceFor, runId, uniqueName } from "./support/cloud-glance";
 
 describe("glance project isolation @cloud", function () {
@@ -51,22 +52,24 @@ describe("glance project isolation @cloud", function () {
   });
 
   it("alt cannot retag demo's shared image: 403 with Glance's message", async () => {
+    // Zed's legacy defaults name the image; 2025.1's new defaults refuse by the policy rule (modify_image), PATCH too.
+    const zed = (await localRelease()) === "zed";
+    const refused = (what: "update" | "delete") => (zed ? new RegExp(`Not allowed to ${what} tags for image ${demoShared.id}`) : /^You are not authorized to complete modify_image action\.$/);
     await assert.rejects(addImageTag(alt, demoShared.id, "alt-was-here"), (err: unknown) => {
       assert.ok(err instanceof HttpError, String(err));
       assert.equal(err.status, 403);
-      assert.match(err.serviceMessage, /Not allowed to update tags for image/);
-      assert.ok(err.serviceMessage.includes(demoShared.id));
+      assert.match(err.serviceMessage, refused("update"));
       assert.doesNotMatch(err.message, /<br/);
       return true;
     });
     await assert.rejects(removeImageTag(alt, demoShared.id, "keep"), (err: unknown) => {
       assert.ok(isStatus(err, 403), String(err));
-      assert.match(err.serviceMessage, /Not allowed to delete tags for image/);
+      assert.match(err.serviceMessage, refused("delete"));
       return true;
     });
     await assert.rejects(updateImage(alt, demoShared.id, [replaceAttribute("name", "hijacked")]), (err: unknown) => {
       assert.ok(isStatus(err, 403), String(err));
-      assert.match(err.serviceMessage, /You do not own this image/);
+      assert.match(err.serviceMessage, zed ? /You do not own this image/ : /^You are not authorized to complete modify_image action\.$/);
       return true;
     });
     assert.deepEqual([...(await getImage(demo, demoShared.id)).tags].sort(), [tag, "keep"].sort());

@@ -63,6 +63,13 @@ describe("glance request shapes", () => {
         { method: { name: "web-download", uri: "http://127.0.0.1:1/x" }, stores: ["a", "b"], all_stores_must_succeed: false },
       );
       assert.deepEqual(toImportBody({ method: "copy-image", allStores: true }), { method: { name: "copy-image" }, all_stores: true });
+      assert.deepEqual(toImportBody({ method: "glance-download", region: "RegionOne", imageId: "i-1", stores: ["fast"] }), {
+        method: { name: "glance-download", glance_region: "RegionOne", glance_image_id: "i-1" },
+        stores: ["fast"],
+      });
+      assert.deepEqual(toImportBody({ method: "glance-download", region: "R", imageId: "i", interface: "internal" }), {
+        method: { name: "glance-download", glance_region: "R", glance_image_id: "i", glance_service_interface: "internal" },
+      });
       assert.throws(() => toImportBody({ method: "copy-image", allStores: true, stores: ["a"] }), GlanceInputError);
       assert.throws(() => toImportBody({ method: "web-download", uri: "file:///etc/passwd" }), GlanceInputError);
     });

@@ -14,8 +14,8 @@ export {
   type CreateResult,
   type ReadResult,
   type UpdateResult,
-} from "./provider-host";
-export { ProviderCallError, CheckFailedError } from "./errors";
+} from "../../engine/host/provider-host";
+export { ProviderCallError, CheckFailedError } from "../../engine/host/errors";
 export {
   Lifecycle,
   type LifecycleOptions,
@@ -24,7 +24,7 @@ export {
   type StepResult,
   type PreviewResult,
   type RefreshResult,
-} from "./lifecycle";
+} from "../../engine/host/lifecycle";
 export {
   secret,
   isSecret,
@@ -34,12 +34,12 @@ export {
   secretOutputPaths,
   type PropertyMap,
   type PropertyValue,
-} from "./marshal";
-export { serializeProvider, type SerializedProvider } from "./serialize";
+} from "../../engine/host/marshal";
+export { serializeProvider, type SerializedProvider } from "../../engine/host/serialize";
 export {
   assertProviderSerializes,
   type SerializationGuardOptions,
   type SerializationGuardResult,
 } from "./serialization-guard";
 export { useProviderHost, type ProviderHostContext } from "./mocha";
-export { displayDiff, inputDiff, type InputDiff } from "./display-diff";
+export { displayDiff, inputDiff, type InputDiff } from "../../engine/host/display-diff";

@@ -4,7 +4,7 @@
  *   const ctx = useProviderHost({ cwd, config: { "amphora-test:greeting": "hi" } });
  *   it("...", async () => { const r = await ctx.host.resource(provider, "pulumi-nodejs:dynamic:Foo", "foo"); ... });
  */
-import { startProviderHost, type ProviderHost, type ProviderHostOptions } from "./provider-host";
+import { startProviderHost, type ProviderHost, type ProviderHostOptions } from "../../engine/host/provider-host";
 
 export interface ProviderHostContext {
   /** The started host (throws if used outside the describe block's tests). */

@@ -5,7 +5,7 @@
  */
 import { AssertionError } from "assert";
 import type * as pulumi from "@pulumi/pulumi";
-import { serializeProvider } from "./serialize";
+import { serializeProvider } from "../../engine/host/serialize";
 
 export interface SerializationGuardOptions {
   /** Strings that must not appear in the serialized text (credentials, tokens, hostnames...). */

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { inspect } from "node:util";
 import { createHttp } from "../../provider/openstack/http";
 import { HttpError, isStatus, NetworkError } from "../../provider/openstack/errors";
+import { networkErrorFrom, TLS_VERIFY_HINT } from "../../provider/openstack/http-errors";
 import { sendJson, startServer, type TestServer } from "./support/server";
 
 const fast = { tls: { rejectUnauthorized: true }, retry: { baseDelayMs: 5 } };
@@ -170,5 +171,68 @@ describe("openstack/http: retries and error mapping", () => {
     assert.match(err.url, /token=\*\*\*&limit=1$/);
     assert.ok(err.cause instanceof Error && err.cause.name === "HTTPError");
     assert.ok(!("options" in err.cause));
+  });
+
+  /** A body that yields `count` chunks of `size` bytes, `everyMs` apart (a slow source, not a slow socket). */
+  const slowBody = (count: number, size: number, everyMs: number): Readable =>
+    Readable.from(
+      (async function* () {
+        for (let i = 0; i < count; i++) {
+          await new Promise((r) => setTimeout(r, everyMs));
+          yield Buffer.alloc(size, 97);
+        }
+      })(),
+    );
+
+  it("the response timeout starts once the body is sent: a slow upload longer than it succeeds", async () => {
+    server = await startServer((req, res) => sendJson(res, 200, { got: req.body.length }));
+    const http = createHttp({ ...fast, timeout: { response: 1000, socket: 2000 } });
+    const res = await http.put(`${server.url}/v2/images/1/file`, { body: slowBody(10, 1000, 250) }).json();
+    assert.deepEqual(res, { got: 10000 });
+  });
+
+  it("no answer within the response timeout after the body: NetworkError naming the timeout, not retried", async () => {
+    server = await startServer(() => undefined);
+    const http = createHttp({ ...fast, timeout: { response: 150 } });
+    const err = await rejection(http.put(`${server.url}/v2/images/1/file`, { body: slowBody(2, 10, 10) }));
+    assert.ok(err instanceof NetworkError, String(err));
+    assert.match(err.message, /^PUT http:\/\/127\.0\.0\.1:\d+\/v2\/images\/1\/file failed: Timeout awaiting 'response' for 150ms \(ETIMEDOUT\)$/);
+  });
+
+  it("a source that stops sending for longer than the socket timeout ends the upload", async () => {
+    server = await startServer((_req, res) => sendJson(res, 200, {}));
+    const http = createHttp({ ...fast, timeout: { socket: 150 } });
+    const stalled = new Readable({ read() {} });
+    stalled.push(Buffer.from("start"));
+    const err = await rejection(http.put(`${server.url}/v2/images/1/file`, { body: stalled }));
+    assert.ok(err instanceof NetworkError, String(err));
+    assert.match(err.message, /Timeout awaiting 'socket' for 150ms/);
+  });
+
+  it("reports upload progress up to the whole body", async () => {
+    server = await startServer((_req, res) => (res.writeHead(204), res.end()));
+    const seen: number[] = [];
+    const request = createHttp(fast).put(`${server.url}/v2/images/1/file`, {
+      body: slowBody(3, 1000, 5),
+      headers: { "content-length": "3000" },
+    });
+    request.on("uploadProgress", (p) => {
+      seen.push(p.transferred);
+      assert.equal(p.total, 3000);
+    });
+    await request;
+    assert.deepEqual(seen, [1000, 2000, 3000]);
+  });
+
+  it("a certificate error keeps the package's hint and drops Node 24's --use-system-ca advice", () => {
+    const tlsError = Object.assign(
+      new Error("unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca"),
+      { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" },
+    );
+    const err = networkErrorFrom("GET", "https://glance.example:9292/", tlsError, 1);
+    assert.equal(
+      err.message,
+      `GET https://glance.example:9292/ failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE); ${TLS_VERIFY_HINT}`,
+    );
   });
 });

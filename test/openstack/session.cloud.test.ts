@@ -12,9 +12,10 @@ import {
   clearTokenCache,
   type ServiceClient,
 } from "../../provider/openstack";
-import { localCloudDir, readCloud, sessionFor } from "../support/cloud";
+import { localCloudDir, localPorts, localRelease, readCloud, sessionFor } from "../support/cloud";
 
-const AUTH_URL = "http://127.0.0.1:5000/v3";
+const AUTH_URL = `http://127.0.0.1:${localPorts().keystone}/v3`;
+const GLANCE_PORT = localPorts().glance;
 
 /** OS_* variables of the local cloud's openstack.env (admin). */
 function adminEnv(): Record<string, string> {
@@ -80,7 +81,9 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
       assert.equal(err.status, 401);
       assert.match(
         err.message,
-        /^authentication failed for user "demo" \(domain "Default"\) at auth URL http:\/\/127\.0\.0\.1:5000\/v3: The request you have made requires authentication\. \(HTTP 401\)/,
+        new RegExp(
+          `^authentication failed for user "demo" \\(domain "Default"\\) at auth URL ${AUTH_URL.replace(/[./]/g, "\\$&")}: The request you have made requires authentication\\. \\(HTTP 401\\)`,
+        ),
       );
       assert.ok(!inspect(err, { depth: 10, showHidden: true }).includes(wrong), "password leaked");
     });
@@ -113,7 +116,9 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
         env: {},
       });
       assert.equal(session.projectId, demo.projectId);
-      assert.deepEqual([...session.roles], ["member"]); // only the roles the credential was created with
+      // Only the roles the credential was created with; Keystone 27 (2025.1) lists the implied reader role too.
+      const roles = (await localRelease()) === "2025.1" ? ["member", "reader"] : ["member"];
+      assert.deepEqual([...session.roles].sort(), roles);
       await listImages(await session.serviceClient("image"));
     });
 
@@ -159,7 +164,7 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
     it("selects the interface; internal and admin endpoints exist", async () => {
       for (const iface of ["public", "internal", "admin", "internalURL"]) {
         const glance = await demo.serviceClient("image", { interface: iface });
-        assert.equal(glance.endpoint, "http://127.0.0.1:9292");
+        assert.equal(glance.endpoint, `http://127.0.0.1:${GLANCE_PORT}`);
       }
       assert.equal((await demo.serviceClient("identity", { interface: "admin" })).endpoint, AUTH_URL);
       await listImages(await demo.serviceClient("image", { interface: "internal", region: "RegionOne" }));
@@ -173,11 +178,11 @@ describe("openstack session against the local Keystone + Glance @cloud", functio
     });
 
     it("honours an endpoint override (argument and OS_IMAGE_ENDPOINT_OVERRIDE)", async () => {
-      const glance = await demo.serviceClient("image", { endpointOverride: "http://localhost:9292/" });
-      assert.equal(glance.endpoint, "http://localhost:9292");
+      const glance = await demo.serviceClient("image", { endpointOverride: `http://localhost:${GLANCE_PORT}/` });
+      assert.equal(glance.endpoint, `http://localhost:${GLANCE_PORT}`);
       await listImages(glance);
-      const viaEnv = await OpenStackSession.fromSources({ env: { ...adminEnv(), OS_IMAGE_ENDPOINT_OVERRIDE: "http://localhost:9292" } });
-      assert.equal((await viaEnv.serviceClient("image")).endpoint, "http://localhost:9292");
+      const viaEnv = await OpenStackSession.fromSources({ env: { ...adminEnv(), OS_IMAGE_ENDPOINT_OVERRIDE: `http://localhost:${GLANCE_PORT}` } });
+      assert.equal((await viaEnv.serviceClient("image")).endpoint, `http://localhost:${GLANCE_PORT}`);
     });
   });
 

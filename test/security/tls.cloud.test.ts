@@ -17,7 +17,7 @@ import { packageProvider } from "../../sdk/internal/provider-shim";
 import { cleanupImages, Files, uniqueTag, type TestImage } from "../glance-tagged-image/support";
 import { ProviderCallError, secret, useProviderHost } from "../harness";
 import { glanceFor, runId } from "../snapshot-store-policy/cloud-support";
-import { readCloud } from "../support/cloud";
+import { localPorts, readCloud } from "../support/cloud";
 import { makeTestPki, startTlsProxy, type TestPki, type TlsProxy } from "../support/tls-proxy";
 import { assertBuilt, hostEnv, REPO_ROOT, TYPES } from "./support";
 
@@ -38,8 +38,8 @@ describe("security: TLS verification on by default, cacertFile, insecure (proxy 
   before(async () => {
     assertBuilt();
     pki = await makeTestPki();
-    keystone = await startTlsProxy({ target: { port: 5000 }, pki });
-    glance = await startTlsProxy({ target: { port: 9292 }, pki });
+    keystone = await startTlsProxy({ target: { port: localPorts().keystone }, pki });
+    glance = await startTlsProxy({ target: { port: localPorts().glance }, pki });
     image = await files.image(32 * 1024);
   });
   after(async function () {

@@ -2,7 +2,8 @@ import * as assert from "node:assert";
 import type * as pulumi from "@pulumi/pulumi";
 import { useGlanceClient } from "../../provider/common/provider-context";
 import { deleteImage, importImage, waitForImport, type GlanceClient } from "../../provider/glance";
-import { EnforcementError } from "../../provider/snapshot-store-policy/errors";
+import { EnforcementError, StorePolicyError } from "../../provider/snapshot-store-policy/errors";
+import { requireRelease } from "../support/cloud";
 import { glancePlacement, ImageGoneError } from "../../provider/snapshot-store-policy/placement";
 import type { SnapshotStorePolicyArgsInput } from "../../provider/snapshot-store-policy/inputs";
 import { provider } from "../../provider/snapshot-store-policy/provider";
@@ -145,6 +146,37 @@ describe("SnapshotStorePolicy @cloud: placement with copy-image and per-store de
     assert.deepStrictEqual(await storesOf(admin, a.id), ["cheap"]);
     assert.deepStrictEqual(await storesOf(admin, b.id), ["cheap"]);
     assert.deepStrictEqual(await storesOf(admin, both.id), ["cheap", "fast"]);
+  });
+
+  it("2025.1: a member's move is refused at the per-store delete, naming image, store and rule delete_image_location; an admin's move does it", async function () {
+    await requireRelease(this, "2025.1");
+    const snap = await snapshot("mr", "snap", "snapshot");
+    await importImage(admin, snap.id, { method: "copy-image", stores: ["fast"] });
+    await waitForImport(admin, snap.id, { intervalMs: 200, timeoutMs: 30_000 });
+
+    useGlanceClient(demo);
+    const member = await checked({ ...argsFor("mr", { mode: "move" }), owner: undefined });
+    assert.deepStrictEqual(member.failures, []);
+    const err = await withStdout(() => p.create(member.inputs)).then(
+      () => assert.fail("create should fail"),
+      (e: Error) => e,
+    );
+    assert.ok(err instanceof StorePolicyError && !(err instanceof EnforcementError), String(err));
+    assert.match(err.message, /^snapshot store "fast": 1 of 1 image\(s\) could not be placed/);
+    assert.ok(
+      err.message.includes(
+        `${snap.id}: remove other store copies: removing image ${snap.id} from store "cheap" was refused (403: You are not authorized to complete delete_image_location action.)`,
+      ),
+      err.message,
+    );
+    assert.match(err.message, /policy rule "delete_image_location" allows per-store delete to admins only/);
+    assert.deepStrictEqual(await storesOf(admin, snap.id), ["cheap", "fast"]);
+
+    useGlanceClient(admin);
+    const asAdmin = await checked(argsFor("mr", { mode: "move" }));
+    const moved = (await withStdout(() => p.create(asAdmin.inputs))).value.outs as Props;
+    assert.deepStrictEqual(moved.failed, {});
+    assert.deepStrictEqual(await storesOf(admin, snap.id), ["fast"]);
   });
 
   it("a store that fails for one image: the others are placed, the failure is reported, outputs keep the successes", async () => {

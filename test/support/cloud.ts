@@ -33,6 +33,24 @@ export function cloudsFile(): string {
   return path;
 }
 
+/** Ports of the local cloud's servers: `settings.env` of `localCloudDir` (written by `start`), else the defaults. */
+export interface LocalPorts {
+  keystone: number;
+  glance: number;
+  /** RegionTwo's Glance (`start --region-two`). */
+  glance2: number;
+}
+
+export function localPorts(): LocalPorts {
+  const ports: LocalPorts = { keystone: 5000, glance: 9292, glance2: 9293 };
+  const path = join(localCloudDir, "settings.env");
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  for (const m of text.matchAll(/^(KEYSTONE|GLANCE|GLANCE2)_PORT=(\d+)$/gm)) {
+    ports[(m[1] as string).toLowerCase() as keyof LocalPorts] = Number(m[2]);
+  }
+  return ports;
+}
+
 /** Shape of a clouds.yaml entry written by scripts/local-openstack.sh (unknown keys kept). */
 export interface LocalCloudEntry {
   auth: {
@@ -112,4 +130,22 @@ export function glanceFor(cloud: LocalCloud): Promise<GlanceClient> {
     glanceClients.set(cloud, client);
   }
   return client;
+}
+
+/**
+ * The OpenStack release of the local cloud, read from Glance's version document: Glance 30 (2025.1, Epoxy) is the
+ * first the local cloud runs that offers API v2.17; Zed (Glance 25) offers v2.15 (v2.16 with an image cache). Tests of what 2025.1 added skip
+ * on Zed with this as the reason.
+ */
+export async function localRelease(): Promise<"zed" | "2025.1"> {
+  const version = await (await glanceFor("local-admin")).version();
+  return version.minor >= 17 ? "2025.1" : "zed";
+}
+
+/** Skips the running test (with the reason in its title) unless the local cloud runs `release`. */
+export async function requireRelease(ctx: Mocha.Context, release: "zed" | "2025.1"): Promise<void> {
+  const running = await localRelease();
+  if (running === release) return;
+  if (ctx.test) ctx.test.title += ` (skipped: needs OpenStack ${release}; the local cloud runs ${running})`;
+  ctx.skip();
 }

@@ -32,6 +32,12 @@ export const _fromUrl: GlanceTaggedImageArgs = {
   importMethod: pulumi.output("web-download" as const),
 };
 export const _adopted: GlanceTaggedImageArgs = { tag: "amphora", imageId: adoptedImageId, visibility: Promise.resolve("shared" as const) };
+export const _importFrom: GlanceTaggedImageArgs = {
+  tag: "amphora",
+  importFrom: { region: "RegionOne", imageId: adoptedImageId, file: build.path },
+  diskFormat: build.diskFormat,
+  region: "RegionTwo",
+};
 export const _explicitlyAbsent: GlanceTaggedImageArgs = { tag: "amphora", file: fileFromElsewhere, url: undefined, imageId: undefined };
 
 // Mistakes check refuses.
@@ -39,7 +45,7 @@ export const _explicitlyAbsent: GlanceTaggedImageArgs = { tag: "amphora", file: 
 export const _badDiskFormat: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, diskFormat: "qcow3" };
 // @ts-expect-error visibility is private, shared, community or public
 export const _badVisibility: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, visibility: "everyone" };
-// @ts-expect-error importMethod is auto, glance-direct, web-download or upload
+// @ts-expect-error importMethod is auto, glance-direct, web-download, upload or glance-download
 export const _badImportMethod: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, importMethod: "ftp" };
 // @ts-expect-error containerFormat is one of Glance's container formats
 export const _badContainerFormat: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, containerFormat: "zip" };
@@ -49,6 +55,10 @@ export const _wideOutput: GlanceTaggedImageArgs = { tag: "amphora", file: build.
 export const _fileAndUrl: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, url: "https://example.org/amphora.qcow2" };
 // @ts-expect-error exactly one source: url and imageId together
 export const _urlAndImageId: GlanceTaggedImageArgs = { tag: "amphora", url: "https://example.org/a.qcow2", imageId: adoptedImageId };
+// @ts-expect-error exactly one source: file and importFrom together
+export const _fileAndImportFrom: GlanceTaggedImageArgs = { tag: "amphora", file: build.path, importFrom: { region: "RegionOne", imageId: adoptedImageId } };
+// @ts-expect-error importFrom names the region it imports from
+export const _importFromNoRegion: GlanceTaggedImageArgs = { tag: "amphora", importFrom: { imageId: adoptedImageId } };
 // @ts-expect-error exactly one source: none given
 export const _noSource: GlanceTaggedImageArgs = { tag: "amphora", diskFormat: "qcow2" };
 // @ts-expect-error the source is required, not optional

@@ -4,7 +4,10 @@ import { requestVoid } from "../http";
 import type { ImportImageOptions } from "./results";
 import { imageImportUrl } from "./urls";
 
-/** Options → `{"method": {"name", "uri"?}, "stores"?, "all_stores"?, "all_stores_must_succeed"?}`. */
+/**
+ * Options → `{"method": {"name", "uri"?, "glance_region"?, "glance_image_id"?, "glance_service_interface"?},
+ * "stores"?, "all_stores"?, "all_stores_must_succeed"?}`.
+ */
 export function toImportBody(opts: ImportImageOptions): Record<string, unknown> {
   if (opts.allStores && opts.stores !== undefined) throw new GlanceInputError("Give either stores or allStores, not both");
   if (opts.stores !== undefined && opts.stores.length === 0) throw new GlanceInputError("stores must not be empty");
@@ -12,6 +15,11 @@ export function toImportBody(opts: ImportImageOptions): Record<string, unknown> 
   if (opts.method === "web-download") {
     if (!/^https?:\/\//i.test(opts.uri)) throw new GlanceInputError(`web-download needs an http(s) uri, got '${opts.uri}'`);
     method.uri = opts.uri;
+  }
+  if (opts.method === "glance-download") {
+    method.glance_region = opts.region;
+    method.glance_image_id = opts.imageId;
+    if (opts.interface !== undefined) method.glance_service_interface = opts.interface;
   }
   const body: Record<string, unknown> = { method };
   if (opts.stores !== undefined) body.stores = [...opts.stores];
@@ -23,7 +31,8 @@ export function toImportBody(opts: ImportImageOptions): Record<string, unknown> 
 /**
  * `POST /v2/images/{id}/import` → 202 (empty text/html body). 202 only means the task was created: follow with
  * `waitForImport`. Errors at API time: unknown method 400, unknown store 409, nothing staged 409,
- * web-download URI refused by filtering 400, copy-image without admin 403.
+ * web-download URI refused by filtering 400, copy-image without admin 403, glance-download without
+ * glance_region/glance_image_id or with a malformed id 400 (an unknown region or image fails in the task).
  */
 export async function importImage(c: GlanceClient, id: string, opts: ImportImageOptions): Promise<void> {
   try {

@@ -5,7 +5,9 @@ export type ImportMethod =
   /** Glance downloads the data from `uri` (subject to `[import_filtering_opts]`). */
   | "web-download"
   /** Copy an active image's data to more stores (admin-only in the default policy). */
-  | "copy-image";
+  | "copy-image"
+  /** Download an active image from the Glance of another region of the same Keystone (Zed+). */
+  | "glance-download";
 
 /** Which stores an import writes to (multi-store only; omit all for the default store). */
 export interface ImportStores {
@@ -20,4 +22,10 @@ export interface ImportStores {
 }
 
 export type ImportImageOptions = ImportStores &
-  ({ method: "glance-direct" } | { method: "web-download"; uri: string } | { method: "copy-image" });
+  (
+    | { method: "glance-direct" }
+    | { method: "web-download"; uri: string }
+    | { method: "copy-image" }
+    /** The image `imageId` of region `region`, read through its `interface` endpoint (Glance's default: public). */
+    | { method: "glance-download"; region: string; imageId: string; interface?: "public" | "internal" | "admin" }
+  );

@@ -1,4 +1,4 @@
-import type { Got } from "got";
+import type { Http } from "../../openstack/http";
 import { isStatus, VersionError } from "../../openstack/errors";
 import { UnexpectedResponseError } from "../errors";
 import { chooseVersion, parseVersionId, VersionDocument, type DiscoveredVersion } from "./results";
@@ -17,7 +17,7 @@ export const GLANCE_MAJOR = 2;
  * was registered as `.../v2`, that endpoint is trusted as is. An endpoint offering no v2 fails with a
  * VersionError that names the versions it does offer.
  */
-export async function discoverVersion(http: Got, endpoint: string): Promise<DiscoveredVersion> {
+export async function discoverVersion(http: Http, endpoint: string): Promise<DiscoveredVersion> {
   const rootUrl = endpointRoot(endpoint);
   const pinned = endpointVersion(endpoint);
   const url = versionsUrl(rootUrl);

@@ -1,5 +1,5 @@
 /**
- * Engine-faithful test harness for Pulumi dynamic providers.
+ * Engine-faithful driver of the Pulumi dynamic-provider host (used by the runner and the test harness).
  *
  * Starts the real dynamic-provider host (`node <@pulumi/pulumi>/cmd/dynamic-provider/index.js <engine>`, plain node,
  * no ts-node) as a child process in a project directory with the environment the engine sets, reads its port from
@@ -58,6 +58,8 @@ export interface ProviderHostOptions {
   callTimeoutMs?: number;
   /** Time allowed for the host to print its port. Default 15 s. */
   startTimeoutMs?: number;
+  /** Called with every host output line as it arrives (the runner shows provider output live). */
+  onOutput?: (line: OutputLine) => void;
   /** Mirror host output on this process's stderr (also enabled by AMPHORA_HARNESS_ECHO=1). */
   echo?: boolean;
 }
@@ -262,8 +264,8 @@ export class ProviderHost {
     const port = await new Promise<number>((resolve, reject) => {
       let gotPort = false;
       const timer = setTimeout(
-        () => reject(new Error(`provider host did not print its port within ${this.options.startTimeoutMs ?? 15_000} ms`)),
-        this.options.startTimeoutMs ?? 15_000,
+        () => reject(new Error(`provider host did not print its port within ${this.options.startTimeoutMs ?? 60_000} ms`)),
+        this.options.startTimeoutMs ?? 60_000,
       );
       this.readLines(child.stdout!, "stdout", (line) => {
         if (gotPort) return false;
@@ -344,6 +346,7 @@ export class ProviderHost {
         if (first(line)) return;
       }
       this.output.push({ stream: name, line });
+      this.options.onOutput?.({ stream: name, line });
       if (this.echo) process.stderr.write(`[provider-host ${name}] ${line}\n`);
     };
     stream.on("data", (chunk: string) => {

@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { PropertyValue } from "../../test/harness/marshal";
+import type { PropertyValue } from "./host/marshal";
 import { SecretsManager, isEncrypted, type SecretsInfo } from "./secrets";
 
 export const STATE_VERSION = 1;

@@ -1,0 +1,210 @@
+/**
+ * The Pulumi CLI's non-interactive display (pkg/backend/display of pulumi/pulumi), for the runner:
+ *
+ *   Updating (dev):
+ *    +  pulumi-nodejs:dynamic/amphora:AmphoraImageBuild amphora-image created (183s)
+ *       pulumi:pulumi:Stack amphora-dev running AmphoraImageBuild amphora-image: build 3/9 ...
+ *    ~  pulumi-nodejs:dynamic/amphora:GlanceTaggedImage amphora updated (12s)
+ *   Diagnostics:
+ *     pulumi:pulumi:Stack (amphora-dev):
+ *       <every line the provider host printed, in order>
+ *
+ *   Outputs:
+ *       imageId: "5f0c..."
+ *
+ *   Resources:
+ *       + 1 created
+ *       ~ 1 updated
+ *       2 changes
+ *
+ *   Duration: 3m15s
+ *
+ * As in the CLI, provider output reaches the display as diagnostics of the stack (the host's stdout/stderr carry
+ * no resource): shown live on the stack's row and grouped under the stack at the end. Errors of a step are
+ * diagnostics of its resource. A row is printed when a step completes; unchanged custom resources get no row.
+ */
+import type { PropertyValue } from "./host/marshal";
+
+export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
+
+export const SYMBOLS: Record<Op, string> = {
+  create: "+ ",
+  update: "~ ",
+  same: "  ",
+  replace: "+-",
+  delete: "- ",
+  read: "> ",
+  refresh: "~ ",
+  gone: "- ",
+};
+
+const DONE: Record<Op, string> = {
+  create: "created",
+  update: "updated",
+  same: "",
+  replace: "replaced",
+  delete: "deleted",
+  read: "read",
+  refresh: "refresh",
+  gone: "deleted",
+};
+
+const FAILED: Record<Op, string> = {
+  create: "creating failed",
+  update: "updating failed",
+  same: "failed",
+  replace: "replacing failed",
+  delete: "deleting failed",
+  read: "reading failed",
+  refresh: "refreshing failed",
+  gone: "refreshing failed",
+};
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const DETAIL_INDENT = "    ";
+
+export interface Counts {
+  create: number;
+  update: number;
+  replace: number;
+  same: number;
+  delete: number;
+  read: number;
+}
+
+export function emptyCounts(): Counts {
+  return { create: 0, update: 0, replace: 0, same: 0, delete: 0, read: 0 };
+}
+
+/** The row of a resource: ` +  <type> <name> <status>`. */
+export function rowText(op: Op, type: string, name: string, status: string): string {
+  return ` ${SYMBOLS[op]} ${type} ${name}${status ? ` ${status}` : ""}`;
+}
+
+export class Reporter {
+  /** Diagnostics per resource (type and name), in the order resources first reported one. */
+  private readonly diagnostics = new Map<string, { type: string; name: string; lines: string[] }>();
+  private stackType = "pulumi:pulumi:Stack";
+  private stackName = "";
+
+  constructor(private readonly write: (text: string) => void = (t) => process.stdout.write(t)) {}
+
+  line(text = ""): void {
+    this.write(text + "\n");
+  }
+
+  /** The stack row's name (`<project>-<stack>`), under which provider output is grouped. */
+  setStack(name: string): void {
+    this.stackName = name;
+  }
+
+  /** The row of a completed (or, in preview, planned) step. */
+  row(op: Op, type: string, name: string, opts: { preview?: boolean; seconds?: number; note?: string } = {}): void {
+    const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
+    const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
+    this.line(rowText(op, type, name, `${status}${time}${opts.note ? ` ${opts.note}` : ""}`.trim()));
+  }
+
+  /** The row of a failed step; the error becomes a diagnostic of the resource. */
+  failedRow(op: Op, type: string, name: string, message: string): void {
+    this.line(rowText(op, type, name, `${FAILED[op]} error: ${message.split("\n")[0] ?? ""}`));
+    this.diagnostic(type, name, `error: ${message}`);
+  }
+
+  /** A line the provider host printed: live on the stack's row, kept for the stack's diagnostics. */
+  providerOutput(text: string): void {
+    this.line(`    ${this.stackType} ${this.stackName} running ${text}`);
+    this.record(this.stackType, this.stackName, [text]);
+  }
+
+  /** A warning or error of the stack (the runner's own, or the program's). */
+  stackDiagnostic(severity: "warning" | "error", message: string): void {
+    this.line(`    ${this.stackType} ${this.stackName} running ${severity}: ${message.split("\n")[0] ?? ""}`);
+    this.diagnostic(this.stackType, this.stackName, `${severity}: ${message}`);
+  }
+
+  diagnostic(type: string, name: string, message: string): void {
+    this.record(type, name, message.split("\n"));
+  }
+
+  /** `Diagnostics:`, grouped by resource, as the CLI prints them at the end. */
+  printDiagnostics(): void {
+    if (this.diagnostics.size === 0) return;
+    this.line("Diagnostics:");
+    for (const d of this.diagnostics.values()) {
+      this.line(`  ${d.type} (${d.name}):`);
+      for (const l of d.lines) this.line(`${DETAIL_INDENT}${l.trimEnd()}`);
+      this.line();
+    }
+  }
+
+  /** Lines of the diagnostics recorded for a resource (the stack: its type and `<project>-<stack>`). */
+  diagnosticsOf(type: string, name: string): readonly string[] {
+    return this.diagnostics.get(`${type}\0${name}`)?.lines ?? [];
+  }
+
+  outputs(outputs: Record<string, PropertyValue>, secretKeys: readonly string[]): void {
+    const keys = Object.keys(outputs).sort();
+    if (keys.length === 0) return;
+    this.line("Outputs:");
+    const width = Math.max(...keys.map((k) => k.length));
+    for (const k of keys) {
+      const shown = secretKeys.includes(k) ? "[secret]" : formatValue(outputs[k] as PropertyValue);
+      this.line(`${DETAIL_INDENT}${k.padEnd(width)}: ${shown}`);
+    }
+    this.line();
+  }
+
+  /** The `Resources:` block (renderSummaryEvent). */
+  summary(c: Counts, preview: boolean): void {
+    const to = preview ? "to " : "";
+    const kinds: [Op, number, string][] = [
+      ["create", c.create, preview ? "create" : "created"],
+      ["update", c.update, preview ? "update" : "updated"],
+      ["delete", c.delete, preview ? "delete" : "deleted"],
+      ["replace", c.replace, preview ? "replace" : "replaced"],
+    ];
+    this.line("Resources:");
+    let changes = 0;
+    let changeKinds = 0;
+    for (const [op, n, word] of kinds) {
+      if (n === 0) continue;
+      changes += n;
+      changeKinds++;
+      this.line(`${DETAIL_INDENT}${SYMBOLS[op]}${n} ${to}${word}`);
+    }
+    const pieces = [...(changeKinds >= 2 ? [`${changes} change${changes === 1 ? "" : "s"}`] : []), ...(c.same ? [`${c.same} unchanged`] : [])];
+    if (pieces.length) this.line(`${DETAIL_INDENT}${pieces.join(". ")}`);
+    this.line();
+  }
+
+  duration(ms: number): void {
+    this.line(`Duration: ${formatDuration(ms)}`);
+  }
+
+  private record(type: string, name: string, lines: readonly string[]): void {
+    const key = `${type}\0${name}`;
+    let d = this.diagnostics.get(key);
+    if (!d) this.diagnostics.set(key, (d = { type, name, lines: [] }));
+    d.lines.push(...lines);
+  }
+}
+
+/** Go's time.Duration rounded to seconds, as the CLI prints it: `7s`, `3m15s`. */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return m > 0 ? `${m}m${s}s` : `${s}s`;
+}
+
+/** JSON-ish rendering; unknowns (preview) as `[unknown]`, nested secrets as `[secret]`. */
+export function formatValue(v: PropertyValue): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (x === UNKNOWN) return "[unknown]";
+    if (typeof x === "object" && x !== null && (x as Record<string, unknown>)["4dabf18193072939515e22adb298388d"]) {
+      return "[secret]";
+    }
+    return x;
+  }).replace(/"\[(unknown|secret)\]"/g, "[$1]");
+}

@@ -1,0 +1,58 @@
+import { HttpError } from "../openstack/errors";
+
+/**
+ * Errors of AmphoraFleetRotation: one class with a stable `code`; every message names the rotation (its tag), the
+ * load balancer when there is one, and Octavia's own message when Octavia said something.
+ */
+
+export type FleetRotationErrorCode =
+  /** Authentication, or finding Octavia or Glance in the catalog, failed: nothing was asked of Octavia. */
+  | "ERR_CONNECT"
+  /** The failover request was refused (409: not ACTIVE/ERROR, 403: the session may not fail over, ...). */
+  | "ERR_FAILOVER"
+  /** After its failover, a load balancer did not pass the health gate (ERROR, wrong operating status, old image). */
+  | "ERR_GATE"
+  /** A failover did not end within `timeouts.failoverSeconds`. */
+  | "ERR_TIMEOUT"
+  /** Reading the fleet (Octavia's or Glance's lists) failed. */
+  | "ERR_OCTAVIA";
+
+export class FleetRotationError extends Error {
+  override name = "FleetRotationError";
+
+  constructor(
+    readonly code: FleetRotationErrorCode,
+    readonly tag: string,
+    message: string,
+    readonly loadBalancerId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`AmphoraFleetRotation ${tag}: ${message}`, options);
+  }
+}
+
+/**
+ * The rotation stopped on a failure after changing something. Carries `id`/`properties`/`reasons`, so the
+ * dynamic-provider host reports a resource-initialization failure and the engine keeps the progress in state.
+ */
+export class RotationStoppedError extends FleetRotationError {
+  override name = "RotationStoppedError";
+
+  constructor(
+    readonly failure: FleetRotationError,
+    readonly id: string,
+    readonly properties: Record<string, unknown>,
+  ) {
+    super(failure.code, failure.tag, failure.message.replace(/^AmphoraFleetRotation [^:]*: /, ""), failure.loadBalancerId, { cause: failure });
+  }
+
+  get reasons(): string[] {
+    return [this.message];
+  }
+}
+
+/** Octavia's (or Glance's) own words for an error, when it was an HTTP answer; the error's message otherwise. */
+export function serviceMessage(err: unknown): string {
+  if (err instanceof HttpError) return err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}

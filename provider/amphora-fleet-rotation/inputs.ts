@@ -1,0 +1,107 @@
+import { z } from "zod";
+import { once } from "../common/once";
+
+/**
+ * Inputs of AmphoraFleetRotation, the single source of its input types (built on first use, see common/once.ts).
+ */
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+function text(max = 255) {
+  return z
+    .string()
+    .min(1, "must not be empty")
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters")
+    .refine((s) => s.trim() === s, "must not start or end with white space");
+}
+
+function uniqueIds(what: string) {
+  return z.array(text(64)).refine((list) => new Set(list).size === list.length, `must not list a ${what} twice`);
+}
+
+function count(max: number) {
+  return z.number().int("must be a whole number").min(1, "must be at least 1").max(max);
+}
+
+/** Octavia's load balancer operating statuses. */
+export const OPERATING_STATUSES = ["ONLINE", "DRAINING", "OFFLINE", "DEGRADED", "ERROR", "NO_MONITOR"] as const;
+
+function healthGateSchema() {
+  return z
+    .strictObject({
+      operatingStatuses: z
+        .array(z.enum(OPERATING_STATUSES))
+        .min(1, "must list at least one status")
+        .default(["ONLINE"])
+        .describe(
+          "Operating statuses a load balancer may have after its failover. `ONLINE` needs Octavia's health manager " +
+            "(amphora heartbeats); add `OFFLINE` only where no health manager runs.",
+        ),
+    })
+    .default({ operatingStatuses: ["ONLINE"] })
+    .describe(
+      "What a load balancer must show after its failover before the next batch starts: provisioning status `ACTIVE`, " +
+        "an accepted operating status, and every amphora on the target image.",
+    );
+}
+
+function timeoutsSchema() {
+  return z
+    .strictObject({
+      failoverSeconds: z
+        .number()
+        .positive("must be positive")
+        .max(86400)
+        .default(2400)
+        .describe(
+          "Bound of one load balancer's failover, from the request to its gate. Octavia's worst case with default " +
+            "retries (compute build, amphora connection, VRRP) is about 40 minutes.",
+        ),
+      pollSeconds: z.number().min(0.05, "must be at least 0.05").max(60).default(5).describe("How often a failing-over load balancer is polled."),
+    })
+    .default({ failoverSeconds: 2400, pollSeconds: 5 })
+    .describe("Time limits of the failovers.");
+}
+
+export const amphoraFleetRotationInputsSchema = once(function amphoraFleetRotationInputsSchema() {
+  return z.strictObject({
+    imageTag: text().describe(
+      "Octavia's `[controller_worker] amp_image_tag`: load balancers whose flavor sets no `amp_image_tag` rotate onto " +
+        "the newest active image with this tag (Octavia's own choice). Flavors with their own tag rotate onto theirs.",
+    ),
+    imageOwner: text(64)
+      .optional()
+      .describe("Octavia's `[controller_worker] amp_image_owner_id`: only this project's images count, as in Octavia."),
+    loadBalancers: uniqueIds("load balancer id").optional().describe("Only these load balancers (ids); default all the session sees."),
+    projectId: text(64).optional().describe("Only load balancers of this project."),
+    flavorIds: uniqueIds("flavor id").optional().describe("Only load balancers with one of these Octavia flavors."),
+    canary: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must not be negative")
+      .max(100)
+      .default(1)
+      .describe("Load balancers failed over first, one at a time, each through its gate, before any batch."),
+    batchSize: count(100).default(1).describe("Load balancers per batch after the canary."),
+    concurrency: count(100)
+      .default(1)
+      .describe("Failovers of a batch in flight at once (at most `batchSize`); Octavia's worker builds one amphora each."),
+    pauseSeconds: z.number().min(0).max(3600).default(0).describe("Pause between batches, after the gate."),
+    includeErrored: z.boolean().default(false).describe("Also fail over load balancers in provisioning status `ERROR` (Octavia allows it)."),
+    allowStandalone: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Also rotate `SINGLE` load balancers (one amphora: their VIP is down during the failover). They go last. " +
+          "Without this they are reported as skipped.",
+      ),
+    healthGate: healthGateSchema(),
+    pageSize: count(1000).default(1000).describe("Items per page of Octavia's list calls."),
+    timeouts: timeoutsSchema(),
+  });
+});
+
+export type AmphoraFleetRotationArgsInput = z.input<ReturnType<typeof amphoraFleetRotationInputsSchema>>;
+export type AmphoraFleetRotationInputs = z.output<ReturnType<typeof amphoraFleetRotationInputsSchema>>;

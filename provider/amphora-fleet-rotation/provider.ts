@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { splitUnknowns } from "../common/check";
+import { sameValue } from "../common/compare";
+import { DeadlineError, withDeadline } from "../common/deadline";
+import { configureOpenStack, glanceClient, octaviaClient } from "../common/provider-context";
+import { parseChecked, parseState } from "../common/provider-io";
+import { resourcePrinter } from "../common/resource-line";
+import { validateInputs } from "../common/validate";
+import type { GlanceClient } from "../glance/client";
+import { OpenStackError } from "../openstack/errors";
+import type { ServiceClient } from "../openstack/service-client";
+import { FleetRotationError, RotationStoppedError, serviceMessage } from "./errors";
+import { readFleet, type Fleet } from "./fleet";
+import { amphoraFleetRotationInputsSchema, type AmphoraFleetRotationInputs } from "./inputs";
+import { amphoraFleetRotationOutputsSchema, type AmphoraFleetRotationOutputs } from "./outputs";
+import { planLine, planRotation, plannedIds, type RotationPlan } from "./plan";
+import { runRotation } from "./rotate";
+
+/**
+ * The AmphoraFleetRotation dynamic provider: after the amphora image tag moves, fails over the load balancers
+ * whose amphorae are not on the image Octavia now boots, canary first, then in batches, each behind a health gate.
+ *
+ * - check: validates inputs; for a new resource, prints the plan when Octavia answers (preview of a create).
+ * - diff: reads the fleet (read-only list calls) and prints exactly which load balancers an up would fail over;
+ *   a change when inputs changed or some load balancer is not on its target image.
+ * - create/update: reads the fleet again and runs the plan (rotate.ts); the first failure stops it with a
+ *   FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
+ * - read: reports the fleet (amphorae per image, load balancers still to rotate).
+ * - delete: changes nothing in Octavia.
+ */
+
+const CHECK_DEADLINE_MS = 15_000;
+
+const printerFor = (tag: string): ((line: string) => void) => resourcePrinter("AmphoraFleetRotation", tag);
+const parseInputs = (raw: Record<string, unknown>): AmphoraFleetRotationInputs => parseChecked(amphoraFleetRotationInputsSchema(), raw);
+const parseOutputs = (raw: Record<string, unknown>): AmphoraFleetRotationOutputs | undefined =>
+  parseState(amphoraFleetRotationOutputsSchema(), raw);
+
+interface Clients {
+  octavia: ServiceClient;
+  glance: GlanceClient;
+}
+
+async function connect(tag: string): Promise<Clients> {
+  try {
+    return { octavia: await octaviaClient(), glance: await glanceClient() };
+  } catch (err) {
+    throw new FleetRotationError(
+      "ERR_CONNECT",
+      tag,
+      `connecting to OpenStack (a Keystone token, then Octavia's and Glance's endpoints) failed, nothing was asked of Octavia: ${serviceMessage(err)}`,
+      undefined,
+      { cause: err },
+    );
+  }
+}
+
+async function survey(c: Clients, inputs: AmphoraFleetRotationInputs): Promise<{ fleet: Fleet; plan: RotationPlan }> {
+  try {
+    const fleet = await readFleet(c.octavia, c.glance, inputs);
+    return { fleet, plan: planRotation(fleet, inputs) };
+  } catch (err) {
+    throw new FleetRotationError("ERR_OCTAVIA", inputs.imageTag, `reading the fleet failed: ${serviceMessage(err)}`, undefined, { cause: err });
+  }
+}
+
+function outputsOf(
+  inputs: AmphoraFleetRotationInputs,
+  fleet: Fleet,
+  plan: RotationPlan,
+  rotated: string[],
+  failed: Record<string, string>,
+): AmphoraFleetRotationOutputs {
+  return {
+    ...inputs,
+    targetImages: fleet.targets,
+    amphoraeByImage: plan.amphoraeByImage,
+    onTarget: plan.onTarget,
+    rotated,
+    pending: [...plannedIds(plan), ...Object.keys(plan.skipped)],
+    skipped: plan.skipped,
+    failed,
+    checkedAt: new Date().toISOString(),
+  };
+}
+
+async function rotate(id: string, raw: Record<string, unknown>): Promise<AmphoraFleetRotationOutputs> {
+  const inputs = parseInputs(raw);
+  const print = printerFor(inputs.imageTag);
+  const c = await connect(inputs.imageTag);
+  const { fleet, plan } = await survey(c, inputs);
+  print(planLine(fleet, plan));
+  const result = await runRotation(c.octavia, fleet, inputs, plan, print);
+  const after = await survey(c, inputs);
+  const outputs = outputsOf(inputs, after.fleet, after.plan, result.rotated, result.failed);
+  if (result.failure) throw new RotationStoppedError(result.failure, id, { ...outputs, __provider: raw.__provider });
+  return outputs;
+}
+
+function inputsChanged(olds: AmphoraFleetRotationOutputs, news: AmphoraFleetRotationInputs): boolean {
+  return Object.keys(amphoraFleetRotationInputsSchema().shape).some(
+    (k) => !sameValue(olds[k as keyof AmphoraFleetRotationInputs], news[k as keyof AmphoraFleetRotationInputs]),
+  );
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async configure(req) {
+    configureOpenStack(req.config);
+  },
+
+  async check(olds, news) {
+    const result = validateInputs(amphoraFleetRotationInputsSchema(), news);
+    if (!result.complete || result.failures.length) return { inputs: result.inputs, failures: result.failures };
+    const inputs = result.inputs as AmphoraFleetRotationInputs;
+    if (Object.keys(olds).length === 0) {
+      // A new resource gets no diff call: its preview shows the plan from here.
+      try {
+        const { fleet, plan } = await withDeadline(
+          connect(inputs.imageTag).then((c) => survey(c, inputs)),
+          CHECK_DEADLINE_MS,
+          "reading the fleet",
+        );
+        printerFor(inputs.imageTag)(planLine(fleet, plan));
+      } catch (err) {
+        if (!(err instanceof DeadlineError || err instanceof OpenStackError || err instanceof FleetRotationError)) throw err;
+        printerFor(inputs.imageTag)(`plan not computed now (${err.message}); computed again before any failover`);
+      }
+    }
+    return { inputs: result.inputs, failures: result.failures };
+  },
+
+  async diff(_id, oldState, newInputs) {
+    if (splitUnknowns(newInputs).unknown.length) return { changes: true };
+    const news = parseInputs(newInputs);
+    const olds = parseOutputs(oldState);
+    const changed = !olds || inputsChanged(olds, news);
+    const { fleet, plan } = await survey(await connect(news.imageTag), news);
+    const work = plannedIds(plan).length > 0;
+    if (work || changed) printerFor(news.imageTag)(planLine(fleet, plan));
+    return { changes: work || changed, replaces: [], deleteBeforeReplace: false };
+  },
+
+  async create(raw) {
+    const id = randomUUID();
+    return { id, outs: await rotate(id, raw) };
+  },
+
+  async update(id, _oldState, newInputs) {
+    return { outs: await rotate(id, newInputs) };
+  },
+
+  async read(id, props) {
+    const olds = parseOutputs(props);
+    if (!olds) return { id, props };
+    const inputs = parseInputs(Object.fromEntries(Object.keys(amphoraFleetRotationInputsSchema().shape).map((k) => [k, olds[k as keyof AmphoraFleetRotationOutputs]]).filter(([, v]) => v !== undefined)));
+    const { fleet, plan } = await survey(await connect(inputs.imageTag), inputs);
+    if (plannedIds(plan).length) printerFor(inputs.imageTag)(`${planLine(fleet, plan)} (found by refresh)`);
+    return { id, props: outputsOf(inputs, fleet, plan, olds.rotated, olds.failed) };
+  },
+
+  async delete(_id, props) {
+    const tag = typeof props.imageTag === "string" ? props.imageTag : "?";
+    printerFor(tag)("rotation deleted; no load balancer is changed");
+  },
+};

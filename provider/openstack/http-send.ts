@@ -1,0 +1,158 @@
+import type { Readable } from "node:stream";
+import { Agent, request } from "./undici-client";
+import type { Delays, Headers, Method } from "./http-types";
+import type { TlsOptions } from "./tls";
+
+/**
+ * One HTTP exchange on undici, with this package's timeouts. The `response` timer starts once the request body has
+ * been handed over (a multi-GB upload takes longer than Glance's answer after it) and, like `request` and a stalled
+ * upload (`socket`), ends the exchange with a TimeoutError that names the phase and the limit; undici's own
+ * headersTimeout (same start, but a message that names neither) is off. A stream body passes through an async
+ * generator that counts bytes (upload progress) and restarts the stall timer per chunk; undici pulls it one chunk
+ * at a time, so memory stays flat. A stalled response body is undici's bodyTimeout (`socket`).
+ */
+
+/** A timeout of ours; `ETIMEDOUT` (the code the retry policy knows). */
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+  readonly code = "ETIMEDOUT";
+  constructor(phase: keyof Delays, ms: number) {
+    super(`Timeout awaiting '${phase}' for ${ms}ms`);
+  }
+}
+
+/** The request body's source failed (not the network): the caller gets that error as it is. */
+export class BodySourceError extends Error {
+  override name = "BodySourceError";
+  constructor(readonly original: unknown) {
+    super("the request body's source failed");
+  }
+}
+
+export interface Exchange {
+  readonly method: Method;
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body?: string | Buffer | Readable;
+  readonly timeout: Delays;
+  readonly onBytesSent?: (transferred: number) => void;
+}
+
+export interface Answer {
+  readonly statusCode: number;
+  readonly headers: Headers;
+  readonly body: Readable;
+  /** Ends the exchange (an upload still being written, an unread body). */
+  abort(): void;
+}
+
+/** The connection pool of one session: keep-alive, TLS as configured, connect and body-idle timeouts. */
+export function createAgent(tls: TlsOptions, timeout: Delays): Agent {
+  return new Agent({
+    connect: {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.certificateAuthority && { ca: tls.certificateAuthority }),
+      ...(timeout.connect !== undefined && { timeout: timeout.connect }),
+    },
+    headersTimeout: 0,
+    bodyTimeout: timeout.socket ?? 0,
+  });
+}
+
+function isStream(body: unknown): body is Readable {
+  return typeof body === "object" && body !== null && typeof (body as { pipe?: unknown }).pipe === "function";
+}
+
+export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
+  const { timeout } = exchange;
+  const controller = new AbortController();
+  const timers = new Set<NodeJS.Timeout>();
+  const arm = (phase: keyof Delays): NodeJS.Timeout | undefined => {
+    const ms = timeout[phase];
+    if (ms === undefined || ms <= 0) return undefined;
+    const timer = setTimeout(() => controller.abort(new TimeoutError(phase, ms)), ms);
+    timers.add(timer);
+    return timer;
+  };
+  const disarm = (timer: NodeJS.Timeout | undefined): void => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timers.delete(timer);
+  };
+  const disarmAll = (): void => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  };
+
+  arm("request");
+  let responseTimer: NodeJS.Timeout | undefined;
+  let body: string | Buffer | AsyncGenerator<Buffer> | undefined;
+  if (isStream(exchange.body)) {
+    body = watched(exchange.body, {
+      idle: () => arm("socket"),
+      disarm,
+      sent: (transferred) => exchange.onBytesSent?.(transferred),
+      done: () => (responseTimer = arm("response")),
+    });
+  } else {
+    body = exchange.body;
+    if (exchange.onBytesSent && body !== undefined) {
+      const length = Buffer.byteLength(body);
+      setImmediate(() => exchange.onBytesSent?.(length));
+    }
+    responseTimer = arm("response");
+  }
+
+  try {
+    const res = await request(agent, exchange.url, {
+      method: exchange.method,
+      headers: exchange.headers,
+      // undici takes async iterables as bodies (Dispatcher.dispatch); request()'s type omits them.
+      ...(body !== undefined && { body: body as string | Buffer | Readable }),
+      signal: controller.signal,
+    });
+    disarm(responseTimer);
+    const answerBody = res.body as unknown as Readable;
+    answerBody.once("close", disarmAll);
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body: answerBody,
+      abort: () => {
+        if (!controller.signal.aborted) controller.abort(new Error("aborted by the client"));
+        answerBody.destroy();
+      },
+    };
+  } catch (err) {
+    disarmAll();
+    throw err;
+  }
+}
+
+/** Hands the source to undici chunk by chunk, counting the bytes; the stall timer restarts with each chunk. */
+async function* watched(
+  source: Readable,
+  hooks: {
+    idle: () => NodeJS.Timeout | undefined;
+    disarm: (timer: NodeJS.Timeout | undefined) => void;
+    sent: (transferred: number) => void;
+    done: () => void;
+  },
+): AsyncGenerator<Buffer> {
+  let transferred = 0;
+  const stall = hooks.idle();
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      stall?.refresh();
+      yield bytes;
+      transferred += bytes.length;
+      hooks.sent(transferred);
+    }
+  } catch (err) {
+    throw new BodySourceError(err);
+  } finally {
+    hooks.disarm(stall);
+  }
+  hooks.done();
+}

@@ -1,0 +1,142 @@
+/**
+ * A small fleet on the local Octavia (`scripts/local-openstack.sh start --octavia`) for the `@cloud`
+ * AmphoraFleetRotation tests: amphora images with a tag of the test's own, an Octavia flavor whose
+ * `amp_image_tag` is that tag (so the tests never touch the deployment's default tag), load balancers of that
+ * flavor, and cleanup of all of it. Octavia's test compute driver (test/octavia-driver) records the image each
+ * amphora booted; an image with the property `octavia_test_boot_fault` fails to boot.
+ */
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import { createImage, deleteImage, isStatus, uploadImageData, type GlanceClient } from "../../provider/glance";
+import { getLoadBalancer, listAmphorae, type Amphora } from "../../provider/octavia/client";
+import type { ServiceClient } from "../../provider/openstack";
+import { glanceFor, sessionFor } from "../support/cloud";
+
+export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+
+export async function octaviaFor(cloud: "local-admin" | "local-demo"): Promise<ServiceClient> {
+  const session = await sessionFor(cloud);
+  try {
+    return await session.serviceClient("load-balancer");
+  } catch (err) {
+    throw new Error(`no Octavia in the local cloud's catalog: run \`bash scripts/local-openstack.sh start --octavia\` (${String(err)})`);
+  }
+}
+
+export type Topology = "SINGLE" | "ACTIVE_STANDBY";
+
+export class TestFleet {
+  readonly tag = `fleet-test-${runId}-${randomBytes(2).toString("hex")}`;
+  private readonly images: string[] = [];
+  private readonly lbs: string[] = [];
+  private readonly flavors: Array<{ flavor: string; profile: string }> = [];
+  private glance!: GlanceClient;
+  private octavia!: ServiceClient;
+
+  async connect(): Promise<this> {
+    this.glance = await glanceFor("local-admin");
+    this.octavia = await octaviaFor("local-admin");
+    return this;
+  }
+
+  /** An active image carrying the fleet's tag (the newest one is what Octavia boots). */
+  async publishImage(name: string, properties: Record<string, string> = {}): Promise<string> {
+    const image = await createImage(this.glance, {
+      name: `${this.tag}-${name}`,
+      diskFormat: "raw",
+      containerFormat: "bare",
+      tags: [this.tag],
+      properties,
+    });
+    this.images.push(image.id);
+    const data = randomBytes(1024);
+    await uploadImageData(this.glance, image.id, Readable.from([data]), { size: data.length });
+    // Octavia picks the newest created_at; Glance's timestamps have one-second resolution.
+    await new Promise((r) => setTimeout(r, 1100));
+    return image.id;
+  }
+
+  /** An Octavia flavor booting this fleet's tag with `topology`. */
+  async flavor(topology: Topology): Promise<string> {
+    const profile = (await this.octavia.http
+      .post(`${this.octavia.endpoint}/v2/lbaas/flavorprofiles`, {
+        json: {
+          flavorprofile: {
+            name: `${this.tag}-${topology}`,
+            provider_name: "amphora",
+            flavor_data: JSON.stringify({ amp_image_tag: this.tag, loadbalancer_topology: topology }),
+          },
+        },
+      })
+      .json()) as { flavorprofile: { id: string } };
+    const flavor = (await this.octavia.http
+      .post(`${this.octavia.endpoint}/v2/lbaas/flavors`, {
+        json: { flavor: { name: `${this.tag}-${topology}`, flavor_profile_id: profile.flavorprofile.id } },
+      })
+      .json()) as { flavor: { id: string } };
+    this.flavors.push({ flavor: flavor.flavor.id, profile: profile.flavorprofile.id });
+    return flavor.flavor.id;
+  }
+
+  /** Load balancers of `flavorId`, created in parallel and waited for until ACTIVE. */
+  async loadBalancers(names: string[], flavorId: string): Promise<string[]> {
+    const ids = await Promise.all(
+      names.map(async (name) => {
+        const made = (await this.octavia.http
+          .post(`${this.octavia.endpoint}/v2/lbaas/loadbalancers`, {
+            json: { loadbalancer: { name: `${this.tag}-${name}`, vip_subnet_id: crypto.randomUUID(), flavor_id: flavorId } },
+          })
+          .json()) as { loadbalancer: { id: string } };
+        this.lbs.push(made.loadbalancer.id);
+        return made.loadbalancer.id;
+      }),
+    );
+    await Promise.all(ids.map((id) => this.settled(id, "ACTIVE")));
+    return ids;
+  }
+
+  async settled(id: string, expected?: string, timeoutMs = 90_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await getLoadBalancer(this.octavia, id)).provisioning_status;
+      if (!status.startsWith("PENDING_")) {
+        if (expected !== undefined && status !== expected) throw new Error(`load balancer ${id} is ${status}, expected ${expected}`);
+        return status;
+      }
+      if (Date.now() > deadline) throw new Error(`load balancer ${id} still ${status}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  /** The serving amphorae of a load balancer. */
+  async amphorae(lbId: string): Promise<Amphora[]> {
+    return (await listAmphorae(this.octavia, { loadbalancer_id: lbId })).filter((a) => a.status !== "DELETED");
+  }
+
+  async cleanup(): Promise<void> {
+    const gone = async (id: string): Promise<void> => {
+      try {
+        await this.settled(id);
+        await this.octavia.http.delete(`${this.octavia.endpoint}/v2/lbaas/loadbalancers/${id}?cascade=true`);
+        for (let i = 0; i < 300; i++) {
+          if ((await getLoadBalancer(this.octavia, id)).provisioning_status === "DELETED") return;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+      }
+    };
+    await Promise.all(this.lbs.map(gone));
+    for (const { flavor, profile } of this.flavors) {
+      await this.octavia.http.delete(`${this.octavia.endpoint}/v2/lbaas/flavors/${flavor}`);
+      await this.octavia.http.delete(`${this.octavia.endpoint}/v2/lbaas/flavorprofiles/${profile}`);
+    }
+    for (const id of this.images) {
+      try {
+        await deleteImage(this.glance, id);
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+      }
+    }
+  }
+}
