@@ -2,8 +2,7 @@ import * as assert from "node:assert";
 import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { useProviderHost } from "../harness";
-import { ProviderCallError } from "../harness/errors";
+import { ProviderCallError, useProviderHost } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { resolveCommand } from "../../provider/amphora-image-build/build-key";
 import { aptMirrors } from "./apt-sources";
@@ -25,12 +24,14 @@ const TYPE = "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild";
 const STAND_INS = path.join(REPO_ROOT, "test", "fixtures", "no-device-mapper");
 const ELEMENTS = path.join(REPO_ROOT, "test", "fixtures", "amphora-elements");
 const NEEDS_STAND_INS = !existsSync("/dev/mapper/control");
+/** Software emulation on a shared 2-core machine: the agent answered after 688 s with the load average at 11. */
+const BOOT_TIMEOUT = 1800;
 
 describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
-  this.timeout(30 * 60_000);
+  this.timeout(80 * 60_000);
   const ctx = useProviderHost(() => ({
     cwd: REPO_ROOT,
-    callTimeoutMs: 30 * 60_000,
+    callTimeoutMs: 80 * 60_000,
     startTimeoutMs: 120_000,
     env: NEEDS_STAND_INS ? { PATH: `${STAND_INS}:${process.env.PATH ?? ""}` } : {},
   }));
@@ -73,7 +74,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
       cacheDir: cache,
       workDir: out,
       progressIntervalSeconds: 15,
-      timeoutSeconds: 20 * 60,
+      timeoutSeconds: 45 * 60,
       env: {
         DIB_DEBIAN_COMPONENTS: "main",
         // DIB 3.13 writes a wrong security line by itself
@@ -93,14 +94,14 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     await fs.mkdir(String(inputs({}).cacheDir), { recursive: true });
     const lc = await ctx.host.lifecycle(packageProvider("amphora-image-build/provider"), TYPE, "amphora");
     const started = Date.now();
-    const created = await lc.up(inputs({ enabled: true, timeoutSeconds: 600 }));
+    const created = await lc.up(inputs({ enabled: true, timeoutSeconds: BOOT_TIMEOUT }));
     const total = Math.round((Date.now() - started) / 1000);
     const boot = created.outputs.boot as { seconds: number; accelerator: string; stage: string; agent: Record<string, string> };
     console.log(`      build + validation ${total} s (builder ${created.outputs.buildSeconds} s); agent answered after ${boot.seconds} s under ${boot.accelerator}`);
     const checks = created.outputs.checks as { check: string; status: string; detail: string }[];
     assert.deepStrictEqual(checks.map((c) => `${c.check}:${c.status}`), ["integrity:passed", "virtualSize:passed", "kernel:passed", "packages:passed", "boot:passed"]);
     assert.strictEqual(boot.stage, "agent");
-    assert.ok(boot.seconds > 0 && boot.seconds < 600, String(boot.seconds));
+    assert.ok(boot.seconds > 0 && boot.seconds < BOOT_TIMEOUT, String(boot.seconds));
     assert.ok(["kvm", "tcg"].includes(boot.accelerator), boot.accelerator);
     assert.strictEqual(boot.agent.api_version, "1.0");
     // The agent reports the haproxy it runs (dpkg's version); the image's dpkg status says the same.
