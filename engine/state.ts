@@ -11,6 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { processAlive } from "../provider/common/process";
 import type { PropertyValue } from "./host/marshal";
 import { SecretsManager, isEncrypted, type SecretsInfo } from "./secrets";
 
@@ -193,14 +194,5 @@ export class StateStore {
     const out: Record<string, PropertyValue> = {};
     for (const [k, v] of Object.entries(map)) out[k] = isEncrypted(v) ? (this.secrets.decrypt(v) as PropertyValue) : v;
     return out;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -2,6 +2,7 @@
 # Run a real OpenStack Keystone + Glance (Debian bookworm packages, Zed) on
 # 127.0.0.1 for integration tests.  Run `scripts/local-openstack.sh --help`.
 #
+# The reasons behind the settings are in the comments next to them.
 # Everything (config, data, logs, pids) lives in one work directory; nothing in
 # /etc is used or changed, apart from installing the Debian packages.
 #

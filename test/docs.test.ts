@@ -8,9 +8,11 @@ import {
   flattenFields,
   pagePath,
   renderPage,
+  renderSdk,
   REPO_ROOT,
   RESOURCES,
-  sdkDeclaredProperties,
+  sdkPath,
+  sdkProperties,
   type ResourceReference,
 } from "../docs/tools/generate";
 import type { AmphoraImageBuildArgsInput } from "../provider/amphora-image-build/inputs";
@@ -123,6 +125,31 @@ function typeCheck(snippets: readonly Snippet[]): string[] {
   return problems;
 }
 
+/** What an editor shows on hover: the documentation of each property of the SDK classes and their Args types. */
+function sdkHoverDocs(): Map<string, string> {
+  const config = ts.readConfigFile(path.join(REPO_ROOT, "tsconfig.json"), (f) => ts.sys.readFile(f));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, REPO_ROOT);
+  const index = path.join(REPO_ROOT, "sdk", "index.ts");
+  const program = ts.createProgram([index], { ...parsed.options, noEmit: true });
+  const checker = program.getTypeChecker();
+  const module = checker.getSymbolAtLocation(program.getSourceFile(index) as ts.SourceFile) as ts.Symbol;
+  const docs = new Map<string, string>();
+  const record = (where: string, type: ts.Type): void => {
+    for (const member of type.isUnion() ? type.types : [type]) {
+      for (const property of checker.getPropertiesOfType(member)) {
+        const text = ts.displayPartsToString(property.getDocumentationComment(checker)).replace(/\s+/g, " ").trim();
+        if (text) docs.set(`${where}.${property.name}`, text);
+      }
+    }
+  };
+  for (const exported of checker.getExportsOfModule(module)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (symbol.flags & ts.SymbolFlags.Class) record(exported.name, checker.getDeclaredTypeOfSymbol(symbol));
+    else if (symbol.flags & (ts.SymbolFlags.TypeAlias | ts.SymbolFlags.Interface)) record(exported.name, checker.getDeclaredTypeOfSymbol(symbol));
+  }
+  return docs;
+}
+
 describe("documentation (docs/)", function () {
   this.timeout(120_000);
 
@@ -140,7 +167,7 @@ describe("documentation (docs/)", function () {
         assert.doesNotThrow(() => flattenFields(ref.outputs(), "output"));
       });
 
-      it("is what docs/tools/generate.ts makes of the schemas now (else run: npx ts-node docs/tools/generate.ts)", () => {
+      it("is what docs/tools/generate.ts makes of the schemas now (else run: npm run docs)", () => {
         const committed = page();
         assert.strictEqual(renderPage(ref, committed), committed);
       });
@@ -159,17 +186,45 @@ describe("documentation (docs/)", function () {
         }
       });
 
-      it("names only properties the SDK class really declares, and the SDK declares only output fields", () => {
-        const outputs = Object.keys(ref.outputs().shape);
-        for (const property of sdkDeclaredProperties(ref.sdkFile)) assert.ok(outputs.includes(property), `${ref.sdkFile}: ${property} is no output`);
+      it(`${ref.sdkFile} declares what docs/tools/generate.ts makes of the schemas now (else run: npm run docs)`, () => {
+        const committed = readFileSync(sdkPath(ref), "utf8");
+        assert.strictEqual(renderSdk(ref, committed), committed);
+      });
+
+      it("the SDK class declares every output but the state-only ones, each documented, and registers them", () => {
+        const sdk = readFileSync(sdkPath(ref), "utf8");
+        const declared = [...sdk.matchAll(/\*\/\n {2}declare readonly (\w+): pulumi\.Output</g)].map((m) => m[1]);
+        assert.deepStrictEqual(declared, sdkProperties(ref));
+        for (const key of ref.stateOnly) assert.ok(Object.keys(ref.outputs().shape).includes(key), `stateOnly ${key} is an output`);
+        assert.match(sdk, /for \(const key of OUTPUTS\) if \(!\(key in props\)\) props\[key\] = undefined;/);
         assert.deepStrictEqual([...ref.setBySdk], [...(SET_BY_SDK[ref.name] ?? ["?"])]);
       });
     });
   }
 
-  it("the generator refuses a page without its markers", () => {
+  it("the generator refuses a page or an SDK file without its markers", () => {
     const ref = RESOURCES[0] as ResourceReference;
     assert.throws(() => renderPage(ref, "# no tables\n"), /missing <!-- generated:arguments/);
+    assert.throws(() => renderSdk(ref, "export class X {}\n"), /missing \/\/ generated:declarations/);
+  });
+
+  it("an editor shows each schema description on the SDK's arguments and properties (TSDoc)", () => {
+    const docs = sdkHoverDocs();
+    const flat = (text: string): string => text.replace(/\s+/g, " ").trim();
+    const missing: string[] = [];
+    for (const ref of RESOURCES) {
+      const rows = flattenFields(ref.inputs(), "input");
+      for (const key of Object.keys(ref.inputs().shape).filter((k) => !ref.setBySdk.includes(k))) {
+        const description = flat(rows.find((r) => r.name === key)?.description ?? "?");
+        if (!docs.get(`${ref.name}Args.${key}`)?.startsWith(description)) missing.push(`${ref.name}Args.${key}`);
+      }
+      const outputRows = flattenFields(ref.outputs(), "output");
+      for (const key of sdkProperties(ref)) {
+        const description = flat(outputRows.find((r) => r.name === key)?.description ?? "?");
+        if (!docs.get(`${ref.name}.${key}`)?.startsWith(description)) missing.push(`${ref.name}.${key}`);
+      }
+    }
+    assert.deepStrictEqual(missing, []);
   });
 
   it("every ts example on every page type-checks against the SDK", () => {

@@ -17,7 +17,7 @@ export function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : "–";
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from "../../provider/common/sleep";
 
 /** Milliseconds since `start` (from `process.hrtime.bigint()`). */
 export function msSince(start: bigint): number {

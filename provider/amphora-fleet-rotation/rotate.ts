@@ -1,5 +1,5 @@
 import { runPool } from "../common/pool";
-import { sleep } from "../glance/wait";
+import { sleep } from "../common/sleep";
 import { failoverLoadBalancer, getLoadBalancer, GONE_AMPHORA_STATUSES, listAmphorae } from "../octavia/client";
 import type { ServiceClient } from "../openstack/service-client";
 import { FleetRotationError, serviceMessage } from "./errors";

@@ -2,7 +2,8 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ArtifactMissingError, BuildError, BuildInputError, ValidationError } from "../builder/errors";
-import { hashFile } from "../builder/hash-file";
+import { hashFile } from "../common/digests";
+import { processAlive } from "../common/process";
 import { buildKeyOf, computeKeyParts, type KeyParts } from "./build-key";
 import { builderCommand, baseEnv } from "./command";
 import type { AmphoraImageBuildInputs } from "./inputs";
@@ -70,15 +71,6 @@ function noSpace(err: unknown, outDir: string): BuildError | undefined {
 
 /** Written into each staging directory: which process on which machine is building there. */
 const OWNER_FILE = ".amphora-build-owner";
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Staging directories of earlier builds of this artifact whose provider process is gone (killed mid-build: its

@@ -5,9 +5,8 @@ import { crossFieldRules } from "./input-rules";
 import { once } from "../common/once";
 
 /**
- * Inputs of AmphoraImageBuild, the single source of its input types. Built on first use (common/once.ts), not
- * at load: a zod schema made at module top level cannot be captured by a serialized provider (see
- * pulumi-dynamic-providers notes).
+ * Inputs of AmphoraImageBuild, the single source of its input types (the SDK's are generated from it). Built on
+ * first use and kept (common/once.ts says why).
  *
  * One flat object for both front ends (`frontEnd: "octavia" | "dib"`), so that `check` can validate field by field
  * while some inputs are still unknown; the rules in input-rules.ts reject fields the chosen front end does not

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { z } from "zod";
-import type { FileDigests } from "../builder/hash-file";
+import type { FileDigests } from "../common/digests";
 import type { KeyParts } from "./build-key";
 import { CHECKS, type ValidationResult } from "./validate/checks";
 import { amphoraImageBuildInputsSchema, type AmphoraImageBuildInputs, type ImageType } from "./inputs";

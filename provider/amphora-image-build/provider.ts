@@ -5,7 +5,7 @@ import { resourcePrinter } from "../common/resource-line";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { validateInputs } from "../common/validate";
-import { hashFile } from "../builder/hash-file";
+import { hashFile } from "../common/digests";
 import { buildImage, revalidate } from "./build";
 import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
 import { artifactPaths, outputBase } from "./options";

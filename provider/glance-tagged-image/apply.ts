@@ -9,7 +9,7 @@
  * engine with the error, which keeps it in state (a resource with init errors, updated by the next up).
  */
 import { isStatus } from "../glance/errors";
-import { getImage, reactivateImage, type Image } from "../glance/images";
+import { getImage, isGoneStatus, reactivateImage, type Image } from "../glance/images";
 import { adoptImage } from "./adopt";
 import { claimLegacyState, claimOrphans } from "./claims";
 import type { FlowContext } from "./context";
@@ -29,8 +29,6 @@ import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
 import { moveTag, type TagMove } from "./tag-move";
 
-const GONE = new Set(["deleted", "pending_delete", "killed"]);
-
 /** The state's image when the source is unchanged and it still exists; otherwise a published or adopted one. */
 async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key: string, olds?: GlanceTaggedImageOutputs): Promise<Image> {
   if (olds && olds.sourceKey === key) {
@@ -38,7 +36,7 @@ async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key:
       if (isStatus(err, 404)) return undefined;
       throw err;
     });
-    if (current && !GONE.has(current.status)) {
+    if (current && !isGoneStatus(current.status)) {
       if (current.status !== "deactivated") return current;
       await reactivateImage(ctx.glance, current.id);
       ctx.print(`reactivated image ${current.id}`);

@@ -3,14 +3,12 @@
  * becomes `drift` entries, which diff turns into a planned repair and update clears.
  */
 import { isStatus } from "../glance/errors";
-import { getImage, imageStores, type Image } from "../glance/images";
+import { getImage, imageStores, isGoneStatus, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
 import { imageMembers, memberStatus } from "./sharing";
 import { ownImagesWithTag } from "./tag-move";
-
-const GONE = new Set(["deleted", "pending_delete", "killed"]);
 
 export type DriftReport =
   | { gone: true }
@@ -30,7 +28,7 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
       unseen: `cannot see image ${state.imageId}: it belongs to project ${state.ownerId} and this session is project ${ctx.glance.projectId} (another cloud or credentials?); kept in state`,
     };
   }
-  if (GONE.has(image.status)) return { gone: true };
+  if (isGoneStatus(image.status)) return { gone: true };
 
   const drift: string[] = [];
   const id = short(image.id);

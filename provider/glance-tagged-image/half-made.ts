@@ -3,7 +3,7 @@
  * killed after Glance had the image but before the engine wrote state). A finished, verified one is adopted
  * instead of uploading a duplicate; unfinished ones are deleted so that the upload starts clean.
  */
-import { hashFileWith } from "../builder/hash-file";
+import { hashFileWith } from "../common/digests";
 import { getImage, reactivateImage, type Image } from "../glance/images";
 import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";

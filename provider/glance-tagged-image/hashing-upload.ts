@@ -12,14 +12,13 @@
  * renew-and-resend, because a stream body is consumed: the session drops the token, and the file is sent once
  * more from the start with a fresh one.
  */
-import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline, Transform } from "node:stream";
 import type { GlanceClient } from "../glance/client";
 import { isStatus } from "../glance/errors";
 import { stageImageData, uploadImageData } from "../glance/imagedata";
-import { hashFileWith, type Digests } from "../builder/hash-file";
+import { hashFileWith, multiHash, type Digests } from "../common/digests";
 import { ProgressReporter } from "./progress";
 
 /** The source file changed while it was being sent: what Glance got is no single version of it. */
@@ -53,7 +52,7 @@ export function hashingStream(
   algorithms: readonly string[],
   expectedSize?: number,
 ): { stream: Transform; digests: () => Digests; changed: () => SourceChangedError | undefined } {
-  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
+  const hash = multiHash(algorithms);
   let size = 0;
   let changed: SourceChangedError | undefined;
   const stream = new Transform({
@@ -63,7 +62,7 @@ export function hashingStream(
         done(changed);
         return;
       }
-      for (const [, hash] of hashes) hash.update(chunk);
+      hash.update(chunk);
       size += chunk.length;
       onBytes(size);
       done(null, chunk);
@@ -79,7 +78,7 @@ export function hashingStream(
   });
   return {
     stream,
-    digests: () => ({ size, hex: Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest("hex")])) }),
+    digests: hash.digests,
     changed: () => changed,
   };
 }

@@ -1,16 +1,13 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_VISIBILITIES } from "../glance/images";
 import { osloConfigCanCarry } from "./oslo-config";
 
 /**
- * Inputs of GlanceTaggedImage. Built on first use (common/once.ts), not at load: a zod schema created at module
- * top level cannot be captured by a serialized provider (see pulumi-dynamic-providers notes), and this module is
- * also imported by the SDK for its types.
+ * Inputs of GlanceTaggedImage, the single source of its input types (the SDK's are generated from it). Built on
+ * first use and kept (common/once.ts says why).
  */
 
-export const DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"] as const;
-export const CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"] as const;
-export const VISIBILITIES = ["private", "shared", "community", "public"] as const;
 export const IMPORT_METHODS = ["auto", "glance-direct", "web-download", "upload", "glance-download"] as const;
 export const RETENTION_ACTIONS = ["keep", "deactivate", "delete"] as const;
 
@@ -154,7 +151,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .default("bare")
         .describe("Glance `container_format`. Part of the source identity: a change publishes a new image."),
       visibility: z
-        .enum(VISIBILITIES)
+        .enum(IMAGE_VISIBILITIES)
         .optional()
         .describe(
           "Glance visibility, patched in place. Not set: `private` for an image this resource publishes; an adopted " +

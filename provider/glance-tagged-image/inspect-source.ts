@@ -9,7 +9,7 @@ import { qemuImgCheck, qemuImgInfo, type QemuImageInfo } from "../builder/qemu-i
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { completenessProblem, infoProblems, inspectedContainer, type DiskFormat, type SourceProblem } from "./source-format";
+import { completenessProblem, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 import { sameVersion } from "./hashing-upload";
 
 function refuse(ctx: FlowContext, problems: SourceProblem[], cause?: unknown): GlanceTaggedImageError {
@@ -41,7 +41,7 @@ export async function inspectSource(ctx: FlowContext, inputs: GlanceTaggedImageI
     // A fixed VHD has its only footer at the end, where qemu-img's probe does not look: ask for vpc explicitly.
     info = (await qemuImgInfo(file, "vpc").catch(() => undefined)) ?? info;
   }
-  const declared = { diskFormat: inputs.diskFormat as DiskFormat, minDisk: inputs.minDisk };
+  const declared = { diskFormat: inputs.diskFormat, minDisk: inputs.minDisk };
   const problems = infoProblems(file, await realpath(file), info, declared);
   // Checking another format than declared, or an image that reads other files, adds nothing worth its cost.
   if (problems.every((p) => p.field === "minDisk") && info.format !== "raw") {

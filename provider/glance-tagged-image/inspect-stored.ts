@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
 import { readImageHead } from "../glance/imagedata";
-import type { Image } from "../glance/images";
+import type { DiskFormat, Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError, glanceMessage } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type DiskFormat, type SourceProblem } from "./source-format";
+import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 
 /**
  * Disk formats whose every valid image Glance's upload-time format inspector recognises and sizes (container
@@ -35,7 +35,7 @@ export function recordProblems(image: Image, inputs: Pick<GlanceTaggedImageInput
     return problems;
   }
   const virtual = image.virtual_size ?? undefined;
-  if (!virtual && inputs.containerFormat === "bare" && GLANCE_INSPECTS.includes(inputs.diskFormat as DiskFormat)) {
+  if (!virtual && inputs.containerFormat === "bare" && GLANCE_INSPECTS.includes(inputs.diskFormat)) {
     problems.push({
       field: "diskFormat",
       text: `${what} is no ${inputs.diskFormat}: Glance's format inspection did not recognise it (it set no virtual_size)`,
@@ -67,7 +67,7 @@ async function storedHeadProblems(ctx: FlowContext, image: Image, inputs: Glance
 /** What the head of the stored data shows: another format, or other files the image would read. */
 export function headProblems(found: QemuImageInfo, headPath: string, inputs: Pick<GlanceTaggedImageInputs, "diskFormat" | "url">): SourceProblem[] {
   const what = `the data Glance downloaded from ${inputs.url ?? "the URL"}`;
-  const declared = inputs.diskFormat as DiskFormat;
+  const declared = inputs.diskFormat;
   // A fixed vhd has its only footer at the end: its head probes as raw.
   const mismatch = !formatMatches(declared, found.format) && !(declared === "vhd" && found.format === "raw");
   const problems = infoProblems(what, headPath, found, { diskFormat: declared }).filter((p) => p.field === "file" || mismatch);

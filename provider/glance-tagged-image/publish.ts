@@ -8,7 +8,7 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isStatus, NetworkError, WaitTimeoutError } from "../glance/errors";
-import { createImage, getImage, type ContainerFormat, type DiskFormat, type Image } from "../glance/images";
+import { createImage, getImage, type Image } from "../glance/images";
 import { importImage, waitForImport } from "../glance/imageimport";
 import { listImportMethods } from "../glance/info";
 import type { FlowContext } from "./context";
@@ -69,8 +69,8 @@ export async function createRecord(ctx: FlowContext, inputs: GlanceTaggedImageIn
   // The defaults are explicit: left out, Glance would make the image `shared`.
   return createImage(ctx.glance, {
     name: inputs.name ?? inputs.tag,
-    diskFormat: inputs.diskFormat as DiskFormat,
-    containerFormat: inputs.containerFormat as ContainerFormat,
+    diskFormat: inputs.diskFormat,
+    containerFormat: inputs.containerFormat,
     visibility: inputs.visibility ?? "private",
     ...(inputs.minDisk !== undefined ? { minDisk: inputs.minDisk } : {}),
     ...(inputs.minRam !== undefined ? { minRam: inputs.minRam } : {}),

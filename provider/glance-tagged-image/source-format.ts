@@ -6,15 +6,13 @@
  * the tools are run by inspect-source.ts.
  */
 import type { QemuCheckResult, QemuImageInfo } from "../builder/qemu-img";
-import type { CONTAINER_FORMATS, DISK_FORMATS } from "./inputs";
-
-export type DiskFormat = (typeof DISK_FORMATS)[number];
+import type { ContainerFormat, DiskFormat } from "../glance/images";
 
 /**
  * Containers whose data is the disk itself. ovf, ova, docker and compressed wrap it in something else (a tar, a
  * gzip), which qemu-img sees as raw bytes: those sources are not inspected (Glance does not inspect them either).
  */
-export function inspectedContainer(containerFormat: (typeof CONTAINER_FORMATS)[number] | string): boolean {
+export function inspectedContainer(containerFormat: ContainerFormat | string): boolean {
   return ["bare", "ami", "ari", "aki"].includes(containerFormat);
 }
 

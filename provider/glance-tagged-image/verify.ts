@@ -5,7 +5,7 @@
  * such rather than as a corrupt upload.
  */
 import { getHashes } from "node:crypto";
-import type { Digests } from "../builder/hash-file";
+import type { Digests } from "../common/digests";
 import type { Image } from "../glance/images";
 import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";

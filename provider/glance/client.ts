@@ -44,7 +44,7 @@ export class GlanceClient {
     return this.service.projectId;
   }
 
-  /** True when the token carries the `admin` role (copy-image and stores/detail are admin-only by default). */
+  /** True when the token carries the `admin` role (copy-image is admin-only by default). */
   get isAdmin(): boolean {
     return this.service.roles.includes("admin");
   }
@@ -86,9 +86,4 @@ export class GlanceClient {
   async rootUrl(): Promise<string> {
     return (await this.version()).rootUrl;
   }
-}
-
-/** Convenience factory, same as `new GlanceClient(service, options)`. */
-export function newGlanceClient(service: ServiceClient, options?: GlanceClientOptions): GlanceClient {
-  return new GlanceClient(service, options);
 }

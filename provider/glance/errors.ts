@@ -3,7 +3,7 @@
  * asking `err instanceof OpenStackError` / `isStatus(err, 404)` and switch on the stable `code`.
  */
 import { HttpError, OpenStackError, stripUrlCredentials } from "../openstack/errors";
-import { serviceMessageFrom, truncate } from "../openstack/http-errors";
+import { requestIdOf, serviceMessageFrom, truncate } from "../openstack/http-errors";
 
 export { HttpError, isStatus, NetworkError, VersionError, WaitTimeoutError } from "../openstack/errors";
 
@@ -129,8 +129,7 @@ export function httpErrorFrom(
   body: string,
   headers: Record<string, string | string[] | undefined>,
 ): HttpError {
-  const rid = headers["x-openstack-request-id"] ?? headers["openstack-request-id"] ?? headers["x-compute-request-id"];
-  const requestId = Array.isArray(rid) ? rid[0] : rid;
+  const requestId = requestIdOf(headers);
   return new HttpError({
     status,
     method,

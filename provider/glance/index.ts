@@ -22,4 +22,4 @@ export * from "./stores";
 export * from "./tags";
 export * from "./tasks";
 export * from "./versions";
-export { sleep, waitFor, type Refreshed, type WaitForOptions } from "./wait";
+export { waitFor, type Refreshed, type WaitForOptions } from "./wait";

@@ -13,7 +13,8 @@
  * ```
  * `refresh` may throw to abort the wait (that is how the import wait reports failed and stuck imports).
  */
-import { OpenStackError, WaitTimeoutError } from "../openstack/errors";
+import { sleep } from "../common/sleep";
+import { WaitTimeoutError } from "../openstack/errors";
 import { UnexpectedStateError } from "./errors";
 
 export interface Refreshed<T> {
@@ -70,23 +71,4 @@ export async function waitFor<T>(options: WaitForOptions<T>): Promise<T> {
     }
     await sleep(Math.min(nextIntervalMs ?? intervalMs, remaining), options.signal);
   }
-}
-
-/** Resolves after `ms`, or rejects early when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason ?? new OpenStackError("aborted"));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new OpenStackError("aborted"));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -16,15 +16,6 @@ export interface ConfigLayer {
 /** Getter for the `openstack` Pulumi config namespace: called with bare keys such as `authUrl`. */
 export type PulumiConfigGetter = (key: string) => string | undefined;
 
-/** Adapts the flat stack config a dynamic provider's `configure()` receives (`openstack:authUrl` keys). */
-export function pulumiGetterFromStackConfig(config: Readonly<Record<string, unknown>>): PulumiConfigGetter {
-  return (key) => {
-    const value = config[`openstack:${key}`];
-    if (value === undefined || value === null) return undefined;
-    return typeof value === "string" ? value : JSON.stringify(value);
-  };
-}
-
 /** Service type as used for lookups: lower case, `_` → `-` (`LOAD_BALANCER` → `load-balancer`). */
 export function normalizeServiceType(type: string): string {
   return type.trim().toLowerCase().replace(/_/g, "-");

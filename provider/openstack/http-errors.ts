@@ -60,6 +60,11 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The request id a service sent (`x-openstack-request-id`, or the older names), quoted in errors. */
+export function requestIdOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  return header(headers, "x-openstack-request-id") ?? header(headers, "openstack-request-id") ?? header(headers, "x-compute-request-id");
+}
+
 /** A copy of an error that keeps name, code, message and stack but nothing it points to. */
 export function detachedCause(err: Error & { code?: string }): Error {
   const copy = new Error(err.message);
@@ -105,8 +110,7 @@ export function httpErrorFrom(
   const cause = new Error(`Response code ${status} (${STATUS_CODES[status] ?? "unknown"})`);
   cause.name = "HTTPError";
   const retryAfterMs = parseRetryAfter(header(headers, "retry-after"));
-  const requestId =
-    header(headers, "x-openstack-request-id") ?? header(headers, "openstack-request-id") ?? header(headers, "x-compute-request-id");
+  const requestId = requestIdOf(headers);
   return new HttpError(
     {
       status,

@@ -11,7 +11,7 @@ export type { EndpointInterface, ServiceClient } from "./service-client";
 export { Secret } from "./secret";
 export { resolveSessionConfig } from "./config";
 export { RawFieldsSchema, SessionInputSchema, type SessionInput, type RawFields } from "./config-fields";
-export { pulumiGetterFromStackConfig, type PulumiConfigGetter } from "./config-layers";
+export { type PulumiConfigGetter } from "./config-layers";
 export { findCloudsFiles, cloudsSearchPaths, type CloudsFile, type CloudsFiles } from "./clouds-yaml";
 export {
   SessionConfigSchema,

@@ -2,9 +2,8 @@ import { z } from "zod";
 import { once } from "../common/once";
 
 /**
- * Inputs of SnapshotStorePolicy, the single source of its input types. Built on first use (common/once.ts), not
- * at load: a zod schema made at module top level cannot be captured by a serialized provider (see
- * pulumi-dynamic-providers notes), and the SDK imports this module for its types.
+ * Inputs of SnapshotStorePolicy, the single source of its input types (the SDK's are generated from it). Built on
+ * first use and kept (common/once.ts says why).
  */
 
 export const MODES = ["copy", "move"] as const;

@@ -4,6 +4,8 @@ import * as path from "node:path";
 import type { AmphoraImageBuildArgsInput, AmphoraImageBuildInputs } from "../../provider/amphora-image-build/inputs";
 import { amphoraImageBuildInputsSchema } from "../../provider/amphora-image-build/inputs";
 
+export { processAlive } from "../../provider/common/process";
+
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_DIR = path.join(REPO_ROOT, "test", "fixtures", "diskimage-create");
 export const FIXTURE_SCRIPT = path.join(FIXTURE_DIR, "octavia", "diskimage-create", "diskimage-create.sh");
@@ -53,15 +55,6 @@ export async function exists(p: string): Promise<boolean> {
 export function collector(): { lines: string[]; print: (line: string) => void } {
   const lines: string[] = [];
   return { lines, print: (line) => lines.push(line) };
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, stepMs = 50): Promise<void> {

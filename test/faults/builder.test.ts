@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { ProviderCallError, startProviderHost, type Lifecycle, type ProviderHost } from "../harness";
 import { octaviaCheckout } from "../amphora-image-build/helpers";
-import { hashFile } from "../../provider/builder/hash-file";
+import { hashFile } from "../../provider/common/digests";
 import { FAULT_RUNS, providers, recordScenario, repeat, repoRoot, requireDist, sleep, TYPES } from "./support";
 
 const run = promisify(execFile);

@@ -9,10 +9,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { GlanceClient } from "../../provider/glance/client";
-import { deleteImage, listAllImages, replaceAttribute, updateImage, type Image } from "../../provider/glance/images";
+import { listAllImages, type Image } from "../../provider/glance/images";
 import { getStores } from "../../provider/glance/info";
-import { isStatus } from "../../provider/glance/errors";
-import { RESOURCE_MARKER, markerValue } from "../../provider/glance-tagged-image/markers";
+import { sleep } from "../../provider/common/sleep";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { glanceFor } from "../glance/support/cloud-glance";
 import type { ProviderHostOptions } from "../harness";
@@ -20,6 +19,8 @@ import { cloudsFile, localCloudDir, sessionFor, type LocalCloud } from "../suppo
 import type { FaultProxy } from "../support/fault-proxy";
 
 export { glanceFor } from "../glance/support/cloud-glance";
+import { markedImages } from "../glance-tagged-image/support";
+export { cleanupImages, markedImages } from "../glance-tagged-image/support";
 
 export const repoRoot = resolve(__dirname, "..", "..");
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ export function requireDist(): void {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 // ------------------------------------------------------------------ Glance --
 
@@ -187,12 +188,6 @@ export function hostOptions(
 
 // ------------------------------------------------------------ Glance state --
 
-/** Every image (any project, any status) carrying `resourceKey`'s marker, seen as admin. */
-export async function markedImages(resourceKey: string): Promise<Image[]> {
-  const admin = await glanceFor("local-admin");
-  return listAllImages(admin, { visibility: "all", filters: { [RESOURCE_MARKER]: markerValue(resourceKey) } });
-}
-
 /** Ids of every image of every project (admin view): to prove that nothing was created. */
 export async function allImageIds(): Promise<Set<string>> {
   const admin = await glanceFor("local-admin");
@@ -226,21 +221,6 @@ export async function leftoverProblems(resourceKey: string, tag: string, expectI
   return problems;
 }
 
-/** Deletes (as admin, unprotecting first) every image of the given resources and the given ids. */
-export async function cleanupImages(resourceKeys: readonly string[], extraIds: readonly string[] = []): Promise<void> {
-  const admin = await glanceFor("local-admin");
-  const ids = new Set(extraIds);
-  for (const key of resourceKeys) for (const i of await markedImages(key)) ids.add(i.id);
-  for (const id of ids) {
-    try {
-      await updateImage(admin, id, [replaceAttribute("protected", false)]);
-      await deleteImage(admin, id);
-    } catch (err) {
-      if (!isStatus(err, 404)) throw err;
-    }
-  }
-}
-
 // ------------------------------------------------------------------- tally --
 
 export interface ScenarioResult {
@@ -251,7 +231,7 @@ export interface ScenarioResult {
   runs: number;
   /** Runs in which anything was lost or left behind (the target is 0). */
   bad: number;
-  /** What held (the assertions that passed in every run). */
+  /** What the scenario's checks claim holds (recorded as is only when no run was bad: see whatHeld). */
   held: string;
   /** Per-run notes worth keeping (timings, which branch a race took). */
   notes?: string[];
@@ -276,16 +256,27 @@ export function readFigures(): FiguresFile {
   }
 }
 
+/**
+ * The "what held" of a scenario as recorded: what the test claims, when every run kept it; otherwise that it did
+ * not hold, in how many runs, with the first run's problems, so a bad run never reads as a clean one.
+ */
+export function whatHeld(result: Pick<ScenarioResult, "held" | "runs" | "bad" | "notes">): string {
+  if (result.bad === 0) return result.held;
+  const first = result.notes?.find((note) => /^run \d+: /.test(note)) ?? result.notes?.[0];
+  return `NOT HELD in ${result.bad} of ${result.runs} runs${first ? ` (${first})` : ""}; expected: ${result.held}`;
+}
+
 /** Records one scenario's figures (merged into test-output/faults/figures.json) and prints its line. */
 export function recordScenario(result: ScenarioResult): void {
   const file = readFigures();
   const at = new Date().toISOString();
+  const held = whatHeld(result);
   file.updatedAt = at;
   file.faultRuns = FAULT_RUNS;
-  file.results[result.scenario] = { ...result, at, faultRuns: FAULT_RUNS };
+  file.results[result.scenario] = { ...result, held, at, faultRuns: FAULT_RUNS };
   mkdirSync(dirname(FIGURES), { recursive: true });
   writeFileSync(FIGURES, `${JSON.stringify(file, null, 2)}\n`);
-  process.stdout.write(`      [fault figures] ${result.scenario}: ${result.runs} runs, ${result.bad} lost/left behind — ${result.held}\n`);
+  process.stdout.write(`      [fault figures] ${result.scenario}: ${result.runs} runs, ${result.bad} lost/left behind — ${held}\n`);
 }
 
 /** Markdown table of the recorded figures. */

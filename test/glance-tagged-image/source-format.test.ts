@@ -10,9 +10,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseQemuImgInfo, type QemuCheckResult, type QemuImageInfo } from "../../provider/builder/qemu-img";
-import type { Image } from "../../provider/glance/images";
+import { DISK_FORMATS, type DiskFormat, type Image } from "../../provider/glance/images";
 import { GlanceTaggedImageError } from "../../provider/glance-tagged-image/errors";
-import { DISK_FORMATS, glanceTaggedImageInputsSchema } from "../../provider/glance-tagged-image/inputs";
+import { glanceTaggedImageInputsSchema } from "../../provider/glance-tagged-image/inputs";
 import { inspectSource } from "../../provider/glance-tagged-image/inspect-source";
 import { headProblems, recordProblems } from "../../provider/glance-tagged-image/inspect-stored";
 import {
@@ -57,7 +57,7 @@ describe("GlanceTaggedImage source format rules", () => {
     ];
     for (const [glance, qemu, matches] of table) {
       it(`${glance} ${matches ? "is" : "is not"} what qemu-img calls ${qemu}`, () => {
-        assert.equal(formatMatches(glance as (typeof DISK_FORMATS)[number], qemu), matches);
+        assert.equal(formatMatches(glance as DiskFormat, qemu), matches);
       });
     }
 

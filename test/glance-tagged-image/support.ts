@@ -9,11 +9,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GlanceClient } from "../../provider/glance/client";
-import { deleteImage, listImagePages, replaceAttribute, updateImage, type Image } from "../../provider/glance/images";
+import { deleteImage, listAllImages, listImagePages, replaceAttribute, updateImage, type Image } from "../../provider/glance/images";
 import { isStatus } from "../../provider/glance/errors";
 import { useGlanceClient } from "../../provider/common/provider-context";
 import { useFlowSettings } from "../../provider/glance-tagged-image/context";
-import { listMarkedImages } from "../../provider/glance-tagged-image/markers";
+import { markerValue, RESOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
 import type { GlanceTaggedImageOutputs } from "../../provider/glance-tagged-image/outputs";
 import { provider } from "../../provider/glance-tagged-image/provider";
 import { glanceFor, runId } from "../glance/support/cloud-glance";
@@ -177,14 +177,17 @@ export function startOctaviaPoller(glance: GlanceClient, tag: string, owner: str
   };
 }
 
+/** Every image (any project, as admin) carrying a resource's marker. */
+export async function markedImages(resourceKey: string): Promise<Image[]> {
+  const admin = await glanceFor("local-admin");
+  return listAllImages(admin, { visibility: "all", filters: { [RESOURCE_MARKER]: markerValue(resourceKey) } });
+}
+
 /** Deletes (as admin, unprotecting first) every image carrying a test resource's marker, and listed extra ids. */
 export async function cleanupImages(resourceKeys: readonly string[], extraIds: readonly string[] = []): Promise<void> {
   const admin = await glanceFor("local-admin");
-  const images: Image[] = [];
-  for (const key of resourceKeys) {
-    for (const owner of await projectIds()) images.push(...(await listMarkedImages(admin, owner, key)));
-  }
-  const ids = new Set([...images.map((i) => i.id), ...extraIds]);
+  const ids = new Set(extraIds);
+  for (const key of resourceKeys) for (const i of await markedImages(key)) ids.add(i.id);
   for (const id of ids) {
     try {
       await updateImage(admin, id, [replaceAttribute("protected", false)]);
@@ -195,9 +198,5 @@ export async function cleanupImages(resourceKeys: readonly string[], extraIds: r
   }
 }
 
-async function projectIds(): Promise<string[]> {
-  return Promise.all((["local-demo", "local-alt", "local-admin"] as const).map(async (c) => (await glanceFor(c)).projectId));
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from "../../provider/common/sleep";
 export const newId = (): string => randomBytes(4).toString("hex");

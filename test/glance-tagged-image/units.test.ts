@@ -17,6 +17,7 @@ import { markerProperties, markerValue } from "../../provider/glance-tagged-imag
 import { metadataPatch } from "../../provider/glance-tagged-image/metadata";
 import { ProgressReporter } from "../../provider/glance-tagged-image/progress";
 import { provider } from "../../provider/glance-tagged-image/provider";
+import { sourceKey } from "../../provider/glance-tagged-image/source-key";
 import { toOutputs } from "../../provider/glance-tagged-image/state";
 import { appliedLine } from "../../provider/glance-tagged-image/summary";
 import { checkDeclared, checkDownloaded, checkGlanceHolds, digestsToCompare, digestsWhileSending } from "../../provider/glance-tagged-image/verify";
@@ -298,11 +299,15 @@ describe("GlanceTaggedImage check and diff (no cloud)", () => {
   it("diff with unknown inputs plans a change without any call; an unchanged diff prints nothing", async () => {
     const news = inputs({ expectedSha512: "ab".repeat(64) });
     // Owned by the session's project (the fake service client's): otherwise diff plans the change of project.
-    const olds = toOutputs(news, image({ owner: "project-1" }), { previousImageIds: [], sourceKey: "sha512:" + "ab".repeat(64) + "|raw/bare", drift: [] });
+    const olds = toOutputs(news, image({ owner: "project-1" }), { previousImageIds: [], sourceKey: sourceKey(news), drift: [] });
     const before = glance.requests.length;
     const unchanged = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news } as Record<string, unknown>);
     assert.deepEqual(unchanged, { changes: false, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(printed, []);
+    const otherBytes = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news, expectedSha512: "cd".repeat(64) } as Record<string, unknown>);
+    assert.deepEqual(otherBytes, { changes: true, replaces: [], deleteBeforeReplace: false }, "another declared sha512 is another source");
+    assert.match(printed.join("\n"), /new upload/);
+    printed.length = 0;
     const unknown = await provider.diff!(KEY, olds as unknown as Record<string, unknown>, { ...news, file: UNKNOWN } as Record<string, unknown>);
     assert.deepEqual(unknown, { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.match(printed.join("\n"), /file known only during the update/);

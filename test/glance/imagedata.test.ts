@@ -1,10 +1,8 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import type { GlanceClient } from "../../provider/glance/client";
-import { downloadImageData, downloadImageToFile, stageImageData, uploadImageData, type UploadProgress } from "../../provider/glance/imagedata";
+import { downloadImageData, stageImageData, uploadImageData, type UploadProgress } from "../../provider/glance/imagedata";
 import { importImage, waitForImport } from "../../provider/glance/imageimport";
 import { createImage, deactivateImage, getImage, imageStores, reactivateImage } from "../../provider/glance/images";
 import { isStatus } from "../../provider/openstack/errors";
@@ -55,7 +53,7 @@ describe("glance image data @cloud", function () {
     assert.equal(sent, data.length);
   });
 
-  it("downloads as a stream, and to a file with md5 verification", async () => {
+  it("downloads as a stream, with Glance's size and md5", async () => {
     const image = await newImage("download");
     await uploadImageData(demo, image.id, path);
     const download = await downloadImageData(demo, image.id);
@@ -64,11 +62,6 @@ describe("glance image data @cloud", function () {
     const received: Buffer[] = [];
     for await (const chunk of download.stream) received.push(chunk as Buffer);
     assert.ok(Buffer.concat(received).equals(data));
-
-    const copy = join(dirname(path), "copy.raw"); // inside the temp dir the cleanup removes
-    const result = await downloadImageToFile(demo, image.id, copy);
-    assert.deepEqual(result, { size: data.length, md5: md5(data), sha512: sha512(data) });
-    assert.ok((await readFile(copy)).equals(data));
   });
 
   it("download errors reject before any data: 404 missing, 403 deactivated, no data", async () => {

@@ -75,8 +75,11 @@ describe("glance project isolation @cloud", function () {
     assert.deepEqual([...(await getImage(demo, demoShared.id)).tags].sort(), [tag, "keep"].sort());
   });
 
-  it("an admin token may change another project's tags", async () => {
-    await addImageTag(admin, demoShared.id, "admin-tag");
-    await removeImageTag(admin, demoShared.id, "admin-tag");
+  it("an admin token may change another project's tags: the owner sees the admin's tag come and go", async () => {
+    const adminTag = `admin-${runId}`;
+    await addImageTag(admin, demoShared.id, adminTag);
+    assert.deepEqual([...(await getImage(demo, demoShared.id)).tags].sort(), [tag, "keep", adminTag].sort());
+    await removeImageTag(admin, demoShared.id, adminTag);
+    assert.deepEqual([...(await getImage(demo, demoShared.id)).tags].sort(), [tag, "keep"].sort());
   });
 });

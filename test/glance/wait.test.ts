@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { GlanceClient } from "../../provider/glance/client";
 import { ImportFailedError, ImportStuckError, UnexpectedStateError } from "../../provider/glance/errors";
 import { waitForImport } from "../../provider/glance/imageimport";
-import { waitForImageActive } from "../../provider/glance/images";
+import { waitForImageStatus } from "../../provider/glance/images";
 import { waitFor } from "../../provider/glance/wait";
 import { WaitTimeoutError } from "../../provider/openstack/errors";
 import { fakeServiceClient, sendJson, startServer, version, type TestServer } from "./support/fake-service";
@@ -232,9 +232,9 @@ describe("glance waits", () => {
       });
     });
 
-    it("waitForImageActive: `killed` is an UnexpectedStateError", async () => {
+    it("waitForImageStatus (target active): `killed` is an UnexpectedStateError", async () => {
       const c = await glance((poll) => ({ image: image({ status: poll < 2 ? "saving" : "killed" }) }));
-      await assert.rejects(waitForImageActive(c, ID, { intervalMs: 5, timeoutMs: 5000 }), UnexpectedStateError);
+      await assert.rejects(waitForImageStatus(c, ID, { target: ["active"], intervalMs: 5, timeoutMs: 5000 }), UnexpectedStateError);
     });
   });
 });

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { ignoredEnvironmentWarning, resolveSessionConfig } from "../../provider/openstack/config";
 import { findCloudsFiles } from "../../provider/openstack/clouds-yaml";
-import { pulumiGetterFromStackConfig } from "../../provider/openstack/config-layers";
 import { ConfigError } from "../../provider/openstack/errors";
 import { Secret } from "../../provider/openstack/secret";
 
@@ -335,18 +334,6 @@ describe("openstack/config: resolveSessionConfig", () => {
     assert.match(byName.message, /openstack:userName \(or openstack:userId\) is missing \(an application credential given by name needs its user\)/);
     const unknown = configError(() => resolveSessionConfig(undefined, undefined, { ...adminEnv, OS_AUTH_TYPE: "saml" }, {}));
     assert.match(unknown.message, /^OS_AUTH_TYPE is "saml": supported auth types are/);
-  });
-
-  it("adapts a dynamic provider's stack config (openstack:* keys)", () => {
-    const get = pulumiGetterFromStackConfig({
-      "openstack:authUrl": "http://k:5000",
-      "openstack:endpointOverrides": { image: "http://g" },
-      "other:authUrl": "nope",
-    });
-    assert.equal(get("authUrl"), "http://k:5000");
-    assert.equal(get("endpointOverrides"), '{"image":"http://g"}');
-    const c = resolveSessionConfig(undefined, get, adminEnv, {});
-    assert.deepEqual(c.endpointOverrides, { image: "http://g" });
   });
 
   it("reads OS_<TYPE>_ENDPOINT_OVERRIDE", () => {

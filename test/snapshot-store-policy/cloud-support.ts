@@ -6,7 +6,7 @@
  * (`propertyFilters`), so parallel runs and other suites' images are never selected.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
@@ -19,9 +19,10 @@ import {
   isStatus,
   uploadImageData,
 } from "../../provider/glance";
-import { glanceFor, localCloudDir } from "../support/cloud";
+import { storeDataDir } from "../glance/support/cloud-glance";
+import { glanceFor } from "../support/cloud";
 
-export { glanceFor };
+export { glanceFor, storeDataDir };
 
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 
@@ -65,15 +66,6 @@ export class TestImages {
     }
     this.ids.clear();
   }
-}
-
-/** `filesystem_store_datadir` of a store, read from the local Glance's config. */
-export function storeDataDir(store: string): string {
-  const conf = readFileSync(join(localCloudDir, "etc", "glance-api.conf"), "utf8");
-  const section = new RegExp(`^\\[${store}\\]\\s*$([\\s\\S]*?)(?=^\\[|$(?![\\s\\S]))`, "m").exec(conf)?.[1] ?? "";
-  const dir = /^\s*filesystem_store_datadir\s*=\s*(.+?)\s*$/m.exec(section)?.[1];
-  if (!dir) throw new Error(`no filesystem_store_datadir for store ${store} in glance-api.conf`);
-  return dir;
 }
 
 /** Stores holding the image, sorted. */

@@ -28,6 +28,7 @@ import { EventEmitter } from "node:events";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Transform } from "node:stream";
+import { sleep } from "../../provider/common/sleep";
 
 export interface Fault {
   status?: number;
@@ -104,7 +105,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function matches(m: Match, req: SeenRequest): boolean {
   if (m.method !== undefined && m.method.toUpperCase() !== req.method) return false;

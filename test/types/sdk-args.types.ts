@@ -5,7 +5,7 @@
  * Not named *.test.ts, so mocha does not load it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AmphoraImageBuild, type GlanceTaggedImageArgs } from "../../sdk";
+import { AmphoraImageBuild, type AmphoraImageBuildArgs, type GlanceTaggedImageArgs, type SnapshotStorePolicyArgs } from "../../sdk";
 
 declare const build: AmphoraImageBuild;
 declare const adoptedImageId: pulumi.Output<string>;
@@ -63,3 +63,16 @@ export const _importFromNoRegion: GlanceTaggedImageArgs = { tag: "amphora", impo
 export const _noSource: GlanceTaggedImageArgs = { tag: "amphora", diskFormat: "qcow2" };
 // @ts-expect-error the source is required, not optional
 export const _undefinedSource: GlanceTaggedImageArgs = { tag: "amphora", file: undefined };
+
+// AmphoraImageBuild and SnapshotStorePolicy: closed sets and required arguments (generated declarations).
+export const _builtImageType: pulumi.Output<"qcow2" | "raw" | "vhd" | "tar"> = build.imageType;
+export const _buildArgs: AmphoraImageBuildArgs = { frontEnd: "dib", output: "build/x", imageType: pulumi.output("tar" as const), elements: ["debian-minimal"] };
+// @ts-expect-error imageType is one of the builders' image types
+export const _badImageType: AmphoraImageBuildArgs = { frontEnd: "dib", output: "build/x", imageType: "qcow3" };
+// @ts-expect-error frontEnd is required
+export const _noFrontEnd: AmphoraImageBuildArgs = { output: "build/x" };
+export const _policyArgs: SnapshotStorePolicyArgs = { store: "fast", mode: "move" };
+// @ts-expect-error mode is copy or move
+export const _badMode: SnapshotStorePolicyArgs = { store: "fast", mode: "relocate" };
+// @ts-expect-error a state-only output is no property of the SDK class
+export const _stateOnly = build.keyParts;

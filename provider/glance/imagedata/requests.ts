@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { multiHash } from "../../common/digests";
 import type { GlanceClient } from "../client";
 import { GlanceInputError, httpErrorFrom, UnexpectedResponseError } from "../errors";
 import type { ImageDataSource, ImageDownload, UploadProgress } from "./results";
@@ -170,19 +170,16 @@ export async function downloadImageToFile(
   opts: { timeoutMs?: number } = {},
 ): Promise<{ size: number; md5: string; sha512: string }> {
   const download = await downloadImageData(c, id, opts);
-  const md5 = createHash("md5");
-  const sha512 = createHash("sha512");
-  let size = 0;
+  const hash = multiHash(["md5", "sha512"]);
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      md5.update(chunk);
-      sha512.update(chunk);
-      size += chunk.length;
+      hash.update(chunk);
       done(null, chunk);
     },
   });
   await pipeline(download.stream, hasher, createWriteStream(path));
-  const result = { size, md5: md5.digest("hex"), sha512: sha512.digest("hex") };
+  const { size, hex } = hash.digests();
+  const result = { size, md5: hex.md5 ?? "", sha512: hex.sha512 ?? "" };
   if (download.md5 !== undefined && download.md5 !== result.md5) {
     throw new UnexpectedResponseError(`downloaded data has md5 ${result.md5}, Glance announced ${download.md5}`, "GET", imageFileUrl(await c.baseUrl(), id));
   }

@@ -1,14 +1,3 @@
-/** Import methods (`enabled_import_methods`; see `listImportMethods`). */
-export type ImportMethod =
-  /** Import data staged with `stageImageData`. */
-  | "glance-direct"
-  /** Glance downloads the data from `uri` (subject to `[import_filtering_opts]`). */
-  | "web-download"
-  /** Copy an active image's data to more stores (admin-only in the default policy). */
-  | "copy-image"
-  /** Download an active image from the Glance of another region of the same Keystone (Zed+). */
-  | "glance-download";
-
 /** Which stores an import writes to (multi-store only; omit all for the default store). */
 export interface ImportStores {
   stores?: readonly string[];

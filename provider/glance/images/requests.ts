@@ -5,8 +5,12 @@ import { IMAGE_PATCH_CONTENT_TYPE, type ImagePatchOp } from "./patch";
 import { CORE_IMAGE_ATTRIBUTES, Image, ImagePage, type ImageStatus, type ImageVisibility } from "./results";
 import { imageActionUrl, imagesUrl, imageUrl, nextPageUrl } from "./urls";
 
-export type DiskFormat = "raw" | "qcow2" | "vmdk" | "vhd" | "vhdx" | "vdi" | "iso" | "ploop" | "ami" | "ari" | "aki";
-export type ContainerFormat = "bare" | "ovf" | "ova" | "docker" | "compressed" | "ami" | "ari" | "aki";
+/** Glance's disk formats (its default `[image_format] disk_formats`). */
+export const DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"] as const;
+export type DiskFormat = (typeof DISK_FORMATS)[number];
+/** Glance's container formats (its default `[image_format] container_formats`). */
+export const CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"] as const;
+export type ContainerFormat = (typeof CONTAINER_FORMATS)[number];
 
 export interface CreateImageOptions {
   /** Let Glance choose unless given (a UUID). */

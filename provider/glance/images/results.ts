@@ -20,7 +20,12 @@ export const ImageStatus = z.enum([
 ]);
 export type ImageStatus = z.infer<typeof ImageStatus>;
 
-export const ImageVisibility = z.enum(["public", "private", "shared", "community"]);
+/** Statuses of an image that is deleted or being deleted: it is gone even while Glance still lists it. */
+export const GONE_STATUSES: readonly string[] = ["deleted", "pending_delete", "killed"] satisfies ImageStatus[];
+export const isGoneStatus = (status: string): boolean => GONE_STATUSES.includes(status);
+
+export const IMAGE_VISIBILITIES = ["private", "shared", "community", "public"] as const;
+export const ImageVisibility = z.enum(IMAGE_VISIBILITIES);
 export type ImageVisibility = z.infer<typeof ImageVisibility>;
 
 /**

@@ -29,10 +29,3 @@ export function waitForImageStatus(c: GlanceClient, id: string, opts: WaitForIma
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
 }
-
-/** Shorthand for `waitForImageStatus(c, id, {target: ["active"]})`. */
-export const waitForImageActive = (
-  c: GlanceClient,
-  id: string,
-  opts: Omit<WaitForImageStatusOptions, "target"> = {},
-): Promise<Image> => waitForImageStatus(c, id, { ...opts, target: ["active"] });

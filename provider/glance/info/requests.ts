@@ -1,8 +1,8 @@
 import type { GlanceClient } from "../client";
 import { isStatus } from "../../openstack/errors";
 import { requestJson } from "../http";
-import { ImportInfo, StoresBody, type Store, type StoresInfo } from "./results";
-import { importInfoUrl, storesDetailUrl, storesInfoUrl } from "./urls";
+import { ImportInfo, StoresBody, type StoresInfo } from "./results";
+import { importInfoUrl, storesInfoUrl } from "./urls";
 
 /** Import methods the deployment enables (`glance-direct`, `web-download`, `copy-image`, ...). */
 export async function listImportMethods(c: GlanceClient): Promise<string[]> {
@@ -17,19 +17,6 @@ export async function getStores(c: GlanceClient): Promise<StoresInfo> {
     return { multiStore: true, stores: body.stores, defaultStore: body.stores.find((s) => s.isDefault)?.id };
   } catch (err) {
     if (isStatus(err, 404)) return { multiStore: false, stores: [], defaultStore: undefined };
-    throw err;
-  }
-}
-
-/**
- * Stores with their driver type and properties (`GET /v2/info/stores/detail`, Zed+). Admin only by default
- * (403 otherwise); undefined on a single-store deployment.
- */
-export async function getStoresDetail(c: GlanceClient): Promise<Store[] | undefined> {
-  try {
-    return (await requestJson(c, "GET", storesDetailUrl(await c.baseUrl()), StoresBody)).stores;
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
     throw err;
   }
 }

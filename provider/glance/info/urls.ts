@@ -1,3 +1,2 @@
 export const importInfoUrl = (base: string): string => `${base}/info/import`;
 export const storesInfoUrl = (base: string): string => `${base}/info/stores`;
-export const storesDetailUrl = (base: string): string => `${base}/info/stores/detail`;

@@ -14,19 +14,27 @@ export interface FileDigests {
   md5: string;
 }
 
+/** Several digests of one stream of bytes, fed chunk by chunk as the bytes pass: one read serves them all. */
+export function multiHash(algorithms: readonly string[]): { update: (chunk: Buffer) => void; digests: () => Digests } {
+  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
+  let size = 0;
+  return {
+    update: (chunk) => {
+      size += chunk.length;
+      for (const [, hash] of hashes) hash.update(chunk);
+    },
+    digests: () => ({ size, hex: Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest("hex")])) }),
+  };
+}
+
 /** The given digests of a file in one streaming pass. */
 export function hashFileWith(path: string, algorithms: readonly string[], signal?: AbortSignal): Promise<Digests> {
   return new Promise((resolve, reject) => {
-    const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
-    let size = 0;
+    const hash = multiHash(algorithms);
     const stream = createReadStream(path, { highWaterMark: 4 * 1024 * 1024, ...(signal ? { signal } : {}) });
-    stream.on("data", (chunk) => {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      for (const [, hash] of hashes) hash.update(buf);
-    });
+    stream.on("data", (chunk) => hash.update(chunk as Buffer));
     stream.on("error", reject);
-    stream.on("end", () => resolve({ size, hex: Object.fromEntries(hashes.map(([algorithm, hash]) => [algorithm, hash.digest("hex")])) }));
+    stream.on("end", () => resolve(hash.digests()));
   });
 }
 
