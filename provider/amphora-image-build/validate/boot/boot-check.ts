@@ -4,6 +4,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { toolEnv } from "../../../builder/capture";
+import { sleep } from "../../../common/sleep";
 import { runProcess, type RunResult } from "../../../builder/run-process";
 import { askAgent, type AgentAnswer } from "./agent-client";
 import { makeBootCertificates } from "./certificates";
@@ -105,17 +106,6 @@ export function qemuArgs(opts: {
   ];
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-
 export async function bootCheck(run: BootRun): Promise<BootOutcome> {
   const target = qemuTarget(run.arch);
   if (!target) return { status: "skipped", detail: `no way to boot ${run.arch} images here (amd64, i386 and arm64 can be booted)` };
@@ -215,7 +205,8 @@ async function bootWith(
         lastProgress = Date.now();
         run.print(`boot check: ${Math.round((Date.now() - started) / 1000)} s, stage ${stageReached(await readConsole(), handshake)}`);
       }
-      await sleep(run.pollMs ?? 2000, stop.signal);
+      // Ends early (rejects) when the boot is stopped; the loop condition then ends the wait.
+      await sleep(run.pollMs ?? 2000, stop.signal).catch(() => undefined);
     }
   } finally {
     stop.abort();
