@@ -24,6 +24,7 @@
  * diagnostics of its resource. A row is printed when a step completes; unchanged custom resources get no row.
  */
 import type { PropertyValue } from "./host/marshal";
+import { rowDiff, type StepDetail } from "./display/step-detail";
 
 export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
 
@@ -49,15 +50,16 @@ const DONE: Record<Op, string> = {
   gone: "deleted",
 };
 
+/** A failed step's status; the CLI marks it with `**` (its error colour, without colours). */
 const FAILED: Record<Op, string> = {
-  create: "creating failed",
-  update: "updating failed",
-  same: "failed",
-  replace: "replacing failed",
-  delete: "deleting failed",
-  read: "reading failed",
-  refresh: "refreshing failed",
-  gone: "refreshing failed",
+  create: "**creating failed**",
+  update: "**updating failed**",
+  same: "**failed**",
+  replace: "**replacing failed**",
+  delete: "**deleting failed**",
+  read: "**reading failed**",
+  refresh: "**refreshing failed**",
+  gone: "**refreshing failed**",
 };
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -81,6 +83,14 @@ export function rowText(op: Op, type: string, name: string, status: string): str
   return ` ${SYMBOLS[op]} ${type} ${name}${status ? ` ${status}` : ""}`;
 }
 
+export interface RowOptions {
+  preview?: boolean;
+  seconds?: number;
+  note?: string;
+  /** What the display knows of the step: old and new inputs (and outputs once it ran). */
+  detail?: StepDetail;
+}
+
 export class Reporter {
   /** Diagnostics per resource (type and name), in the order resources first reported one. */
   private readonly diagnostics = new Map<string, { type: string; name: string; lines: string[] }>();
@@ -98,17 +108,50 @@ export class Reporter {
     this.stackName = name;
   }
 
-  /** The row of a completed (or, in preview, planned) step. */
-  row(op: Op, type: string, name: string, opts: { preview?: boolean; seconds?: number; note?: string } = {}): void {
+  /** The stack's own step, before any other (only the diff display prints it). */
+  stackStep(_urn: string, _existed: boolean, _oldOutputs?: Record<string, PropertyValue>, _secretKeys?: readonly string[]): void {}
+
+  /**
+   * The row of a completed (or, in preview, planned) step; with the step's detail, the engine's `[diff: …]` of
+   * old and new inputs after the status (rows.go getInfoColumn).
+   */
+  row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
     const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
-    this.line(rowText(op, type, name, `${status}${time}${opts.note ? ` ${opts.note}` : ""}`.trim()));
+    const diff = rowDiff(opts.detail);
+    const info = [opts.note, diff].filter(Boolean).join(" ");
+    this.line(rowText(op, type, name, `${status}${time}${info ? ` ${info}` : ""}`.trim()));
   }
 
-  /** The row of a failed step; the error becomes a diagnostic of the resource. */
-  failedRow(op: Op, type: string, name: string, message: string): void {
-    this.line(rowText(op, type, name, `${FAILED[op]} error: ${message.split("\n")[0] ?? ""}`));
+  /**
+   * The row of a failed step (as the CLI's row once the engine reported the failure: `**creating failed**`, then
+   * `[diff: …]; error: <first line of the error>`); the error becomes the resource's diagnostic, shown once
+   * under it in `Diagnostics:`.
+   */
+  failedRow(op: Op, type: string, name: string, message: string, detail?: StepDetail): void {
+    const info = [rowDiff(detail), `error: ${message.split("\n")[0] ?? ""}`].filter(Boolean).join("; ");
+    this.line(rowText(op, type, name, `${FAILED[op]} ${info}`));
     this.diagnostic(type, name, `error: ${message}`);
+  }
+
+  /**
+   * Check failures: the engine reports one error per failure on the resource before any step, so its row has no
+   * step symbol and ends as `**failed** N errors` (TestCheckFailureRecord in the engine's lifecycle tests).
+   */
+  checkFailedRow(type: string, name: string, messages: readonly string[]): void {
+    for (const m of messages) this.line(rowText("same", type, name, ` error: ${m}`));
+    this.line(rowText("same", type, name, `**failed** ${plural(messages.length, "error")}`));
+    for (const m of messages) this.diagnostic(type, name, `error: ${m}`);
+  }
+
+  /**
+   * After a step failed, the engine's error on the stack (`update failed`, `preview failed`, …) and the stack's
+   * row marked failed, as the CLI prints them.
+   */
+  stackFailed(kind: string): void {
+    this.stackDiagnostic("error", `${kind} failed`);
+    const errors = this.diagnosticsOf(this.stackType, this.stackName).filter((l) => l.startsWith("error: ")).length;
+    this.line(`    ${this.stackType} ${this.stackName} **failed** ${plural(errors, "error")}`);
   }
 
   /** A line the provider host printed: live on the stack's row, kept for the stack's diagnostics. */
@@ -175,6 +218,14 @@ export class Reporter {
     }
     const pieces = [...(changeKinds >= 2 ? [`${changes} change${changes === 1 ? "" : "s"}`] : []), ...(c.same ? [`${c.same} unchanged`] : [])];
     if (pieces.length) this.line(`${DETAIL_INDENT}${pieces.join(". ")}`);
+    // rows (resources and the stack) with at least one error diagnostic
+    const errored = [...this.diagnostics.values()].filter((d) => d.lines.some((l) => l.startsWith("error: "))).length;
+    if (errored > 0) this.line(`${DETAIL_INDENT}${errored} errored`);
+    this.line();
+  }
+
+  /** The blank line between the steps and the end-of-run sections. */
+  endOfSteps(): void {
     this.line();
   }
 
@@ -188,6 +239,10 @@ export class Reporter {
     if (!d) this.diagnostics.set(key, (d = { type, name, lines: [] }));
     d.lines.push(...lines);
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Go's time.Duration rounded to seconds, as the CLI prints it: `7s`, `3m15s`. */

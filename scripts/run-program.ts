@@ -3,6 +3,7 @@
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
  *                                      [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]
+ *                                      [--diff] [--json]
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
@@ -10,6 +11,9 @@
  *   --target   only this resource gets a step (repeatable), as `pulumi up --target`
  *   --replace  replace this resource without asking its provider's Diff (repeatable), as `pulumi up --replace`
  *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
+ *   --diff     the CLI's diff display: each step with its property changes (engine/display/diff-reporter.ts);
+ *              diagnostics on stderr
+ *   --json     (preview) only the CLI's preview digest, as JSON (engine/display/json-digest.ts)
  *
  *   export [--file <out.json>]: the state as a deployment `pulumi stack import` accepts (secrets sealed with
  *   PULUMI_CONFIG_PASSPHRASE as the CLI's passphrase secrets manager seals them); scripts/up.sh uses it to move a
@@ -43,6 +47,10 @@ export interface CliArgs {
   targets: string[];
   replace: string[];
   refresh: boolean;
+  /** `--diff`: the CLI's diff display (every step with its property changes) instead of resource rows. */
+  diff: boolean;
+  /** `--json` (preview): the CLI's preview digest (engine/display/json-digest.ts) instead of the display. */
+  json: boolean;
   /** export: where the deployment is written (default: stdout). */
   file?: string;
 }
@@ -55,6 +63,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const targets: string[] = [];
   const replace: string[] = [];
   let refresh = false;
+  let diff = false;
+  let json = false;
   let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -71,6 +81,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--target" || a.startsWith("--target=")) targets.push(urnArg(value()));
     else if (a === "--replace" || a.startsWith("--replace=")) replace.push(urnArg(value()));
     else if (a === "--refresh") refresh = true;
+    else if (a === "--diff") diff = true;
+    else if (a === "--json") json = true;
     else if (a === "--file" || a.startsWith("--file=")) file = value();
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (!a.startsWith("-") && command === undefined) {
@@ -78,8 +90,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       command = a as CliCommand;
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
+  if (json && command !== "preview") throw new UsageError("--json is supported for preview only (the preview digest)");
+  if (json && diff) throw new UsageError("--json and --diff exclude each other");
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, file };
+  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, diff, json, file };
 }
 
 function urnArg(value: string): string {
@@ -91,7 +105,7 @@ class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]\n" +
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh] [--diff] [--json]\n" +
   "       npx ts-node scripts/run-program.ts export [--dir <project dir>] [--stack <name>] [--state <file>] [--file <out.json>]";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -113,6 +127,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.command === "export") return exportState(project, args, statePath);
     // Loaded only now: @pulumi/pulumi and the harness take a second to load, not needed for usage/config errors.
     const { Deployment } = await import("../engine/deployment/deployment");
+    const { DiffReporter } = await import("../engine/display/diff-reporter");
+    const { JsonDigestReporter } = await import("../engine/display/json-digest");
     return await new Deployment({
       command: args.command,
       project,
@@ -122,6 +138,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       targets: args.targets,
       replace: args.replace,
       refresh: args.refresh,
+      reporter: args.json ? new JsonDigestReporter() : args.diff ? new DiffReporter(args.command === "preview") : undefined,
     }).run();
   } catch (e) {
     if (e instanceof ProjectError) {

@@ -15,6 +15,12 @@ export interface AmphoraFleetRotationArgs {
    */
   imageTag: pulumi.Input<AmphoraFleetRotationArgsInput["imageTag"]>;
   /**
+   * The image the rotation must roll onto, e.g. a GlanceTaggedImage's `imageId`. Before any failover the rotation
+   * checks that `imageTag` resolves to exactly this image in Octavia's choice (active, carrying the tag, of
+   * `imageOwner` when set, the newest such) and refuses otherwise (`ERR_PREFLIGHT`). At most 64 characters.
+   */
+  imageId?: pulumi.Input<AmphoraFleetRotationArgsInput["imageId"]>;
+  /**
    * Octavia's `[controller_worker] amp_image_owner_id`: only this project's images count, as in Octavia. At most 64
    * characters.
    */
@@ -45,11 +51,27 @@ export interface AmphoraFleetRotationArgs {
    */
   concurrency?: pulumi.Input<AmphoraFleetRotationArgsInput["concurrency"]>;
   /**
-   * Pause between batches, after the gate. Range 0 to 3600.
+   * Pause before each batch, after the gates of the canary or of the previous batch (a soak time). Range 0 to 3600.
    *
    * @defaultValue `0`
    */
   pauseSeconds?: pulumi.Input<AmphoraFleetRotationArgsInput["pauseSeconds"]>;
+  /**
+   * Failed load balancers (failover refused, gate failed, timed out) tolerated after the canary: the rotation goes on
+   * until one more fails, then stops. A canary failure always stops it. The up fails whenever one failed. Range 0 to
+   * 1000.
+   *
+   * @defaultValue `0`
+   */
+  maxFailures?: pulumi.Input<AmphoraFleetRotationArgsInput["maxFailures"]>;
+  /**
+   * A load balancer in `PENDING_*` (another operation on it) at its turn: `wait` until it ends
+   * (`timeouts.pendingSeconds`), then fail it over unless it is already on the target image; `skip` reports it in
+   * `skipped`. One of `wait`, `skip`.
+   *
+   * @defaultValue `"wait"`
+   */
+  whenPending?: pulumi.Input<AmphoraFleetRotationArgsInput["whenPending"]>;
   /**
    * Also fail over load balancers in provisioning status `ERROR` (Octavia allows it).
    *
@@ -84,6 +106,8 @@ export interface AmphoraFleetRotationArgs {
    * - `failoverSeconds`: Bound of one load balancer's failover, from the request to its gate. Octavia's worst case with
    *   default retries (compute build, amphora connection, VRRP) is about 40 minutes. Range > 0, ≤ 86400. Default
    *   `2400`.
+   * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
+   *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400. Default `2400`.
    * - `pollSeconds`: How often a failing-over load balancer is polled. Range 0.05 to 60. Default `5`.
    */
   timeouts?: pulumi.Input<AmphoraFleetRotationArgsInput["timeouts"]>;
@@ -91,9 +115,9 @@ export interface AmphoraFleetRotationArgs {
 
 /** The output properties: registered as undefined (unless given as arguments) so that the engine fills them in. */
 const OUTPUTS = [
-  "imageTag", "imageOwner", "loadBalancers", "projectId", "flavorIds", "canary", "batchSize", "concurrency",
-  "pauseSeconds", "includeErrored", "allowStandalone", "healthGate", "pageSize", "timeouts", "targetImages",
-  "amphoraeByImage", "onTarget", "rotated", "pending", "skipped", "failed", "checkedAt",
+  "imageTag", "imageId", "imageOwner", "loadBalancers", "projectId", "flavorIds", "canary", "batchSize", "concurrency",
+  "pauseSeconds", "maxFailures", "whenPending", "includeErrored", "allowStandalone", "healthGate", "pageSize",
+  "timeouts", "targetImages", "amphoraeByImage", "onTarget", "rotated", "pending", "skipped", "failed", "checkedAt",
 ] as const;
 // /generated:declarations
 
@@ -125,6 +149,12 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    */
   declare readonly imageTag: pulumi.Output<AmphoraFleetRotationOutputs["imageTag"]>;
   /**
+   * The image the rotation must roll onto, e.g. a GlanceTaggedImage's `imageId`. Before any failover the rotation
+   * checks that `imageTag` resolves to exactly this image in Octavia's choice (active, carrying the tag, of
+   * `imageOwner` when set, the newest such) and refuses otherwise (`ERR_PREFLIGHT`). At most 64 characters.
+   */
+  declare readonly imageId: pulumi.Output<AmphoraFleetRotationOutputs["imageId"]>;
+  /**
    * Octavia's `[controller_worker] amp_image_owner_id`: only this project's images count, as in Octavia. At most 64
    * characters.
    */
@@ -144,8 +174,20 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    * 100.
    */
   declare readonly concurrency: pulumi.Output<AmphoraFleetRotationOutputs["concurrency"]>;
-  /** Pause between batches, after the gate. Range 0 to 3600. */
+  /** Pause before each batch, after the gates of the canary or of the previous batch (a soak time). Range 0 to 3600. */
   declare readonly pauseSeconds: pulumi.Output<AmphoraFleetRotationOutputs["pauseSeconds"]>;
+  /**
+   * Failed load balancers (failover refused, gate failed, timed out) tolerated after the canary: the rotation goes on
+   * until one more fails, then stops. A canary failure always stops it. The up fails whenever one failed. Range 0 to
+   * 1000.
+   */
+  declare readonly maxFailures: pulumi.Output<AmphoraFleetRotationOutputs["maxFailures"]>;
+  /**
+   * A load balancer in `PENDING_*` (another operation on it) at its turn: `wait` until it ends
+   * (`timeouts.pendingSeconds`), then fail it over unless it is already on the target image; `skip` reports it in
+   * `skipped`. One of `wait`, `skip`.
+   */
+  declare readonly whenPending: pulumi.Output<AmphoraFleetRotationOutputs["whenPending"]>;
   /** Also fail over load balancers in provisioning status `ERROR` (Octavia allows it). */
   declare readonly includeErrored: pulumi.Output<AmphoraFleetRotationOutputs["includeErrored"]>;
   /**
@@ -168,6 +210,8 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    *
    * - `failoverSeconds`: Bound of one load balancer's failover, from the request to its gate. Octavia's worst case with
    *   default retries (compute build, amphora connection, VRRP) is about 40 minutes. Range > 0, ≤ 86400.
+   * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
+   *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400.
    * - `pollSeconds`: How often a failing-over load balancer is polled. Range 0.05 to 60.
    */
   declare readonly timeouts: pulumi.Output<AmphoraFleetRotationOutputs["timeouts"]>;

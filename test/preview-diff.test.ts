@@ -12,6 +12,8 @@ import * as path from "node:path";
 import { displayDiff, UNKNOWN, useProviderHost, type PropertyMap, type ResourceHandle } from "./harness";
 import { packageProvider } from "../sdk/internal/provider-shim";
 import { FIXTURE_SCRIPT, REPO_ROOT, tmpDir } from "./amphora-image-build/helpers";
+import { renderStep } from "../engine/display/diff-view";
+import { secret } from "../engine/host/marshal";
 
 /** Old inputs from a Check with every value known; then each input in turn unknown, and `together` at once. */
 async function assertOnlyUnknownsDiffer(r: ResourceHandle, inputs: PropertyMap, together: string[]): Promise<void> {
@@ -62,5 +64,85 @@ describe("preview while inputs are unknown: the [diff: …] summary lists only t
     const r = await ctx.host.resource(packageProvider("snapshot-store-policy/provider"), "pulumi-nodejs:dynamic/amphora:SnapshotStorePolicy", "policy");
     const inputs = { store: "fast", extraImages: ["amphora"], timeouts: { copySeconds: 600 } };
     await assertOnlyUnknownsDiffer(r, inputs, ["store", "extraImages"]);
+  });
+});
+
+describe("preview --diff: the property detail of a step, as the CLI's diff display prints it (no host)", function () {
+  const urn = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/amphora:GlanceTaggedImage::amphora";
+  const type = "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage";
+
+  it("an update: old inputs vs checked inputs, nested objects, arrays, JSON and multi-line strings, secrets, unknowns", () => {
+    const oldInputs = {
+      __provider: "old provider",
+      stores: ["a", "b"],
+      retention: { keep: 2, mode: "deactivate" },
+      properties: '{"hw_x":"1"}',
+      script: "line1\nline2\nline3\nline4\nline5\nline6\n",
+      tag: "amphora",
+      gone: "x",
+      file: "/srv/a.qcow2",
+      pw: secret("a"),
+    };
+    const newInputs = {
+      __provider: "new provider",
+      stores: ["a", "c", "d"],
+      retention: { keep: 3, mode: "deactivate" },
+      properties: '{"hw_x":"2"}',
+      script: "line1\nline2\nline3\nline4\nlineX\nline6\n",
+      tag: "amphora",
+      added: true,
+      file: UNKNOWN,
+      pw: secret("b"),
+    };
+    const text = renderStep("update", { urn, type, id: "i-1", oldInputs, newInputs }, 1, true);
+    assert.deepStrictEqual(text.split("\n"), [
+      `    ~ ${type}: (update)`,
+      "        [id=i-1]",
+      `        [urn=${urn}]`,
+      "      + added     : true",
+      '      ~ file      : "/srv/a.qcow2" => [unknown]',
+      '      - gone      : "x"',
+      "      ~ properties: (json) {",
+      '          ~ hw_x: "1" => "2"',
+      "        }",
+      "      ~ pw        : [secret] => [secret]",
+      "      ~ retention : {",
+      "          ~ keep: 2 => 3",
+      '            mode: "deactivate"',
+      "        }",
+      "      ~ script    : ",
+      "            ...",
+      "            line3",
+      "            line4",
+      "          - line5",
+      "          + lineX",
+      "            line6",
+      "      ~ stores    : [",
+      '            [0]: "a"',
+      '          ~ [1]: "b" => "c"',
+      '          + [2]: "d"',
+      "        ]",
+      '        tag       : "amphora"',
+      "",
+    ]);
+  });
+
+  it("a create: the new inputs unprefixed, aligned with the internal __provider key, nested values expanded", () => {
+    const newInputs = { __provider: "p", name: "amphora", stores: ["fast"], retention: { keep: 2 }, empty: [], nothing: null };
+    const text = renderStep("create", { urn, type, newInputs }, 1, true);
+    assert.deepStrictEqual(text.split("\n"), [
+      `    + ${type}: (create)`,
+      `        [urn=${urn}]`,
+      "        empty     : []",
+      '        name      : "amphora"',
+      "        nothing   : <null>",
+      "        retention : {",
+      "            keep: 2",
+      "        }",
+      "        stores    : [",
+      '            [0]: "fast"',
+      "        ]",
+      "",
+    ]);
   });
 });

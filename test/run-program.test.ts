@@ -19,7 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { verifyCheckpoint } from "./support/checkpoint-check";
-import { diagnosticsOf, findRow, row, stackDiagnostics, summaryLine } from "./support/run-output";
+import { diagnosticsOf, erroredCount, findRow, row, stackDiagnostics, summaryLine } from "./support/run-output";
 
 const repoRoot = path.resolve(__dirname, "..");
 const runner = path.join(repoRoot, "scripts", "run-program.ts");
@@ -211,14 +211,88 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("preview");
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Previewing update (dev):");
-      row(r.stdout, "~", ECHO, "first", "update");
-      row(r.stdout, "~", NOTE, "note", "update");
+      // The engine's [diff: …]: old inputs vs checked inputs.
+      row(r.stdout, "~", ECHO, "first", "update [diff: ~message]");
+      row(r.stdout, "~", NOTE, "note", "update [diff: ~text]");
       // second's message depends on first's remoteId, unknown while first is only planned: the engine shows an update
-      row(r.stdout, "~", ECHO, "second", "update");
+      row(r.stdout, "~", ECHO, "second", "update [diff: ~message]");
       assert.strictEqual(findRow(r.stdout, "~", ECHO, "extra", "update"), -1);
       assert.strictEqual(summaryLine(r.stdout), "Resources: 0 to create, 3 to update, 1 unchanged, 0 to delete");
       assert.match(r.stdout, /^ {4}tokenLength *: \[unknown\]$/m);
       assert.deepStrictEqual(providerCallLines(r), []); // no Create/Update/Delete ran
+      assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
+    });
+
+    it("preview --diff prints every change with its property detail, as the CLI's diff display; --json the preview digest", async function () {
+      this.timeout(120_000); // two runs at once
+      const stateBefore = fs.readFileSync(statePath, "utf8");
+      const [r, j] = await Promise.all([up("preview", "--diff"), up("preview", "--json")]);
+      assert.strictEqual(r.code, 0, explain(r));
+      const urn = (type: string, name: string) => `urn:pulumi:dev::echo-program::${type}::${name}`;
+      const expected = [
+        "Previewing update (dev):",
+        "",
+        "  pulumi:pulumi:Stack: (same)",
+        `    [urn=${urn("pulumi:pulumi:Stack", "echo-program-dev")}]`,
+        `    ~ ${ECHO}: (update)`,
+        "        [id=echo-1]",
+        `        [urn=${urn(ECHO, "first")}]`,
+        '        bucket : "a"',
+        '      ~ message: "hello" => "changed"',
+        "        size   : 1",
+        `    ~ ${NOTE}: (update)`,
+        "        [id=note-id]",
+        `        [urn=${urn(NOTE, "note")}]`,
+        '      ~ text: "hello" => "changed"',
+        `    ~ ${ECHO}: (update)`,
+        "        [id=echo-2]",
+        `        [urn=${urn(ECHO, "second")}]`,
+        // unknown until first is updated; the secret input is not shown
+        '      ~ message : "after echo-1" => [unknown]',
+        "        password: [secret]",
+        "        size    : 1",
+        // the stack's outputs: only what changes (outputs known only after the update are not shown)
+        "    --outputs:--",
+        '  ~ noteText        : "hello" => "changed"',
+        "Resources:",
+        "    ~ 3 to update",
+        "    1 unchanged",
+        "",
+      ];
+      assert.deepStrictEqual(lines(r), [...expected, ""], explain(r));
+      assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+      // Diagnostics (here the provider's output) go to stderr in the diff display, as the CLI writes them.
+      assert.match(r.stderr, /^echo: configured #1/m);
+
+      // --json: nothing but the digest on stdout
+      assert.strictEqual(j.code, 0, explain(j));
+      const digest = JSON.parse(j.stdout) as {
+        steps: { op: string; urn: string; oldState?: { inputs: Record<string, unknown> }; newState?: { id?: string; inputs: Record<string, unknown>; outputs: Record<string, unknown> } }[];
+        diagnostics: { urn?: string; message: string; severity: string }[];
+        duration: number;
+        changeSummary: Record<string, number>;
+      };
+      assert.deepStrictEqual(
+        digest.steps.map((st) => [st.op, st.urn]),
+        [
+          ["same", urn("pulumi:pulumi:Stack", "echo-program-dev")],
+          ["update", urn(ECHO, "first")],
+          ["update", urn(NOTE, "note")],
+          ["update", urn(ECHO, "second")],
+        ],
+      );
+      const step = (name: string) => digest.steps.find((st) => st.urn.endsWith(`::${name}`))!;
+      assert.strictEqual(step("first").oldState?.inputs.message, "hello");
+      assert.strictEqual(step("first").newState?.inputs.message, "changed");
+      assert.strictEqual(step("first").newState?.id, "echo-1");
+      assert.strictEqual(step("second").newState?.inputs.message, "04da6b54-80e4-46f7-96ec-b56ff0331ba9"); // unknown
+      assert.strictEqual(step("second").newState?.inputs.password, "[secret]");
+      assert.strictEqual(step("echo-program-dev").newState?.outputs.secondPassword, "[secret]");
+      assert.strictEqual(step("echo-program-dev").newState?.outputs.noteText, "changed");
+      assert.ok(!j.stdout.includes(PASSWORD));
+      assert.deepStrictEqual(digest.changeSummary, { update: 3, same: 1 });
+      assert.ok(digest.diagnostics.some((d) => /^echo: configured #1 \(module \w+\)\n$/.test(d.message) && d.severity === "info" && !d.urn), j.stdout);
+      assert.ok(Number.isInteger(digest.duration) && digest.duration > 0);
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });
 
@@ -267,8 +341,14 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       setConfig({ "echo-program:message": "changed", failMessage: "quota exceeded for images" });
       const r = await up("up");
       assert.strictEqual(r.code, 1, explain(r));
-      row(r.stdout, "+", ECHO, "extra", "creating failed error: create: quota exceeded for images");
-      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "extra"), ["error: create: quota exceeded for images"]);
+      // As the CLI shows a failed step: its row, its error once under it in Diagnostics, the engine's
+      // "update failed" on the stack, and the count of errored rows (the resource and the stack).
+      row(r.stdout, "+", ECHO, "extra", "**creating failed** error: quota exceeded for images");
+      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "extra"), ["error: quota exceeded for images"]);
+      assert.strictEqual(r.stdout.split("quota exceeded for images").length - 1, 2, explain(r)); // row + diagnostic
+      assert.ok(stackDiagnostics(r.stdout).includes("error: update failed"), explain(r));
+      lineIndex(r, "    pulumi:pulumi:Stack echo-program-dev **failed** 1 error");
+      assert.strictEqual(erroredCount(r.stdout), 2, explain(r));
       assert.ok(!/the program failed/.test(r.stdout), "a step failure is reported once, as the step's error");
       assert.deepStrictEqual(readState().resources.map((x) => x.name).sort(), ["first", "note", "second"]);
     });
@@ -278,8 +358,13 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const stateBefore = fs.readFileSync(statePath, "utf8");
       const r = await up("up");
       assert.strictEqual(r.code, 1, explain(r));
-      row(r.stdout, "~", ECHO, "first", "updating failed error: check failed:");
-      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "first"), ["error: check failed:", "size: size must be a number"]);
+      // One error per failure, in the engine's words, before any step: no step symbol, no "update failed".
+      const problem = `${ECHO} resource 'first': property size value {two} has a problem: size must be a number`;
+      lineIndex(r, `    ${ECHO} first  error: ${problem}`);
+      lineIndex(r, `    ${ECHO} first **failed** 1 error`);
+      assert.deepStrictEqual(diagnosticsOf(r.stdout, ECHO, "first"), [`error: ${problem}`]);
+      assert.ok(!stackDiagnostics(r.stdout).includes("error: update failed"), explain(r));
+      assert.strictEqual(erroredCount(r.stdout), 1, explain(r));
       assert.deepStrictEqual(providerCallLines(r), []);
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });

@@ -114,6 +114,10 @@ export class Deployment {
         }[command],
       );
       r.line();
+      if (command === "up" || command === "preview") {
+        const old = this.commit.old;
+        r.stackStep(`urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`, old.updatedAt !== "", old.outputs, old.secretOutputs);
+      }
       for (const w of project.warnings) r.stackDiagnostic("warning", w);
       if (this.commit.old.resources.some((x) => x.dynamic)) this.steps.prestartHost();
       if (this.opts.refresh && (command === "up" || command === "preview")) await this.refreshAll();
@@ -125,6 +129,7 @@ export class Deployment {
       } else if (command === "destroy") await this.destroyAll();
       else await this.refreshAll();
       if (this.steps.failed) this.failed = true;
+      if (this.steps.applyFailed) r.stackFailed(command === "up" ? "update" : command);
 
       if (!this.failed) {
         if (command === "destroy") this.commit.setStackOutputs(undefined);
@@ -137,11 +142,11 @@ export class Deployment {
       await this.steps.stopHost();
       if (locked) this.store.unlock();
     }
-    r.line();
+    r.endOfSteps();
     r.printDiagnostics();
     if (!this.failed) r.outputs(this.commit.outputs, this.commit.secretOutputs);
     r.summary(this.counts, this.preview);
-    r.duration(Date.now() - started);
+    if (!this.preview) r.duration(Date.now() - started); // the CLI prints no duration for a preview
     return this.failed ? 1 : 0;
   }
 

@@ -18,6 +18,7 @@ import {
 } from "../host/marshal";
 import type { Project } from "../project";
 import type { Counts, Op, Reporter } from "../report";
+import { displayMap, type StepDetail } from "../display/step-detail";
 import type { ResourceRecord } from "../state";
 import { isDynamicType, type StateCommit } from "./state-commit";
 import type { Registration, StepResult, Wire } from "./program";
@@ -52,6 +53,8 @@ export interface StepOptions {
 export class StepExecutor {
   /** Set by the first failed step: the engine starts no new step after a failure. */
   failed = false;
+  /** A step failed in the provider (not in Check): the engine then reports `<update|preview|…> failed` on the stack. */
+  applyFailed = false;
   private hostPromise?: Promise<ProviderHost>;
   private readonly warned = new Set<string>();
 
@@ -108,7 +111,11 @@ export class StepExecutor {
       if (old) lc.state = { id: old.id, inputs: old.inputs, outputs: old.outputs, secretOutputs: old.secretOutputs };
       if (preview) {
         const p = await lc.preview(inputs, { replace });
-        this.report(p.op, reg, started);
+        this.report(p.op, reg, started, {
+          ...oldDetail(reg, old),
+          newInputs: displayMap({ ...p.inputs, [PROVIDER_KEY]: providerText }, secretInputs),
+          replaces: p.op === "replace" ? (p.diff?.replaces ?? ["id"]) : undefined,
+        });
         return this.plannedResult(reg, p.op, p.inputs, old);
       }
       try {
@@ -138,10 +145,15 @@ export class StepExecutor {
           initErrors: f.reasons.length ? f.reasons : [error.details],
         });
       }
-      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error);
+      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error, inputs);
     }
-    this.report(op, reg, started);
-    const outs = withoutProvider(lc.state!.outputs) as Wire;
+    const s = lc.state!;
+    this.report(op, reg, started, {
+      ...oldDetail(reg, old),
+      newInputs: displayMap(s.inputs, secretInputs),
+      newOutputs: displayMap(s.outputs, secretOutputKeys(s.outputs)),
+    });
+    const outs = withoutProvider(s.outputs) as Wire;
     return { id: lc.state!.id, state: markSecrets(outs, secretOutputKeys(outs)) };
   }
 
@@ -219,7 +231,11 @@ export class StepExecutor {
     const secretOutputs = [...new Set([...secretInputs, ...reg.additionalSecretOutputs.filter((k) => k in plain)])];
     const op: Op = reg.read ? "read" : !old ? "create" : wireEqual(old.inputs, plain) ? "same" : "update";
     const id = reg.read ? reg.id : old?.id || (reg.custom ? `${reg.name}-id` : "");
-    this.report(op, reg);
+    this.report(op, reg, undefined, {
+      ...oldDetail(reg, old),
+      newInputs: displayMap(plain, secretInputs),
+      newOutputs: this.opts.preview ? undefined : displayMap(plain, secretOutputs),
+    });
     if (!this.opts.preview) {
       this.commit.record(reg, { id, inputs: plain, outputs: plain, secretInputs, secretOutputs, external: reg.read || undefined });
     }
@@ -248,14 +264,15 @@ export class StepExecutor {
     if (rec.protect) {
       return this.failRecord("delete", rec, new Error(`${rec.urn} is protected: unprotect it (remove the protect option and run up) before deleting it`));
     }
+    const detail = recordDetail(rec);
     if (this.opts.preview) {
-      this.reporter.row("delete", rec.type, rec.name, { preview: true });
+      this.reporter.row("delete", rec.type, rec.name, { preview: true, detail });
       this.counts.delete++;
       return true;
     }
     if (!rec.dynamic || rec.external || rec.retainOnDelete || !rec.custom) {
       const why = rec.external ? "(external: not deleted)" : rec.retainOnDelete ? "(retainOnDelete: not deleted)" : undefined;
-      this.reporter.row("delete", rec.type, rec.name, { note: why });
+      this.reporter.row("delete", rec.type, rec.name, { note: why, detail });
       this.counts.delete++;
       this.commit.drop(rec.urn);
       return true;
@@ -267,7 +284,11 @@ export class StepExecutor {
     } catch (error) {
       return this.failRecord("delete", rec, error);
     }
-    this.reporter.row("delete", rec.type, rec.name, { seconds: (Date.now() - started) / 1000, note: rec.pendingDelete ? "(original)" : undefined });
+    this.reporter.row("delete", rec.type, rec.name, {
+      seconds: (Date.now() - started) / 1000,
+      note: rec.pendingDelete ? "(original)" : undefined,
+      detail,
+    });
     this.counts.delete++;
     if (!rec.pendingDelete) this.commit.drop(rec.urn);
     return true;
@@ -361,7 +382,7 @@ export class StepExecutor {
     return (await this.host()).resource({ text }, rec.type, rec.name);
   }
 
-  private report(op: StepOp | Op, reg: Pick<Registration, "type" | "name" | "custom">, started?: number): void {
+  private report(op: StepOp | Op, reg: Pick<Registration, "type" | "name" | "custom">, started?: number, detail?: StepDetail): void {
     const shown = op as Op;
     if (shown === "create" || shown === "update" || shown === "replace" || shown === "same" || shown === "delete" || shown === "read") {
       this.counts[shown]++;
@@ -371,11 +392,18 @@ export class StepExecutor {
     this.reporter.row(shown, reg.type, reg.name, {
       preview: this.opts.preview,
       seconds: started === undefined ? undefined : (Date.now() - started) / 1000,
+      detail,
     });
   }
 
-  private failStep(op: Op, type: string, name: string, error: unknown): Promise<never> {
+  private failStep(op: Op, type: string, name: string, error: unknown, inputs: Wire = {}): Promise<never> {
     this.failed = true;
+    if (error instanceof CheckFailedError) {
+      const messages = error.failures.map((f) => checkFailureMessage(type, name, f, inputs));
+      this.reporter.checkFailedRow(type, name, messages);
+      return Promise.reject(new StepFailed(`${type} ${name}: ${messages[0] ?? "check failed"}`));
+    }
+    this.applyFailed = true;
     const message = describeStepError(error);
     this.reporter.failedRow(op, type, name, message);
     return Promise.reject(new StepFailed(`${type} ${name}: ${message.split("\n")[0]}`));
@@ -383,9 +411,27 @@ export class StepExecutor {
 
   private failRecord(op: Op, rec: ResourceRecord, error: unknown): false {
     this.failed = true;
+    this.applyFailed = true;
     this.reporter.failedRow(op, rec.type, rec.name, describeStepError(error));
     return false;
   }
+}
+
+/** The old state of a registration's resource as the display sees it (none for a create). */
+function oldDetail(reg: Pick<Registration, "urn" | "type" | "custom" | "parent">, old: ResourceRecord | undefined): StepDetail {
+  const base = { urn: reg.urn, type: reg.type, custom: reg.custom, parent: reg.parent || undefined };
+  if (!old) return base;
+  return {
+    ...base,
+    id: old.id || undefined,
+    oldInputs: displayMap(old.inputs, old.secretInputs),
+    oldOutputs: displayMap(old.outputs, old.secretOutputs),
+  };
+}
+
+/** A state record as the display sees the resource it deletes. */
+function recordDetail(rec: ResourceRecord): StepDetail {
+  return { ...oldDetail({ ...rec, parent: rec.parent ?? "" }, rec), newInputs: undefined };
 }
 
 /** Wraps the given top-level keys in the engine's secret marker, so the program sees secret outputs. */
@@ -397,11 +443,21 @@ function markSecrets(values: Wire, keys: readonly string[]): Wire {
   return out;
 }
 
+/** The error as the engine shows it: the provider's own message. */
 function describeStepError(e: unknown): string {
-  if (e instanceof CheckFailedError) {
-    return `check failed:\n${e.failures.map((f) => `${f.property}: ${f.reason}`).join("\n")}`;
-  }
-  if (e instanceof ProviderCallError) return `${e.method}: ${e.details}`;
+  if (e instanceof ProviderCallError) return e.details;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A check failure as the engine reports it (diag errors 2002/2003, step_generator.go issueCheckFailures):
+ * `<type> resource '<name>': property <property> value {<value>} has a problem: <reason>`, the value being the
+ * program's input of that key as Go prints it (`{<nil>}` when there is none); a secret is not shown.
+ */
+export function checkFailureMessage(type: string, name: string, f: { property: string; reason: string }, inputs: Wire): string {
+  if (!f.property) return `${type} resource '${name}' has a problem: ${f.reason}`;
+  const v: unknown = inputs[f.property];
+  const shown = containsSecrets(v) ? "[secret]" : v === undefined || v === null ? "<nil>" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return `${type} resource '${name}': property ${f.property} value {${shown}} has a problem: ${f.reason}`;
 }
 

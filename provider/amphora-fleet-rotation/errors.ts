@@ -1,4 +1,4 @@
-import { HttpError } from "../openstack/errors";
+import { ResourceError, serviceWords } from "../common/errors";
 
 /**
  * Errors of AmphoraFleetRotation: one class with a stable `code`; every message names the rotation (its tag), the
@@ -6,28 +6,31 @@ import { HttpError } from "../openstack/errors";
  */
 
 export type FleetRotationErrorCode =
+  /** A check before any failover refused the rotation (the tag does not resolve to `imageId`, wrong owner, ...). */
+  | "ERR_PREFLIGHT"
   /** Authentication, or finding Octavia or Glance in the catalog, failed: nothing was asked of Octavia. */
   | "ERR_CONNECT"
   /** The failover request was refused (409: not ACTIVE/ERROR, 403: the session may not fail over, ...). */
   | "ERR_FAILOVER"
   /** After its failover, a load balancer did not pass the health gate (ERROR, wrong operating status, old image). */
   | "ERR_GATE"
-  /** A failover did not end within `timeouts.failoverSeconds`. */
+  /** A failover did not end within `timeouts.failoverSeconds`, or another operation within `timeouts.pendingSeconds`. */
   | "ERR_TIMEOUT"
   /** Reading the fleet (Octavia's or Glance's lists) failed. */
   | "ERR_OCTAVIA";
 
-export class FleetRotationError extends Error {
+export class FleetRotationError extends ResourceError {
   override name = "FleetRotationError";
+  declare readonly code: FleetRotationErrorCode;
 
   constructor(
-    readonly code: FleetRotationErrorCode,
+    code: FleetRotationErrorCode,
     readonly tag: string,
     message: string,
     readonly loadBalancerId?: string,
     options?: { cause?: unknown },
   ) {
-    super(`AmphoraFleetRotation ${tag}: ${message}`, options);
+    super(code, message, { subject: `AmphoraFleetRotation ${tag}`, ...(options?.cause !== undefined && { cause: options.cause }) });
   }
 }
 
@@ -43,7 +46,7 @@ export class RotationStoppedError extends FleetRotationError {
     readonly id: string,
     readonly properties: Record<string, unknown>,
   ) {
-    super(failure.code, failure.tag, failure.message.replace(/^AmphoraFleetRotation [^:]*: /, ""), failure.loadBalancerId, { cause: failure });
+    super(failure.code, failure.tag, failure.detail, failure.loadBalancerId, { cause: failure });
   }
 
   get reasons(): string[] {
@@ -52,7 +55,4 @@ export class RotationStoppedError extends FleetRotationError {
 }
 
 /** Octavia's (or Glance's) own words for an error, when it was an HTTP answer; the error's message otherwise. */
-export function serviceMessage(err: unknown): string {
-  if (err instanceof HttpError) return err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
-  return err instanceof Error ? err.message : String(err);
-}
+export const serviceMessage = serviceWords;

@@ -59,9 +59,18 @@ function timeoutsSchema() {
           "Bound of one load balancer's failover, from the request to its gate. Octavia's worst case with default " +
             "retries (compute build, amphora connection, VRRP) is about 40 minutes.",
         ),
+      pendingSeconds: z
+        .number()
+        .min(0, "must not be negative")
+        .max(86400)
+        .default(2400)
+        .describe(
+          "Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia answers " +
+            "409 to a failover meanwhile) to end; with `whenPending: \"wait\"`.",
+        ),
       pollSeconds: z.number().min(0.05, "must be at least 0.05").max(60).default(5).describe("How often a failing-over load balancer is polled."),
     })
-    .default({ failoverSeconds: 2400, pollSeconds: 5 })
+    .default({ failoverSeconds: 2400, pendingSeconds: 2400, pollSeconds: 5 })
     .describe("Time limits of the failovers.");
 }
 
@@ -71,6 +80,13 @@ export const amphoraFleetRotationInputsSchema = once(function amphoraFleetRotati
       "Octavia's `[controller_worker] amp_image_tag`: load balancers whose flavor sets no `amp_image_tag` rotate onto " +
         "the newest active image with this tag (Octavia's own choice). Flavors with their own tag rotate onto theirs.",
     ),
+    imageId: text(64)
+      .optional()
+      .describe(
+        "The image the rotation must roll onto, e.g. a GlanceTaggedImage's `imageId`. Before any failover the rotation " +
+          "checks that `imageTag` resolves to exactly this image in Octavia's choice (active, carrying the tag, of " +
+          "`imageOwner` when set, the newest such) and refuses otherwise (`ERR_PREFLIGHT`).",
+      ),
     imageOwner: text(64)
       .optional()
       .describe("Octavia's `[controller_worker] amp_image_owner_id`: only this project's images count, as in Octavia."),
@@ -88,7 +104,24 @@ export const amphoraFleetRotationInputsSchema = once(function amphoraFleetRotati
     concurrency: count(100)
       .default(1)
       .describe("Failovers of a batch in flight at once (at most `batchSize`); Octavia's worker builds one amphora each."),
-    pauseSeconds: z.number().min(0).max(3600).default(0).describe("Pause between batches, after the gate."),
+    pauseSeconds: z.number().min(0).max(3600).default(0).describe("Pause before each batch, after the gates of the canary or of the previous batch (a soak time)."),
+    maxFailures: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must not be negative")
+      .max(1000)
+      .default(0)
+      .describe(
+        "Failed load balancers (failover refused, gate failed, timed out) tolerated after the canary: the rotation goes on " +
+          "until one more fails, then stops. A canary failure always stops it. The up fails whenever one failed.",
+      ),
+    whenPending: z
+      .enum(["wait", "skip"])
+      .default("wait")
+      .describe(
+        "A load balancer in `PENDING_*` (another operation on it) at its turn: `wait` until it ends (`timeouts.pendingSeconds`), " +
+          "then fail it over unless it is already on the target image; `skip` reports it in `skipped`.",
+      ),
     includeErrored: z.boolean().default(false).describe("Also fail over load balancers in provisioning status `ERROR` (Octavia allows it)."),
     allowStandalone: z
       .boolean()

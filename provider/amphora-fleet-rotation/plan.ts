@@ -4,9 +4,9 @@ import type { AmphoraFleetRotationInputs } from "./inputs";
 /**
  * Which load balancers a rotation fails over, and in which order, from a fleet read (pure: diff prints it,
  * up runs it). A load balancer needs a failover when one of its serving amphorae is not on its tag's target
- * image. Rotatable ones go canary first, then in batches; `SINGLE` ones last. Load balancers that are not
- * `ACTIVE` (or `ERROR` with `includeErrored`), `SINGLE` ones without `allowStandalone`, and those whose tag has
- * no image are skipped with the reason.
+ * image. Rotatable ones go canary first, then in batches; `SINGLE` ones last. Load balancers in `ERROR` (without
+ * `includeErrored`) or `PENDING_*` (with `whenPending: "skip"`; else they are waited for at their turn), `SINGLE`
+ * ones without `allowStandalone`, and those whose tag has no image are skipped with the reason.
  */
 
 export interface RotationPlan {
@@ -28,7 +28,10 @@ const onTarget = (m: FleetMember, fleet: Fleet): boolean => {
 function skipReason(m: FleetMember, fleet: Fleet, inputs: AmphoraFleetRotationInputs): string | undefined {
   if (fleet.targets[m.tag] === undefined) return `no active image has tag "${m.tag}"`;
   if (m.provisioningStatus === "ERROR" && !inputs.includeErrored) return "provisioning status ERROR (set includeErrored to rotate it)";
-  if (m.provisioningStatus !== "ACTIVE" && m.provisioningStatus !== "ERROR") return `provisioning status ${m.provisioningStatus}`;
+  if (m.provisioningStatus.startsWith("PENDING_")) {
+    // Waited for at its turn (Octavia answers 409 until the other operation ends), unless configured otherwise.
+    if (inputs.whenPending === "skip") return `provisioning status ${m.provisioningStatus}: another operation is running on it (whenPending is skip)`;
+  } else if (m.provisioningStatus !== "ACTIVE" && m.provisioningStatus !== "ERROR") return `provisioning status ${m.provisioningStatus}`;
   if (m.standalone && !inputs.allowStandalone) return "SINGLE topology: its VIP is down during a failover (set allowStandalone)";
   return undefined;
 }

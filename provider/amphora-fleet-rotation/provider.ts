@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
+import { connectFailure } from "../common/errors";
 import { sameValue } from "../common/compare";
 import { DeadlineError, withDeadline } from "../common/deadline";
 import { configureOpenStack, glanceClient, octaviaClient } from "../common/provider-context";
@@ -15,6 +16,7 @@ import { readFleet, type Fleet } from "./fleet";
 import { amphoraFleetRotationInputsSchema, type AmphoraFleetRotationInputs } from "./inputs";
 import { amphoraFleetRotationOutputsSchema, type AmphoraFleetRotationOutputs } from "./outputs";
 import { planLine, planRotation, plannedIds, type RotationPlan } from "./plan";
+import { preflightRefusal } from "./preflight";
 import { runRotation } from "./rotate";
 
 /**
@@ -22,10 +24,12 @@ import { runRotation } from "./rotate";
  * whose amphorae are not on the image Octavia now boots, canary first, then in batches, each behind a health gate.
  *
  * - check: validates inputs; for a new resource, prints the plan when Octavia answers (preview of a create).
- * - diff: reads the fleet (read-only list calls) and prints exactly which load balancers an up would fail over;
+ * - diff: reads the fleet (read-only list calls) and prints exactly which load balancers an up would fail over
+ *   (and what the preflight would refuse);
  *   a change when inputs changed or some load balancer is not on its target image.
- * - create/update: reads the fleet again and runs the plan (rotate.ts); the first failure stops it with a
- *   FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
+ * - create/update: reads the fleet again, runs the preflight (preflight.ts: ERR_PREFLIGHT before any failover),
+ *   then the plan (rotate.ts, one turn per load balancer in failover.ts); a failure ends it, under the stop rules,
+ *   with a FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
  * - read: reports the fleet (amphorae per image, load balancers still to rotate).
  * - delete: changes nothing in Octavia.
  */
@@ -49,17 +53,25 @@ async function connect(tag: string): Promise<Clients> {
     throw new FleetRotationError(
       "ERR_CONNECT",
       tag,
-      `connecting to OpenStack (a Keystone token, then Octavia's and Glance's endpoints) failed, nothing was asked of Octavia: ${serviceMessage(err)}`,
+      connectFailure("Octavia's and Glance's endpoints", "Octavia", err),
       undefined,
       { cause: err },
     );
   }
 }
 
-async function survey(c: Clients, inputs: AmphoraFleetRotationInputs): Promise<{ fleet: Fleet; plan: RotationPlan }> {
+interface Survey {
+  fleet: Fleet;
+  plan: RotationPlan;
+  /** Why an up must not start failing over (preflight.ts), if it must not. */
+  refusal?: string;
+}
+
+async function survey(c: Clients, inputs: AmphoraFleetRotationInputs): Promise<Survey> {
   try {
     const fleet = await readFleet(c.octavia, c.glance, inputs);
-    return { fleet, plan: planRotation(fleet, inputs) };
+    const refusal = await preflightRefusal(c.glance, fleet, inputs);
+    return { fleet, plan: planRotation(fleet, inputs), ...(refusal !== undefined ? { refusal } : {}) };
   } catch (err) {
     throw new FleetRotationError("ERR_OCTAVIA", inputs.imageTag, `reading the fleet failed: ${serviceMessage(err)}`, undefined, { cause: err });
   }
@@ -71,15 +83,18 @@ function outputsOf(
   plan: RotationPlan,
   rotated: string[],
   failed: Record<string, string>,
+  skippedAtTurn: Record<string, string> = {},
 ): AmphoraFleetRotationOutputs {
+  const skipped = { ...plan.skipped };
+  for (const [id, why] of Object.entries(skippedAtTurn)) if (!plan.onTarget.includes(id)) skipped[id] = why;
   return {
     ...inputs,
     targetImages: fleet.targets,
     amphoraeByImage: plan.amphoraeByImage,
     onTarget: plan.onTarget,
     rotated,
-    pending: [...plannedIds(plan), ...Object.keys(plan.skipped)],
-    skipped: plan.skipped,
+    pending: [...new Set([...plannedIds(plan), ...Object.keys(plan.skipped)])],
+    skipped,
     failed,
     checkedAt: new Date().toISOString(),
   };
@@ -89,14 +104,20 @@ async function rotate(id: string, raw: Record<string, unknown>): Promise<Amphora
   const inputs = parseInputs(raw);
   const print = printerFor(inputs.imageTag);
   const c = await connect(inputs.imageTag);
-  const { fleet, plan } = await survey(c, inputs);
+  const { fleet, plan, refusal } = await survey(c, inputs);
   print(planLine(fleet, plan));
+  if (refusal !== undefined) {
+    throw new FleetRotationError("ERR_PREFLIGHT", inputs.imageTag, `refused before any failover: ${refusal}`);
+  }
   const result = await runRotation(c.octavia, fleet, inputs, plan, print);
   const after = await survey(c, inputs);
-  const outputs = outputsOf(inputs, after.fleet, after.plan, result.rotated, result.failed);
+  const outputs = outputsOf(inputs, after.fleet, after.plan, result.rotated, result.failed, result.skipped);
   if (result.failure) throw new RotationStoppedError(result.failure, id, { ...outputs, __provider: raw.__provider });
   return outputs;
 }
+
+/** The plan line, and what the preflight would refuse. */
+const surveyLine = (s: Survey): string => `${planLine(s.fleet, s.plan)}${s.refusal !== undefined ? `; up would refuse: ${s.refusal}` : ""}`;
 
 function inputsChanged(olds: AmphoraFleetRotationOutputs, news: AmphoraFleetRotationInputs): boolean {
   return Object.keys(amphoraFleetRotationInputsSchema().shape).some(
@@ -116,12 +137,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     if (Object.keys(olds).length === 0) {
       // A new resource gets no diff call: its preview shows the plan from here.
       try {
-        const { fleet, plan } = await withDeadline(
+        const found = await withDeadline(
           connect(inputs.imageTag).then((c) => survey(c, inputs)),
           CHECK_DEADLINE_MS,
           "reading the fleet",
         );
-        printerFor(inputs.imageTag)(planLine(fleet, plan));
+        printerFor(inputs.imageTag)(surveyLine(found));
       } catch (err) {
         if (!(err instanceof DeadlineError || err instanceof OpenStackError || err instanceof FleetRotationError)) throw err;
         printerFor(inputs.imageTag)(`plan not computed now (${err.message}); computed again before any failover`);
@@ -135,9 +156,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const news = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
     const changed = !olds || inputsChanged(olds, news);
-    const { fleet, plan } = await survey(await connect(news.imageTag), news);
-    const work = plannedIds(plan).length > 0;
-    if (work || changed) printerFor(news.imageTag)(planLine(fleet, plan));
+    const found = await survey(await connect(news.imageTag), news);
+    const work = plannedIds(found.plan).length > 0;
+    if (work || changed || found.refusal !== undefined) printerFor(news.imageTag)(surveyLine(found));
     return { changes: work || changed, replaces: [], deleteBeforeReplace: false };
   },
 

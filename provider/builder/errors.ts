@@ -1,8 +1,9 @@
 /**
- * Typed errors for running image builders and the tools that inspect their output. One base class with a stable
- * `code` (like got's RequestError); subclasses carry their context. Messages never contain secrets: callers pass
+ * Typed errors for running image builders and the tools that inspect their output: resource errors of the common
+ * model (common/errors.ts) with a stable `code`; subclasses carry their context. Messages never contain secrets: callers pass
  * already-redacted command lines and log tails.
  */
+import { ResourceError } from "../common/errors";
 
 export type BuildErrorCode =
   | "ERR_BUILD"
@@ -14,12 +15,12 @@ export type BuildErrorCode =
   | "ERR_VALIDATION"
   | "ERR_TOOL";
 
-export class BuildError extends Error {
+export class BuildError extends ResourceError {
   override name = "BuildError";
-  readonly code: BuildErrorCode = "ERR_BUILD";
+  override readonly code: BuildErrorCode = "ERR_BUILD";
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("ERR_BUILD", message, options?.cause !== undefined ? { cause: options.cause } : {});
   }
 }
 

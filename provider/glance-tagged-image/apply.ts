@@ -63,8 +63,7 @@ class TaggedButFailed extends GlanceTaggedImageError {
 }
 
 function withoutPrefix(err: GlanceTaggedImageError): string {
-  const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
-  return err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+  return err.detail;
 }
 
 export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {

@@ -1,8 +1,8 @@
 /**
- * Errors of GlanceTaggedImage. One class with a stable `code` (got's pattern); every message names the resource
- * (its resourceKey), the image when there is one, and Glance's own message when Glance said something.
+ * Errors of GlanceTaggedImage (the common model: common/errors.ts). Every message names the resource (its
+ * resourceKey), the image when there is one, and Glance's own message when Glance said something.
  */
-import { HttpError } from "../glance/errors";
+import { ResourceError, serviceWords } from "../common/errors";
 
 export type GlanceTaggedImageErrorCode =
   /** A requested store does not exist, or the deployment has a single store. */
@@ -34,29 +34,23 @@ export type GlanceTaggedImageErrorCode =
   /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */
   | "ERR_GLANCE";
 
-export class GlanceTaggedImageError extends Error {
+export class GlanceTaggedImageError extends ResourceError {
   override name = "GlanceTaggedImageError";
+  declare readonly code: GlanceTaggedImageErrorCode;
 
   constructor(
-    readonly code: GlanceTaggedImageErrorCode,
+    code: GlanceTaggedImageErrorCode,
     readonly resourceKey: string,
     message: string,
-    readonly imageId?: string,
+    imageId?: string,
     options?: { cause?: unknown },
   ) {
-    super(`GlanceTaggedImage ${resourceKey}: ${message}`, options);
+    super(code, message, { subject: `GlanceTaggedImage ${resourceKey}`, ...(imageId !== undefined && { imageId }), ...(options?.cause !== undefined && { cause: options.cause }) });
   }
 }
 
 /** Glance's own words for an error, when it was an HTTP answer; the error's message otherwise. */
-export function glanceMessage(err: unknown): string {
-  if (err instanceof HttpError) {
-    const base = err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
-    // A Retry-After beyond the retry policy's bound is not waited for: say when the service wants to be asked again.
-    return err.retryAfter !== undefined ? `${base} (the service asked to retry after ${err.retryAfter} s)` : base;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
+export const glanceMessage = serviceWords;
 
 /** Runs one step of a flow; a failure that is not already ours is reported as that step of that resource. */
 export async function step<T>(resourceKey: string, what: string, imageId: string | undefined, fn: () => Promise<T>): Promise<T> {

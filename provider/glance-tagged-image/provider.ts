@@ -12,13 +12,14 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
+import { connectFailure } from "../common/errors";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
 import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
-import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
+import { GlanceTaggedImageError, step } from "./errors";
 import { discoverMethods, importRoute, knownMethods, type ImportRoute } from "./import-from";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "./inputs";
 import type { Identity } from "./markers";
@@ -35,8 +36,7 @@ async function flow(who: Identity, region: string | undefined, sourceRegion?: st
     try {
       return await glanceClient(r);
     } catch (err) {
-      const message = `connecting to OpenStack (a Keystone token, then ${which} endpoint from the catalog) failed, nothing was asked of Glance: ${glanceMessage(err)}`;
-      throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, message, undefined, { cause: err });
+      throw new GlanceTaggedImageError("ERR_CONNECT", resourceKey, connectFailure(`${which} endpoint`, "Glance", err), undefined, { cause: err });
     }
   };
   const glance = await connect(region, "Glance's");

@@ -203,9 +203,7 @@ async function publishUrl(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
 function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, method: Method, err: unknown, fate: string, phase: Phase, hint: string): Error {
   if (err instanceof GlanceTaggedImageError) {
     // Ours already names the image and what was wrong; say what became of the image.
-    const prefix = `GlanceTaggedImage ${err.resourceKey}: `;
-    const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-    return new GlanceTaggedImageError(err.code, err.resourceKey, `${message}; ${fate}`, err.imageId ?? image.id, { cause: err.cause ?? err });
+    return new GlanceTaggedImageError(err.code, err.resourceKey, `${err.detail}; ${fate}`, err.imageId ?? image.id, { cause: err.cause ?? err });
   }
   const what =
     method === "web-download"

@@ -214,6 +214,9 @@ function call<T>(ctx: Context, input: string | URL, options: RequestOptions): Re
   // Started on the next tick, so that listeners added right after the call see every event.
   const outcome = Promise.resolve().then(() => exchange(ctx, input, options, "promise", onProgress));
   const response = outcome.then((o) => responseOf<T>(o, options.responseType, method));
+  // Callers that read through .json()/.text()/.buffer() never await `response` itself: without this its rejection
+  // would be unhandled, which ends the process (the provider host) on a plain 404.
+  response.catch(() => undefined);
   const pending = response as ResponsePromise<T>;
   const raw = (): Promise<Buffer> => outcome.then((o) => o.data ?? Buffer.alloc(0));
   pending.json = <J>() => outcome.then((o) => parseJson(o.data ?? Buffer.alloc(0), method, o.url.toString(), o.answer.statusCode) as J);

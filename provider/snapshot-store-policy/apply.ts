@@ -2,6 +2,7 @@ import type { GlanceClient } from "../glance";
 import { assess } from "./compliance";
 import { enforce } from "./enforce";
 import type { SnapshotStorePolicyInputs } from "./inputs";
+import type { StorePolicyErrorCode } from "./errors";
 import { buildOutputs, type SnapshotStorePolicyOutputs } from "./outputs";
 import { glancePlacement } from "./placement";
 import { enforceLine } from "./plan";
@@ -16,7 +17,7 @@ import { selectImages } from "./selection";
 export interface ApplyResult {
   outputs: SnapshotStorePolicyOutputs;
   /** Set when some image could not be placed: the error text and one reason per image. */
-  failure?: { message: string; reasons: string[]; nothingChanged: boolean };
+  failure?: { code: StorePolicyErrorCode; message: string; reasons: string[]; nothingChanged: boolean };
 }
 
 type Print = (line: string) => void;
@@ -44,9 +45,9 @@ export async function applyPolicy(c: GlanceClient, inputs: SnapshotStorePolicyIn
   const nothingChanged = run.relocated.length === 0;
   const message = run.forbidden
     ? `${run.forbidden.message}. ${nothingChanged ? "Nothing was changed: no image was copied and no store copy was removed" : `${run.relocated.length} image(s) were placed before the refusal; no store copy was removed after it`}`
-    : `snapshot store "${inputs.store}": ${failedIds.length} of ${failedIds.length + run.relocated.length} image(s) could not be placed ` +
+    : `${failedIds.length} of ${failedIds.length + run.relocated.length} image(s) could not be placed ` +
       `(${run.relocated.length} placed, kept in the outputs):\n${reasons.map((r) => `  ${r}`).join("\n")}`;
-  return { outputs, failure: { message, reasons, nothingChanged } };
+  return { outputs, failure: { code: run.forbidden ? run.forbidden.code : "ERR_PLACEMENT", message, reasons, nothingChanged } };
 }
 
 /** Refresh: the selection and verdict as Glance has them now, keeping what the last update recorded. */

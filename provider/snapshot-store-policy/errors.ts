@@ -1,20 +1,42 @@
+import { connectFailure, ResourceError, type ResourceErrorDetails } from "../common/errors";
 import { HttpError } from "../glance";
 
 /**
- * Errors of SnapshotStorePolicy. Each message says what is wrong and what to do; none contains credentials
- * (Glance URLs are already stripped by the HTTP layer).
+ * Errors of SnapshotStorePolicy (the common model: common/errors.ts). Each message says what is wrong and what to
+ * do; none contains credentials (Glance URLs are already stripped by the HTTP layer). The errors about one image
+ * or the target store have no subject: they become check failures or entries of `failed`; the error that fails
+ * the resource names it (`SnapshotStorePolicy <store>`).
  */
 
-export class StorePolicyError extends Error {
+export type StorePolicyErrorCode =
+  /** Authentication with Keystone, or finding Glance in its catalog, failed. */
+  | "ERR_CONNECT"
+  /** The target store does not exist, is read-only, or Glance has a single store. */
+  | "ERR_STORES"
+  /** `owner` names images this session may not manage. */
+  | "ERR_OWNER"
+  /** Glance's policy refused a copy-image or a per-store delete. */
+  | "ERR_FORBIDDEN"
+  /** Images could not be placed in the target store. */
+  | "ERR_PLACEMENT";
+
+export class StorePolicyError extends ResourceError {
   override name = "StorePolicyError";
+  declare readonly code: StorePolicyErrorCode;
+
+  constructor(code: StorePolicyErrorCode, message: string, details?: ResourceErrorDetails) {
+    super(code, message, details);
+  }
 }
+
+/** The subject of the errors that fail a SnapshotStorePolicy, as its plan lines name it. */
+export const policySubject = (store: string): string => `SnapshotStorePolicy ${store}`;
 
 /** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
 export class ConnectError extends StorePolicyError {
   override name = "ConnectError";
   constructor(store: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super(`snapshot store "${store}": connecting to OpenStack (a Keystone token, then Glance's endpoint from the catalog) failed, nothing was asked of Glance: ${why}`, { cause });
+    super("ERR_CONNECT", connectFailure("Glance's endpoint", "Glance", cause), { subject: policySubject(store), cause });
   }
 }
 
@@ -26,7 +48,7 @@ export class UnknownStoreError extends StorePolicyError {
     readonly available: readonly string[],
     reason = "is not a store of this Glance",
   ) {
-    super(`store "${store}" ${reason}; the stores that exist are: ${available.length ? available.join(", ") : "(none)"}`);
+    super("ERR_STORES", `store "${store}" ${reason}; the stores that exist are: ${available.length ? available.join(", ") : "(none)"}`);
   }
 }
 
@@ -35,6 +57,7 @@ export class SingleStoreError extends StorePolicyError {
   override name = "SingleStoreError";
   constructor(readonly store: string) {
     super(
+      "ERR_STORES",
       `store "${store}" cannot be enforced: this Glance has a single store (GET /v2/info/stores answered 404, ` +
         `enabled_backends is not set), so copy-image and per-store placement do not exist; configure several ` +
         `stores in Glance first`,
@@ -45,6 +68,9 @@ export class SingleStoreError extends StorePolicyError {
 /** `owner` names images this session may not manage. */
 export class OwnerNotAllowedError extends StorePolicyError {
   override name = "OwnerNotAllowedError";
+  constructor(message: string) {
+    super("ERR_OWNER", message);
+  }
 }
 
 /**
@@ -54,15 +80,17 @@ export class OwnerNotAllowedError extends StorePolicyError {
 export class CopyForbiddenError extends StorePolicyError {
   override name = "CopyForbiddenError";
   constructor(
-    readonly imageId: string,
+    imageId: string,
     readonly store: string,
-    readonly serviceMessage: string,
+    serviceMessage: string,
   ) {
     super(
+      "ERR_FORBIDDEN",
       `copy-image of image ${imageId} to store "${store}" was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ` +
         `Glance's policy rule "copy_image" allows copy-image to admins only by default (role:admin); run this ` +
         `policy with an admin session (openstack:cloud / OS_CLOUD of an admin), or relax "copy_image" in ` +
         `Glance's policy file`,
+      { imageId, serviceMessage },
     );
   }
 }
@@ -75,16 +103,18 @@ export class CopyForbiddenError extends StorePolicyError {
 export class RemoveForbiddenError extends StorePolicyError {
   override name = "RemoveForbiddenError";
   constructor(
-    readonly imageId: string,
+    imageId: string,
     readonly store: string,
-    readonly serviceMessage: string,
+    serviceMessage: string,
   ) {
     super(
+      "ERR_FORBIDDEN",
       `removing image ${imageId} from store "${store}" was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ` +
         `Glance's policy rule "delete_image_location" allows per-store delete to admins only under the new RBAC ` +
         `defaults (enforced since OpenStack 2023.2); run this policy in move mode with an admin session ` +
         `(openstack:cloud / OS_CLOUD of an admin), use mode "copy", or relax "delete_image_location" in Glance's ` +
         `policy file`,
+      { imageId, serviceMessage },
     );
   }
 }
@@ -96,12 +126,14 @@ export class RemoveForbiddenError extends StorePolicyError {
 export class EnforcementError extends StorePolicyError {
   override name = "EnforcementError";
   constructor(
+    code: StorePolicyErrorCode,
+    store: string,
     message: string,
     readonly id: string,
     readonly properties: Record<string, unknown>,
     readonly reasons: string[],
   ) {
-    super(message);
+    super(code, message, { subject: policySubject(store) });
   }
 }
 

@@ -27,8 +27,8 @@ export interface PlacementOps {
 /** The image was deleted while the policy worked on it: nothing to place any more. */
 export class ImageGoneError extends StorePolicyError {
   override name = "ImageGoneError";
-  constructor(readonly imageId: string) {
-    super(`image ${imageId} was deleted meanwhile`);
+  constructor(imageId: string) {
+    super("ERR_PLACEMENT", `image ${imageId} was deleted meanwhile`, { imageId });
   }
 }
 
@@ -66,7 +66,7 @@ export function glancePlacement(c: GlanceClient, o: GlancePlacementOptions): Pla
     }
     const stores = imageStores(await wait(id, false));
     if (!stores.includes(store)) {
-      throw new StorePolicyError(`copy-image of image ${id} finished, but store "${store}" does not hold it (stores: ${stores.join(", ") || "none"})`);
+      throw new StorePolicyError("ERR_PLACEMENT", `copy-image of image ${id} finished, but store "${store}" does not hold it (stores: ${stores.join(", ") || "none"})`);
     }
     return stores;
   };

@@ -10,7 +10,7 @@ import type { GlanceClient } from "../glance/client";
 import { OpenStackError } from "../openstack/errors";
 import { applyPolicy, inspectPolicy } from "./apply";
 import { assess } from "./compliance";
-import { ConnectError, EnforcementError, StorePolicyError } from "./errors";
+import { ConnectError, EnforcementError, policySubject, StorePolicyError } from "./errors";
 import { snapshotStorePolicyInputsSchema, type SnapshotStorePolicyInputs } from "./inputs";
 import { inputsOf, snapshotStorePolicyOutputsSchema, type SnapshotStorePolicyOutputs } from "./outputs";
 import { deleteLine, planLine, planUpdate } from "./plan";
@@ -55,8 +55,8 @@ async function enforceOrThrow(id: string, raw: Record<string, unknown>): Promise
   const inputs = parseInputs(raw);
   const { outputs, failure } = await applyPolicy(await connect(inputs.store), inputs, printerFor(inputs.store));
   if (!failure) return outputs;
-  if (failure.nothingChanged) throw new StorePolicyError(failure.message);
-  throw new EnforcementError(failure.message, id, { ...outputs, __provider: raw.__provider }, failure.reasons);
+  if (failure.nothingChanged) throw new StorePolicyError(failure.code, failure.message, { subject: policySubject(inputs.store) });
+  throw new EnforcementError(failure.code, inputs.store, failure.message, id, { ...outputs, __provider: raw.__provider }, failure.reasons);
 }
 
 export const provider: pulumi.dynamic.ResourceProvider = {

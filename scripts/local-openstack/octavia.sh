@@ -20,6 +20,9 @@
 OCTAVIA_SH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 OCTAVIA_REPO_ROOT=$(cd -- "$OCTAVIA_SH_DIR/../.." && pwd -P)
 OCTAVIA_WORKDIR=${OCTAVIA_WORKDIR:-${WORKDIR:-${LOCAL_OPENSTACK_DIR:-$OCTAVIA_REPO_ROOT/.local-openstack}}}
+# Physical path: the processes' command lines (how octavia_pid recognises them) name it so, also when the work
+# directory is reached through a symlink (a git worktree sharing another checkout's cloud).
+if [[ -d $OCTAVIA_WORKDIR ]]; then OCTAVIA_WORKDIR=$(cd -P -- "$OCTAVIA_WORKDIR" && pwd); fi
 OCTAVIA_ETC=$OCTAVIA_WORKDIR/etc/octavia
 OCTAVIA_DATA=$OCTAVIA_WORKDIR/data/octavia
 OCTAVIA_LOG=$OCTAVIA_WORKDIR/log/octavia
@@ -401,7 +404,11 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     start) octavia_start ;;
     stop) octavia_stop ;;
     restart-worker) octavia_stop_one worker; octavia_config; : >"$OCTAVIA_LOG/octavia-worker.log"; octavia_start_one worker; octavia_wait ;;
+    # A worker that takes no work for a while (tests: a load balancer that stays PENDING_UPDATE for as long as the
+    # test needs); its flows in flight and the queued requests go on after resume-worker.
+    pause-worker) pid=$(octavia_pid worker) && kill -STOP -- "-$pid" ;;
+    resume-worker) pid=$(octavia_pid worker) && kill -CONT -- "-$pid" ;;
     status) octavia_status ;;
-    *) echo "usage: ${0##*/} start|stop|status|restart-worker" >&2; exit 2 ;;
+    *) echo "usage: ${0##*/} start|stop|status|restart-worker|pause-worker|resume-worker" >&2; exit 2 ;;
   esac
 fi

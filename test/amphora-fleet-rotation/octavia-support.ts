@@ -5,12 +5,16 @@
  * flavor, and cleanup of all of it. Octavia's test compute driver (test/octavia-driver) records the image each
  * amphora booted; an image with the property `octavia_test_boot_fault` fails to boot.
  */
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { Readable } from "node:stream";
 import { createImage, deleteImage, isStatus, uploadImageData, type GlanceClient } from "../../provider/glance";
-import { getLoadBalancer, listAmphorae, type Amphora } from "../../provider/octavia/client";
+import { failoverLoadBalancer, getLoadBalancer, listAmphorae, type Amphora } from "../../provider/octavia/client";
 import type { ServiceClient } from "../../provider/openstack";
-import { glanceFor, sessionFor } from "../support/cloud";
+import { glanceFor, localCloudDir, sessionFor } from "../support/cloud";
 
 export const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 
@@ -26,7 +30,9 @@ export async function octaviaFor(cloud: "local-admin" | "local-demo"): Promise<S
 export type Topology = "SINGLE" | "ACTIVE_STANDBY";
 
 export class TestFleet {
-  readonly tag = `fleet-test-${runId}-${randomBytes(2).toString("hex")}`;
+  /** `tag`: the amp_image_tag of this fleet's flavors (default a unique one; images published elsewhere, e.g. by an example). */
+  constructor(readonly tag = `fleet-test-${runId}-${randomBytes(2).toString("hex")}`) {}
+
   private readonly images: string[] = [];
   private readonly lbs: string[] = [];
   private readonly flavors: Array<{ flavor: string; profile: string }> = [];
@@ -39,13 +45,13 @@ export class TestFleet {
     return this;
   }
 
-  /** An active image carrying the fleet's tag (the newest one is what Octavia boots). */
-  async publishImage(name: string, properties: Record<string, string> = {}): Promise<string> {
+  /** An active image carrying the fleet's tag + `tagSuffix` (the newest one is what Octavia boots). */
+  async publishImage(name: string, properties: Record<string, string> = {}, tagSuffix = ""): Promise<string> {
     const image = await createImage(this.glance, {
       name: `${this.tag}-${name}`,
       diskFormat: "raw",
       containerFormat: "bare",
-      tags: [this.tag],
+      tags: [`${this.tag}${tagSuffix}`],
       properties,
     });
     this.images.push(image.id);
@@ -56,22 +62,22 @@ export class TestFleet {
     return image.id;
   }
 
-  /** An Octavia flavor booting this fleet's tag with `topology`. */
-  async flavor(topology: Topology): Promise<string> {
+  /** An Octavia flavor booting this fleet's tag + `tagSuffix` with `topology`. */
+  async flavor(topology: Topology, tagSuffix = ""): Promise<string> {
     const profile = (await this.octavia.http
       .post(`${this.octavia.endpoint}/v2/lbaas/flavorprofiles`, {
         json: {
           flavorprofile: {
-            name: `${this.tag}-${topology}`,
+            name: `${this.tag}${tagSuffix}-${topology}`,
             provider_name: "amphora",
-            flavor_data: JSON.stringify({ amp_image_tag: this.tag, loadbalancer_topology: topology }),
+            flavor_data: JSON.stringify({ amp_image_tag: `${this.tag}${tagSuffix}`, loadbalancer_topology: topology }),
           },
         },
       })
       .json()) as { flavorprofile: { id: string } };
     const flavor = (await this.octavia.http
       .post(`${this.octavia.endpoint}/v2/lbaas/flavors`, {
-        json: { flavor: { name: `${this.tag}-${topology}`, flavor_profile_id: profile.flavorprofile.id } },
+        json: { flavor: { name: `${this.tag}${tagSuffix}-${topology}`, flavor_profile_id: profile.flavorprofile.id } },
       })
       .json()) as { flavor: { id: string } };
     this.flavors.push({ flavor: flavor.flavor.id, profile: profile.flavorprofile.id });
@@ -113,6 +119,11 @@ export class TestFleet {
     return (await listAmphorae(this.octavia, { loadbalancer_id: lbId })).filter((a) => a.status !== "DELETED");
   }
 
+  /** A failover by someone else (the test): the load balancer is PENDING_UPDATE when this returns. */
+  async failover(lbId: string): Promise<void> {
+    await failoverLoadBalancer(this.octavia, lbId);
+  }
+
   async cleanup(): Promise<void> {
     const gone = async (id: string): Promise<void> => {
       try {
@@ -137,6 +148,58 @@ export class TestFleet {
       } catch (err) {
         if (!isStatus(err, 404)) throw err;
       }
+    }
+  }
+}
+
+const octaviaScript = path.resolve(__dirname, "..", "..", "scripts", "local-openstack", "octavia.sh");
+
+const workerSignal = (command: "pause-worker" | "resume-worker"): Promise<unknown> => promisify(execFile)("bash", [octaviaScript, command]);
+
+export interface WorkerControl {
+  /** SIGSTOP: requests are accepted and queued, a load balancer being failed over stays PENDING_UPDATE. */
+  pause(): Promise<void>;
+  /** SIGCONT: its flows in flight and the queued requests go on. */
+  resume(): Promise<void>;
+}
+
+/**
+ * Runs `body` with Octavia's worker paused (the worker is shared: it is resumed however `body` ends).
+ */
+export async function withWorkerPaused<T>(body: (worker: WorkerControl) => Promise<T>): Promise<T> {
+  const worker: WorkerControl = {
+    pause: async () => void (await workerSignal("pause-worker")),
+    resume: async () => void (await workerSignal("resume-worker")),
+  };
+  await worker.pause();
+  try {
+    return await body(worker);
+  } finally {
+    await worker.resume();
+  }
+}
+
+/**
+ * Octavia API's request log (uwsgi: one line per request, `PUT /v2/lbaas/loadbalancers/<id>/failover => … (HTTP/1.1 409)`),
+ * read from where it ends now: what the provider under test asked of Octavia, as Octavia saw it.
+ */
+export class OctaviaApiLog {
+  private readonly file = path.join(realpathSync(localCloudDir), "log", "octavia", "octavia-uwsgi.log");
+  private readonly start = statSync(this.file).size;
+
+  /** The request lines (`METHOD /path?query => status`) logged since this object was made. */
+  requests(): string[] {
+    const text = readFileSync(this.file).subarray(this.start).toString("utf8");
+    return [...text.matchAll(/\] ([A-Z]+ \S+) => generated .*?\(HTTP\/1\.1 (\d+)\)/g)].map((m) => `${m[1]} => ${m[2]}`);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.requests().find((r) => pattern.test(r));
+      if (hit !== undefined) return hit;
+      if (Date.now() > deadline) throw new Error(`Octavia's API log shows no request matching ${pattern}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 }

@@ -44,7 +44,7 @@ describe("AmphoraFleetRotation plan", () => {
   it("rotates every load balancer with an amphora off its tag's image: canary first, batches, SINGLE last", () => {
     const plan = planRotation(fleet, inputs({ canary: 1, batchSize: 2, allowStandalone: true }));
     assert.deepStrictEqual(plan.canary, [id("a")]);
-    assert.deepStrictEqual(plan.batches, [[id("c"), id("e")], [id("b")]]);
+    assert.deepStrictEqual(plan.batches, [[id("c"), id("e")], [id("f"), id("b")]]);
     assert.deepStrictEqual(plan.onTarget, [id("d"), id("h")], "a per-flavor tag's image counts as on target");
     assert.deepStrictEqual(plan.amphoraeByImage, { [OLD]: 12, [NEW]: 3, [FLAVOR_IMAGE]: 2 });
   });
@@ -53,10 +53,14 @@ describe("AmphoraFleetRotation plan", () => {
     const plan = planRotation(fleet, inputs());
     assert.deepStrictEqual(plan.skipped, {
       [id("b")]: "SINGLE topology: its VIP is down during a failover (set allowStandalone)",
-      [id("f")]: "provisioning status PENDING_UPDATE",
       [id("g")]: "provisioning status ERROR (set includeErrored to rotate it)",
       [id("i")]: 'no active image has tag "no-image"',
     });
+    assert.ok(planRotation(fleet, inputs()).batches.flat().includes(id("f")), "a PENDING_UPDATE one is waited for at its turn by default");
+    assert.strictEqual(
+      planRotation(fleet, inputs({ whenPending: "skip" })).skipped[id("f")],
+      "provisioning status PENDING_UPDATE: another operation is running on it (whenPending is skip)",
+    );
     assert.deepStrictEqual(planRotation(fleet, inputs({ includeErrored: true })).batches.flat().includes(id("g")), true);
   });
 
@@ -71,8 +75,22 @@ describe("AmphoraFleetRotation plan", () => {
   });
 
   it("refuses bad inputs in check with the field named", () => {
-    const r = amphoraFleetRotationInputsSchema().safeParse({ imageTag: "", batchSize: 0, healthGate: { operatingStatuses: ["UP"] } });
+    const r = amphoraFleetRotationInputsSchema().safeParse({
+      imageTag: "",
+      batchSize: 0,
+      healthGate: { operatingStatuses: ["UP"] },
+      maxFailures: -1,
+      whenPending: "later",
+      timeouts: { pendingSeconds: -1 },
+    });
     assert.ok(!r.success);
-    assert.deepStrictEqual(r.error.issues.map((i) => i.path.join(".")).sort(), ["batchSize", "healthGate.operatingStatuses.0", "imageTag"]);
+    assert.deepStrictEqual(r.error.issues.map((i) => i.path.join(".")).sort(), [
+      "batchSize",
+      "healthGate.operatingStatuses.0",
+      "imageTag",
+      "maxFailures",
+      "timeouts.pendingSeconds",
+      "whenPending",
+    ]);
   });
 });

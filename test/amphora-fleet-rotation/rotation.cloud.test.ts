@@ -1,9 +1,8 @@
 import * as assert from "node:assert";
-import * as path from "node:path";
-import { assertProviderSerializes, ProviderCallError, useProviderHost, type Lifecycle, type PropertyMap } from "../harness";
-import { packageProvider } from "../../sdk/internal/provider-shim";
-import { cloudsFile, readCloud } from "../support/cloud";
+import { assertProviderSerializes, ProviderCallError, useProviderHost, type Lifecycle } from "../harness";
+import { readCloud } from "../support/cloud";
 import { TestFleet } from "./octavia-support";
+import { argsFor, hostOptions, provider, short, TYPE } from "./rotation-support";
 
 /**
  * AmphoraFleetRotation through the real dynamic-provider host against the local Octavia (real API, Keystone auth,
@@ -11,32 +10,9 @@ import { TestFleet } from "./octavia-support";
  * amphora's image and fails images carrying `octavia_test_boot_fault`).
  */
 
-const repoRoot = path.resolve(__dirname, "..", "..");
-const TYPE = "pulumi-nodejs:dynamic/amphora:AmphoraFleetRotation";
-const provider = packageProvider("amphora-fleet-rotation/provider");
-
-function hostEnv(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = {};
-  for (const key of Object.keys(process.env)) if (key.startsWith("OS_")) env[key] = undefined;
-  return { ...env, OS_CLIENT_CONFIG_FILE: cloudsFile() };
-}
-
-/** Rotation inputs for a fleet: its load balancers only, the local Octavia has no health manager (OFFLINE). */
-function argsFor(fleet: TestFleet, lbs: string[], extra: PropertyMap = {}): PropertyMap {
-  return {
-    imageTag: fleet.tag,
-    loadBalancers: lbs,
-    healthGate: { operatingStatuses: ["ONLINE", "OFFLINE"] },
-    timeouts: { failoverSeconds: 120, pollSeconds: 0.5 },
-    ...extra,
-  };
-}
-
-const short = (id: string): string => id.slice(0, 8);
-
 describe("AmphoraFleetRotation @cloud: rotation against the real Octavia", function () {
   this.timeout(300_000);
-  const ctx = useProviderHost(() => ({ cwd: repoRoot, config: { "openstack:cloud": "local-admin" }, env: hostEnv(), callTimeoutMs: 240_000 }));
+  const ctx = useProviderHost(hostOptions);
 
   describe("a fleet of ACTIVE_STANDBY and SINGLE load balancers", () => {
     const fleet = new TestFleet();

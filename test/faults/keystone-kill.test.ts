@@ -88,7 +88,7 @@ describe("faults: Keystone killed outright @cloud", function () {
       problems.push("a SnapshotStorePolicy up succeeded with Keystone down");
     } catch (err) {
       assert.ok(err instanceof ProviderCallError, String(err));
-      if (!err.details.includes('snapshot store "cheap"') || !err.details.includes(authUrl.replace(/\/+$/, ""))) {
+      if (!err.details.includes("SnapshotStorePolicy cheap: ") || !err.details.includes(authUrl.replace(/\/+$/, ""))) {
         problems.push(`the SnapshotStorePolicy error does not name its store and Keystone: ${err.details}`);
       }
     }

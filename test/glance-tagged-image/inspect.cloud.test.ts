@@ -139,7 +139,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
         assert.equal(err.code, "ERR_SOURCE_FORMAT", err.message);
         assert.ok(err.message.startsWith(`GlanceTaggedImage ${e.resourceKey}: ${c.field}: `), err.message);
         assert.match(err.message, c.found);
-        assert.match(err.message, /nothing was created in Glance$/);
+        assert.match(err.message, /nothing was created in Glance \(ERR_\w+\)$/);
         assert.equal(err.imageId, undefined);
       });
     }
@@ -216,7 +216,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
           // Glance 30 refuses the swapped-in qcow2 (a backing file) during the upload, before the digests compare.
           assert.equal(err.code, "ERR_PUBLISH", err.message);
           assert.match(err.message, /415.*checks uploaded and imported data against disk_format "qcow2"/);
-          assert.match(err.message, /; the image was deleted$/);
+          assert.match(err.message, /; the image was deleted \(ERR_\w+\)$/);
         }
         return true;
       });
@@ -260,7 +260,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
           assert.ok(err.imageId);
           assert.match(err.message, /failed while waiting for the web-download import to finish: Import of image .* failed for store\(s\) fast \(image status queued\)/);
           assert.match(err.message, /this Glance, image API v2\.17, checks uploaded and imported data against disk_format "qcow2" \(\[image_format\] require_image_format_match\)/);
-          assert.match(err.message, /; the image was deleted$/);
+          assert.match(err.message, /; the image was deleted \(ERR_\w+\)$/);
           await assert.rejects(getImage(demo, err.imageId), /404/);
           return;
         }
@@ -268,7 +268,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
         assert.ok(err.imageId);
         assert.ok(err.message.startsWith(`GlanceTaggedImage ${e.resourceKey}: image ${err.imageId}: ${c.field}: `), err.message);
         assert.match(err.message, c.found);
-        assert.match(err.message, /; the image was deleted$/);
+        assert.match(err.message, /; the image was deleted \(ERR_\w+\)$/);
         await assert.rejects(getImage(demo, err.imageId), /404/);
       });
     }
@@ -299,7 +299,7 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
           err.message,
           new RegExp(`upload of .*good\\.qcow2 to store\\(s\\) fast, cheap: PUT /file wrote fast, but copying image ${err.imageId} to store\\(s\\) cheap failed \\(copy-image is admin-only`),
         );
-        assert.match(err.message, /: 403 You are not authorized to complete copy_image action\.; the image was deleted$/);
+        assert.match(err.message, /: 403 You are not authorized to complete copy_image action\.; the image was deleted \(ERR_\w+\)$/);
         await assert.rejects(getImage(demo, err.imageId), /404/);
         assert.deepEqual(await created(e, tag), [], `run ${run}: nothing left for the next run to adopt`);
         assert.ok(!e.lines.some((l) => l.includes("adopting")), e.lines.join("\n"));
@@ -345,7 +345,7 @@ describe("GlanceTaggedImage inspection through the provider host @cloud", functi
     assert.equal(err.method, "create");
     assert.match(err.urn ?? "", /::amphora$/);
     assert.match(err.details, new RegExp(`^GlanceTaggedImage ${resourceKey}: file: ${file.replace(/[.]/g, "\\.")} is a qcow2 with a backing file \\(/etc/hostname\\)`));
-    assert.match(err.details, /nothing was created in Glance$/);
+    assert.match(err.details, /nothing was created in Glance \(ERR_\w+\)$/);
     assert.equal(lc.state, undefined);
     const demo = await glanceFor("local-demo");
     const images = await listAllImages(demo, { owner: demo.projectId });

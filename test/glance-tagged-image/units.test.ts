@@ -103,11 +103,11 @@ describe("GlanceTaggedImage helpers", () => {
     assert.deepEqual(digestsToCompare(image({ os_hash_algo: null, os_hash_value: null, checksum: null })), []);
     const sha256Glance = image({ os_hash_algo: "sha256", os_hash_value: "a".repeat(64) });
     checkGlanceHolds(KEY, sha256Glance, inputs(), sent);
-    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "sha256", os_hash_value: "b".repeat(64) }), inputs(), sent), /sent sha256 a{64}, Glance has sha256 b{64}$/);
+    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "sha256", os_hash_value: "b".repeat(64) }), inputs(), sent), /sent sha256 a{64}, Glance has sha256 b{64} \(ERR_HASH_MISMATCH\)$/);
     assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "m" }), inputs(), sent), /md5 of the bytes sent was not computed/);
     const withMd5 = { size: 10, hex: { ...sent.hex, md5: "m" } };
     checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "m" }), inputs(), withMd5);
-    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "y" }), inputs(), withMd5), /sent md5 m, Glance has checksum \(md5\) y$/);
+    assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_algo: "no-such-hash", checksum: "y" }), inputs(), withMd5), /sent md5 m, Glance has checksum \(md5\) y \(ERR_HASH_MISMATCH\)$/);
   });
 
   it("digests Glance needs that were not computed while sending are read again, only from the file that was sent", async () => {
@@ -131,7 +131,7 @@ describe("GlanceTaggedImage helpers", () => {
     assert.throws(() => checkDeclared(KEY, "img-1", inputs({ expectedSha256: "b".repeat(64) }), sent), (err: unknown) => {
       assert.ok(err instanceof GlanceTaggedImageError);
       assert.equal(err.code, "ERR_HASH_MISMATCH");
-      assert.match(err.message, /^GlanceTaggedImage proj\/stack\/amp: image img-1: the file's sha256 is a{64}, expectedSha256 is b{64}$/);
+      assert.match(err.message, /^GlanceTaggedImage proj\/stack\/amp: image img-1: the file's sha256 is a{64}, expectedSha256 is b{64} \(ERR_HASH_MISMATCH\)$/);
       return true;
     });
     checkDeclared(KEY, "img-1", inputs({ expectedSha256: "A".repeat(64) }), sent);
@@ -148,7 +148,7 @@ describe("GlanceTaggedImage helpers", () => {
     assert.throws(() => checkGlanceHolds(KEY, image({ os_hash_value: "x" }), inputs(), sent), (err: unknown) => {
       assert.ok(err instanceof GlanceTaggedImageError);
       assert.equal(err.code, "ERR_HASH_MISMATCH");
-      assert.match(err.message, /Glance holds other bytes than were sent: sent sha512 s, Glance has sha512 x$/);
+      assert.match(err.message, /Glance holds other bytes than were sent: sent sha512 s, Glance has sha512 x \(ERR_HASH_MISMATCH\)$/);
       return true;
     });
     assert.throws(() => checkDownloaded(KEY, image(), "c".repeat(128)), /Glance downloaded data with sha512 s, expectedSha512 is c{128}/);

@@ -141,6 +141,26 @@ describe("openstack/http: retries and error mapping", () => {
     }
   });
 
+  it("an error read through .json()/.text() leaves no unhandled rejection behind (it would end the provider host)", async () => {
+    server = await startServer((_req, res) => sendJson(res, 404, { message: "not found" }));
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    const mochaListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", listener);
+    try {
+      const http = createHttp(fast);
+      for (const read of [(u: string) => http.get(u).json(), (u: string) => http.get(u).text(), (u: string) => http.get(u).buffer()]) {
+        assert.ok(isStatus(await rejection(read(`${server.url}/gone`)), 404));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      process.off("unhandledRejection", listener);
+      for (const l of mochaListeners) process.on("unhandledRejection", l);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
   it("maps Keystone's error shape", async () => {
     server = await startServer((_req, res) =>
       sendJson(res, 403, { error: { code: 403, message: "You are not authorized.", title: "Forbidden" } }),

@@ -162,7 +162,7 @@ describe("SnapshotStorePolicy @cloud: placement with copy-image and per-store de
       (e: Error) => e,
     );
     assert.ok(err instanceof StorePolicyError && !(err instanceof EnforcementError), String(err));
-    assert.match(err.message, /^snapshot store "fast": 1 of 1 image\(s\) could not be placed/);
+    assert.match(err.message, /^SnapshotStorePolicy fast: 1 of 1 image\(s\) could not be placed/);
     assert.ok(
       err.message.includes(
         `${snap.id}: remove other store copies: removing image ${snap.id} from store "cheap" was refused (403: You are not authorized to complete delete_image_location action.)`,

@@ -80,3 +80,9 @@ export function summaryLine(stdout: string): string {
     : [`${counts.create} created`, `${counts.update} updated`, ...(counts.replace ? [`${counts.replace} replaced`] : []), `${counts.same} unchanged`, `${counts.delete} deleted`];
   return `Resources: ${words.join(", ")}`;
 }
+
+/** The `N errored` line of the `Resources:` block (rows with an error: resources and the stack); 0 when absent. */
+export function erroredCount(stdout: string): number {
+  const m = /^ {4}(\d+) errored$/m.exec(stdout);
+  return m ? Number(m[1]) : 0;
+}

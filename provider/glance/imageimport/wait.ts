@@ -1,10 +1,11 @@
 import type { GlanceClient } from "../client";
-import { ImportFailedError, ImportStuckError, type ImportOutcome } from "../errors";
+import { ImportFailedError, ImportStuckError } from "../errors";
 import { getImage } from "../images/requests";
-import { splitStores, type Image } from "../images/results";
+import type { Image } from "../images/results";
 import { listImageTasks } from "../tasks/requests";
 import type { Task } from "../tasks/results";
 import { waitFor, type Refreshed } from "../wait";
+import { initialImportWatch, judgeImport, type ImportLimits } from "./progress";
 
 export interface WaitForImportOptions {
   /** Overall bound (WaitTimeoutError). Default 30 minutes. */
@@ -29,32 +30,8 @@ export interface WaitForImportOptions {
    */
   allowFailedStores?: boolean;
   signal?: AbortSignal;
-}
-
-const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !== "";
-
-/**
- * An image already `active`, no store left to import to, but still holding the lock: Glance is finishing the
- * flow (deleting the staged data, then releasing the lock ~60 ms later). Polled this often for at most
- * FINISHING_FAST_MS, instead of a whole interval after the data is in place.
- */
-const FINISHING_POLL_MS = 50;
-const FINISHING_FAST_MS = 2_000;
-
-/**
- * While data is being imported or copied (stores in `os_glance_importing_to_stores`), the task is read this often
- * at most (and at most six times per `stuckAfterMs`): Glance saves it ("Copied N MiB") as the copy runs, and a task
- * lost to a Glance restart never changes again.
- */
-const COPY_TASK_CHECK_MS = 10_000;
-
-/** The task Glance ran for this import: the one named by the lock, else the newest. */
-function pickTask(tasks: readonly Task[], taskId: string | undefined): Task | undefined {
-  if (taskId) {
-    const named = tasks.find((t) => t.id === taskId);
-    if (named) return named;
-  }
-  return [...tasks].sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? ""))[0];
+  /** The clock the stuck rules measure with (tests); default `Date.now`. */
+  now?: () => number;
 }
 
 async function tryTasks(c: GlanceClient, id: string): Promise<Task[] | undefined> {
@@ -65,131 +42,38 @@ async function tryTasks(c: GlanceClient, id: string): Promise<Task[] | undefined
   }
 }
 
-function outcome(image: Image, task: Task | undefined, taskId: string | undefined): ImportOutcome {
-  const id = task?.id ?? taskId;
-  return {
-    imageId: image.id,
-    status: image.status,
-    failedStores: splitStores(image.os_glance_failed_import),
-    stores: splitStores(image.stores),
-    ...(id !== undefined ? { taskId: id } : {}),
-    ...(task ? { taskStatus: task.status } : {}),
-    ...(nonEmpty(task?.message ?? undefined) ? { taskMessage: task?.message ?? "" } : {}),
-  };
-}
-
 /**
- * Waits for an import started with `importImage` to finish, and judges it.
- *
- * - Running while the image carries `os_glance_import_task` (Glance's import lock); `status` alone is not
- *   enough (copy-image keeps the image `active` throughout).
- * - When the lock is gone: stores listed in `os_glance_failed_import` → ImportFailedError naming the image and
- *   stores, with Glance's task message from `GET /v2/images/{id}/tasks`; an image that is not `active`
- *   (web-download failures go back to `queued`) → ImportFailedError as well. Otherwise resolves with the image.
- * - Stuck: `importing` with no `os_glance_importing_to_stores` and either the task in `failure` (or the lock
- *   gone) on two consecutive polls, or nothing changing for `stuckAfterMs` → ImportStuckError. The same when data
- *   is on its way into stores (copy-image included) and neither the image nor its task changes for `stuckAfterMs`.
- * - Bounded by `timeoutMs` → WaitTimeoutError.
+ * Waits for an import started with `importImage` to finish, and judges it (progress.ts says how): resolves with
+ * the image, or fails with ImportFailedError (failed stores, Glance's task message included), ImportStuckError, or
+ * WaitTimeoutError after `timeoutMs`.
  */
 export async function waitForImport(c: GlanceClient, id: string, opts: WaitForImportOptions = {}): Promise<Image> {
-  const stuckAfterMs = opts.stuckAfterMs ?? 180_000;
-  const startTimeoutMs = opts.startTimeoutMs ?? 120_000;
-  let lastTaskId: string | undefined;
-  let quietSignature: string | undefined;
-  let quietSince = 0;
-  let failureSeen = false;
-  let finishingSince: number | undefined;
-
-  let copyTask: Task | undefined;
-  let copyImageSignature: string | undefined;
-  let copyTaskSignature: string | undefined;
-  let copyTaskReadAt = -Infinity;
-
-  /**
-   * Data on its way into stores (`os_glance_importing_to_stores` set; copy-image keeps the image `active`). Alive
-   * while the image or its task changes; the task is read only once the image has been quiet for a while. Quiet
-   * for `stuckAfterMs` means a task that will never finish, which holds Glance's import lock until Glance lets
-   * another import take it (60 minutes after the task's last update).
-   */
-  const copying = async (image: Image, lock: string): Promise<Refreshed<Image>> => {
-    quietSignature = undefined;
-    const now = Date.now();
-    const checkEvery = Math.min(COPY_TASK_CHECK_MS, stuckAfterMs / 6);
-    const imageSignature = [image.status, image.stores ?? "", image.os_glance_importing_to_stores ?? "", image.os_glance_failed_import ?? "", lock].join("|");
-    if (imageSignature !== copyImageSignature) {
-      copyImageSignature = imageSignature;
-      quietSince = now;
-    } else if (now - quietSince >= checkEvery && now - copyTaskReadAt >= checkEvery) {
-      copyTaskReadAt = now;
-      const tasks = await tryTasks(c, id);
-      copyTask = tasks && pickTask(tasks, lock);
-      const taskSignature = [copyTask?.status ?? "", copyTask?.updated_at ?? "", copyTask?.message ?? ""].join("|");
-      if (taskSignature !== copyTaskSignature) {
-        copyTaskSignature = taskSignature;
-        quietSince = now;
-      }
-    }
-    if (now - quietSince >= stuckAfterMs) {
-      const reason =
-        `no import progress for ${Math.round((now - quietSince) / 1000)}s while importing to ${image.os_glance_importing_to_stores} ` +
-        `(a task lost to a Glance restart never resumes; Glance lets another import take the lock 60 minutes after the task's last update)`;
-      throw new ImportStuckError({ ...outcome(image, copyTask, lock), stuckForMs: now - quietSince, reason });
-    }
-    return { state: "importing", value: image };
+  const limits: ImportLimits = {
+    stuckAfterMs: opts.stuckAfterMs ?? 180_000,
+    startTimeoutMs: opts.startTimeoutMs ?? 120_000,
+    allowFailedStores: opts.allowFailedStores ?? false,
+    intervalMs: opts.intervalMs ?? 1000,
   };
+  const now = opts.now ?? Date.now;
+  let watch = initialImportWatch();
 
   const refresh = async (): Promise<Refreshed<Image>> => {
     const image = await getImage(c, id);
-    const lock = nonEmpty(image.os_glance_import_task) ? image.os_glance_import_task : undefined;
-    if (lock) lastTaskId = lock;
-    const importingTo = image.os_glance_importing_to_stores ?? "";
-    // The task holds the lock but has not moved the image on: starting, queued behind others, or lost.
-    const waitingToStart = lock !== undefined && (image.status === "uploading" || image.status === "queued");
-    const suspicious = (image.status === "importing" && importingTo === "") || waitingToStart;
-
-    if (!suspicious) {
-      failureSeen = false;
-      if (lock) {
-        const finishing = image.status === "active" && importingTo === "";
-        if (!finishing) return copying(image, lock);
-        quietSignature = undefined;
-        finishingSince ??= Date.now();
-        const fast = Date.now() - finishingSince < FINISHING_FAST_MS;
-        return { state: "importing", value: image, ...(fast ? { nextIntervalMs: Math.min(FINISHING_POLL_MS, opts.intervalMs ?? 1000) } : {}) };
-      }
-      quietSignature = undefined;
-      const failed = splitStores(image.os_glance_failed_import);
-      if (image.status === "active" && (failed.length === 0 || opts.allowFailedStores)) return { state: "done", value: image };
-      const tasks = await tryTasks(c, id);
-      throw new ImportFailedError(outcome(image, tasks && pickTask(tasks, lastTaskId), lastTaskId));
+    const at = now();
+    let judged = judgeImport(watch, image, "unread", at, limits);
+    if (judged.verdict.kind === "read-tasks") judged = judgeImport(watch, image, await tryTasks(c, id), at, limits);
+    watch = judged.watch;
+    const verdict = judged.verdict;
+    switch (verdict.kind) {
+      case "done":
+        return { state: "done", value: image };
+      case "failed":
+        throw new ImportFailedError(verdict.outcome);
+      case "stuck":
+        throw new ImportStuckError({ ...verdict.outcome, stuckForMs: verdict.stuckForMs, reason: verdict.reason });
+      default:
+        return { state: "importing", value: image, ...(verdict.kind === "waiting" && verdict.nextIntervalMs !== undefined ? { nextIntervalMs: verdict.nextIntervalMs } : {}) };
     }
-
-    // `importing` with no store in progress: either between steps, or stuck for good.
-    copyImageSignature = undefined;
-    const tasks = await tryTasks(c, id);
-    const task = tasks && pickTask(tasks, lock ?? lastTaskId);
-    const signature = [image.status, image.stores ?? "", image.os_glance_failed_import ?? "", lock ?? "", task?.status ?? "", task?.updated_at ?? ""].join("|");
-    const now = Date.now();
-    if (signature !== quietSignature) {
-      quietSignature = signature;
-      quietSince = now;
-    }
-    const failureNow = task?.status === "failure" || !lock;
-    const confirmed = failureNow && failureSeen;
-    failureSeen = failureNow;
-    const quietLimit = waitingToStart ? startTimeoutMs : stuckAfterMs;
-    if (confirmed || now - quietSince >= quietLimit) {
-      const reason = confirmed
-        ? task?.status === "failure"
-          ? `its import task failed but the image stayed ${image.status}`
-          : "the import lock is gone but the image stayed importing"
-        : waitingToStart
-          ? `its import task ${lock} did not start within ${Math.round((now - quietSince) / 1000)}s (the image stays ` +
-            `${image.status} holding the import lock; a task lost to a Glance restart never resumes)`
-          : `no import progress for ${Math.round((now - quietSince) / 1000)}s`;
-      throw new ImportStuckError({ ...outcome(image, task, lock ?? lastTaskId), stuckForMs: now - quietSince, reason });
-    }
-    return { state: "importing", value: image };
   };
 
   return waitFor<Image>({
@@ -197,7 +81,7 @@ export async function waitForImport(c: GlanceClient, id: string, opts: WaitForIm
     target: ["done"],
     refresh,
     timeoutMs: opts.timeoutMs ?? 30 * 60_000,
-    intervalMs: opts.intervalMs ?? 1000,
+    intervalMs: limits.intervalMs,
     description: `the import of image ${id} to finish`,
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -1,0 +1,122 @@
+import { sleep } from "../common/sleep";
+import { failoverLoadBalancer, getLoadBalancer, GONE_AMPHORA_STATUSES, listAmphorae, type Amphora, type LoadBalancer } from "../octavia/client";
+import { isStatus } from "../openstack/errors";
+import type { ServiceClient } from "../openstack/service-client";
+import { FleetRotationError, serviceMessage } from "./errors";
+import type { Fleet } from "./fleet";
+import type { AmphoraFleetRotationInputs } from "./inputs";
+import { describeLb } from "./plan";
+
+/**
+ * One load balancer's turn in a rotation: fail it over and wait for its gate.
+ *
+ * Octavia refuses a failover with 409 while the load balancer is `PENDING_*` (another operation: someone's update,
+ * someone's failover, a flow whose worker died). The turn asks first and reads the state only on a 409 (the
+ * answer is authoritative, a read before would be stale by the time the request lands); then, with
+ * `whenPending: "wait"`, it waits for the other operation to end (bounded by `timeouts.pendingSeconds`), reads
+ * the amphorae again, and either finds the load balancer already on its target image (someone else's failover
+ * put it there: it is not failed over again) or asks again. After an accepted failover it waits through
+ * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`) and checks the gate.
+ */
+
+export type TurnOutcome = { kind: "rotated" } | { kind: "skipped"; reason: string };
+
+/** Failover requests of one turn at most (each 409 means another operation started and ended meanwhile). */
+const MAX_REQUESTS = 5;
+
+const pending = (status: string): boolean => status.startsWith("PENDING_");
+
+const servingAmphorae = async (octavia: ServiceClient, id: string, pageSize: number): Promise<Amphora[]> =>
+  (await listAmphorae(octavia, { loadbalancer_id: id }, pageSize)).filter((a) => !GONE_AMPHORA_STATUSES.has(a.status));
+
+const onImage = (amphorae: Amphora[], target: string | undefined): boolean =>
+  target !== undefined && amphorae.length > 0 && amphorae.every((a) => a.image_id === target);
+
+const describeAmphorae = (amphorae: Amphora[]): string =>
+  amphorae.map((a) => `${a.role ?? "?"} ${a.id.slice(0, 8)} ${a.status} on ${a.image_id ? a.image_id.slice(0, 8) : "no image"}`).join(", ") ||
+  "none";
+
+export async function failoverTurn(
+  octavia: ServiceClient,
+  fleet: Fleet,
+  inputs: AmphoraFleetRotationInputs,
+  id: string,
+  print: (line: string) => void,
+): Promise<TurnOutcome> {
+  const member = fleet.members.find((m) => m.id === id);
+  const target = member ? fleet.targets[member.tag] : undefined;
+  const lb = describeLb(fleet, id);
+  const fail = (code: "ERR_FAILOVER" | "ERR_GATE" | "ERR_TIMEOUT", why: string, cause?: unknown): FleetRotationError =>
+    new FleetRotationError(code, inputs.imageTag, `load balancer ${lb}: ${why}`, id, cause === undefined ? undefined : { cause });
+
+  /** Polls until the load balancer leaves PENDING_*, or throws ERR_TIMEOUT with `message(status)`. */
+  const settle = async (seconds: number, message: (status: string) => string, first?: LoadBalancer): Promise<LoadBalancer> => {
+    const deadline = Date.now() + seconds * 1000;
+    let state = first ?? (await getLoadBalancer(octavia, id));
+    while (pending(state.provisioning_status)) {
+      if (Date.now() >= deadline) throw fail("ERR_TIMEOUT", message(state.provisioning_status));
+      await sleep(Math.min(inputs.timeouts.pollSeconds * 1000, Math.max(0, deadline - Date.now())));
+      state = await getLoadBalancer(octavia, id);
+    }
+    return state;
+  };
+
+  const pendingDeadline = Date.now() + inputs.timeouts.pendingSeconds * 1000;
+  let waited = false;
+  for (let request = 1; ; request++) {
+    try {
+      await failoverLoadBalancer(octavia, id);
+      break;
+    } catch (err) {
+      if (!isStatus(err, 409)) throw fail("ERR_FAILOVER", `failover refused: ${serviceMessage(err)}`, err);
+      const state = await getLoadBalancer(octavia, id);
+      if (!pending(state.provisioning_status) || request >= MAX_REQUESTS) {
+        throw fail("ERR_FAILOVER", `failover refused while ${state.provisioning_status}: ${serviceMessage(err)}`, err);
+      }
+      if (inputs.whenPending === "skip") {
+        return { kind: "skipped", reason: `provisioning status ${state.provisioning_status}: another operation is running on it (whenPending is skip)` };
+      }
+      const left = Math.max(0, Math.round((pendingDeadline - Date.now()) / 1000));
+      print(`${lb}: Octavia answered ${serviceMessage(err)}; waiting up to ${left} s for that operation to end`);
+      const after = await settle(
+        (pendingDeadline - Date.now()) / 1000,
+        (status) =>
+          `still ${status} after ${inputs.timeouts.pendingSeconds} s (timeouts.pendingSeconds) waiting for another operation on it to end ` +
+          `before its failover; a load balancer whose Octavia worker died mid-flow stays so until an operator resets it`,
+        state,
+      );
+      waited = true;
+      if (after.provisioning_status === "ERROR" && !inputs.includeErrored) {
+        return { kind: "skipped", reason: "provisioning status ERROR after another operation (set includeErrored to rotate it)" };
+      }
+      if (after.provisioning_status !== "ACTIVE" && after.provisioning_status !== "ERROR") {
+        return { kind: "skipped", reason: `provisioning status ${after.provisioning_status} after another operation` };
+      }
+      if (onImage(await servingAmphorae(octavia, id, inputs.pageSize), target)) {
+        return { kind: "skipped", reason: `already on image ${target?.slice(0, 8)} after another operation: not failed over again` };
+      }
+    }
+  }
+
+  const state = await settle(
+    inputs.timeouts.failoverSeconds,
+    (status) =>
+      `failover still ${status} after ${inputs.timeouts.failoverSeconds} s (timeouts.failoverSeconds)` +
+      `${waited ? ", after waiting for another operation" : ""}; Octavia may still finish it: the next up waits for it`,
+  );
+  const amphorae = await servingAmphorae(octavia, id, inputs.pageSize);
+  if (state.provisioning_status !== "ACTIVE") {
+    throw fail(
+      "ERR_GATE",
+      `Octavia's failover ended in provisioning status ${state.provisioning_status} (amphorae: ${describeAmphorae(amphorae)}); ` +
+        `Octavia's worker log has the flow's error`,
+    );
+  }
+  if (!inputs.healthGate.operatingStatuses.includes(state.operating_status as never)) {
+    throw fail("ERR_GATE", `operating status ${state.operating_status} after failover, the gate accepts ${inputs.healthGate.operatingStatuses.join(", ")}`);
+  }
+  if (!onImage(amphorae, target)) {
+    throw fail("ERR_GATE", `after failover its amphorae are not all on image ${target ?? "(none)"}: ${describeAmphorae(amphorae)}`);
+  }
+  return { kind: "rotated" };
+}

@@ -1,0 +1,62 @@
+/**
+ * The one error model of the resources. Every error a resource raises is a ResourceError: a stable `code` (the
+ * `ERR_*` the docs' troubleshooting is organised by, also shown at the end of the message), the resource it is
+ * about (`subject`, the words the resource's plan lines start with: `GlanceTaggedImage <key>`, `snapshot store
+ * "<store>"`, `AmphoraFleetRotation <tag>`), the image when there is one, the cause, and the service's own words
+ * when a service answered. Layers below the resources (the builder, the Glance and OpenStack clients) keep their
+ * own typed errors; a resource error without a subject is one a resource raised before it could name itself.
+ */
+import { HttpError } from "../openstack/errors";
+
+export interface ResourceErrorDetails {
+  /** The resource the error is about; absent: the message stands alone (no subject, no code appended). */
+  subject?: string;
+  imageId?: string;
+  cause?: unknown;
+  /** The service's own message, when it is not in the cause (default: the first HTTP answer of the cause chain). */
+  serviceMessage?: string;
+}
+
+export class ResourceError extends Error {
+  override name = "ResourceError";
+  readonly subject?: string;
+  readonly imageId?: string;
+  /** The service's own message, when a service answered. */
+  readonly serviceMessage?: string;
+
+  constructor(
+    readonly code: string,
+    /** What went wrong, without the subject and code. */
+    readonly detail: string,
+    details: ResourceErrorDetails = {},
+  ) {
+    super(details.subject !== undefined ? `${details.subject}: ${detail} (${code})` : detail, details.cause !== undefined ? { cause: details.cause } : undefined);
+    if (details.subject !== undefined) this.subject = details.subject;
+    if (details.imageId !== undefined) this.imageId = details.imageId;
+    const said = details.serviceMessage ?? serviceAnswer(details.cause)?.serviceMessage;
+    if (said) this.serviceMessage = said;
+  }
+}
+
+/** The first HTTP answer in an error's cause chain. */
+export function serviceAnswer(err: unknown): HttpError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof HttpError) return e;
+  }
+  return undefined;
+}
+
+/** A service's own words for an error, when it was an HTTP answer (with a Retry-After beyond the retry bound); the error's message otherwise. */
+export function serviceWords(err: unknown): string {
+  if (err instanceof HttpError) {
+    const base = err.serviceMessage ? `${err.status} ${err.serviceMessage}` : err.message;
+    // A Retry-After beyond the retry policy's bound is not waited for: say when the service wants to be asked again.
+    return err.retryAfter !== undefined ? `${base} (the service asked to retry after ${err.retryAfter} s)` : base;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The one wording of a failure to reach OpenStack before anything was asked of the service. */
+export function connectFailure(endpoints: string, service: string, err: unknown): string {
+  return `connecting to OpenStack (a Keystone token, then ${endpoints} from the catalog) failed, nothing was asked of ${service}: ${serviceWords(err)}`;
+}

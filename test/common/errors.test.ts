@@ -1,0 +1,62 @@
+import { strict as assert } from "node:assert";
+import { FleetRotationError, RotationStoppedError } from "../../provider/amphora-fleet-rotation/errors";
+import { BuilderExitError, BuildError, ValidationError } from "../../provider/builder/errors";
+import { connectFailure, ResourceError } from "../../provider/common/errors";
+import { GlanceTaggedImageError, step } from "../../provider/glance-tagged-image/errors";
+import { HttpError } from "../../provider/openstack/errors";
+import { ConnectError, CopyForbiddenError, EnforcementError, UnknownStoreError } from "../../provider/snapshot-store-policy/errors";
+
+const forbidden = (): HttpError =>
+  new HttpError({ status: 403, method: "POST", url: "http://glance/v2/images/i-1/import", serviceMessage: "You are not authorized to complete copy_image action." });
+
+describe("one error model: every resource's errors are ResourceErrors", () => {
+  it("an error that fails a resource names it first and its ERR_* code last, with the image and the service's own words", async () => {
+    const err = await step("proj/stack/amp", "moving the tag", "i-1", () => Promise.reject(forbidden())).catch((e: unknown) => e);
+    assert.ok(err instanceof GlanceTaggedImageError && err instanceof ResourceError);
+    assert.equal(err.code, "ERR_GLANCE");
+    assert.equal(err.subject, "GlanceTaggedImage proj/stack/amp");
+    assert.equal(err.imageId, "i-1");
+    assert.equal(err.serviceMessage, "You are not authorized to complete copy_image action.");
+    assert.equal(err.message, "GlanceTaggedImage proj/stack/amp: moving the tag failed: 403 You are not authorized to complete copy_image action. (ERR_GLANCE)");
+    assert.ok(err.cause instanceof HttpError);
+  });
+
+  it("the three resources that reach OpenStack word a failed connection the same way", () => {
+    const refused = new Error("POST http://keystone:5000/v3/auth/tokens failed: connect ECONNREFUSED");
+    const policy = new ConnectError("fast", refused);
+    assert.ok(policy instanceof ResourceError);
+    assert.equal(policy.code, "ERR_CONNECT");
+    assert.equal(policy.message, `SnapshotStorePolicy fast: ${connectFailure("Glance's endpoint", "Glance", refused)} (ERR_CONNECT)`);
+    const image = new GlanceTaggedImageError("ERR_CONNECT", "p/s/n", connectFailure("Glance's endpoint", "Glance", refused));
+    assert.equal(image.message.replace(/^GlanceTaggedImage p\/s\/n: /, ""), policy.message.replace(/^SnapshotStorePolicy fast: /, ""));
+    assert.match(policy.message, /connecting to OpenStack \(a Keystone token, then Glance's endpoint from the catalog\) failed, nothing was asked of Glance: POST .* ECONNREFUSED \(ERR_CONNECT\)$/);
+  });
+
+  it("errors about one image or a store, reported inside a resource's result, carry a code but no subject", () => {
+    const copy = new CopyForbiddenError("i-1", "fast", "You are not authorized to complete copy_image action.");
+    assert.ok(copy instanceof ResourceError);
+    assert.equal(copy.code, "ERR_FORBIDDEN");
+    assert.equal(copy.imageId, "i-1");
+    assert.equal(copy.serviceMessage, "You are not authorized to complete copy_image action.");
+    assert.match(copy.message, /^copy-image of image i-1 to store "fast" was refused \(403: You are not/);
+    assert.doesNotMatch(copy.message, /ERR_/);
+    const store = new UnknownStoreError("nope", ["fast"]);
+    assert.equal(store.code, "ERR_STORES");
+    assert.equal(store.message, 'store "nope" is not a store of this Glance; the stores that exist are: fast');
+    const build = new ValidationError("/out/amphora.qcow2", [{ check: "kernel", detail: "no kernel" }]);
+    assert.ok(build instanceof BuildError && build instanceof ResourceError);
+    assert.equal(build.code, "ERR_VALIDATION");
+    const exit = new BuilderExitError("diskimage-create.sh", 1, null, "", { logPath: "/out/build.log", tail: [] });
+    assert.equal(exit.code, "ERR_BUILD_EXIT");
+  });
+
+  it("a policy's failure and a stopped rotation name the resource once and keep their codes", () => {
+    const placed = new EnforcementError("ERR_PLACEMENT", "fast", "1 of 2 image(s) could not be placed", "id-1", {}, ["a: b"]);
+    assert.equal(placed.message, "SnapshotStorePolicy fast: 1 of 2 image(s) could not be placed (ERR_PLACEMENT)");
+    const gate = new FleetRotationError("ERR_GATE", "amphora", "load balancer lb-1: operating status ERROR", "lb-1");
+    const stopped = new RotationStoppedError(gate, "rot-1", {});
+    assert.equal(stopped.message, gate.message);
+    assert.equal(stopped.message, "AmphoraFleetRotation amphora: load balancer lb-1: operating status ERROR (ERR_GATE)");
+    assert.deepEqual(stopped.reasons, [gate.message]);
+  });
+});
