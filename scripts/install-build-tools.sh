@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the image builder needs: qemu-img and e2fsprogs/fdisk for validating images (and for the test
 # fixture builder), diskimage-builder with debootstrap for real builds, and python3-oslo.config, with which a test
-# reads the Octavia configuration snippet the way Octavia does. Idempotent; run as root.
+# reads the Octavia configuration snippet the way Octavia does; qemu-system-x86, xorriso and openssl for the boot
+# check (validation.boot: QEMU, the config drive, per-boot certificates). Idempotent; run as root.
 set -euo pipefail
 
-packages=(qemu-utils e2fsprogs fdisk tar python3-diskimage-builder debootstrap kpartx parted sudo python3-oslo.config)
+packages=(qemu-utils e2fsprogs fdisk tar python3-diskimage-builder debootstrap kpartx parted sudo python3-oslo.config
+  qemu-system-x86 xorriso openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

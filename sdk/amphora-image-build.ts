@@ -163,6 +163,19 @@ export interface AmphoraImageBuildArgs {
    *   (Debian/Ubuntu images; switch it off for RPM-based ones). Default `true`.
    * - `requiredPackages`: Packages the `packages` check requires besides `haproxy`; their versions appear in
    *   `packageVersions`. Default `[]`.
+   * - `boot`: The boot check: QEMU boots the artifact read-only (`-snapshot`) with a config drive shaped like the one
+   *   Nova gives an amphora (`config-2`: network on DHCP, the agent's configuration, certificate and client CA,
+   *   generated per boot and never kept), and polls the agent through a forwarded port.
+   * - `boot.enabled`: Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the
+   *   amphora agent to answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's
+   *   architecture, `xorriso` and `openssl`. Default `false`.
+   * - `boot.timeoutSeconds`: How long the agent has to answer, from QEMU's start (Octavia itself waits 120 × 5 s by
+   *   default). Range 10 to 3600. Default `600`.
+   * - `boot.memoryMb`: Guest memory in MiB (Octavia's default amphora flavor: 1024). Range 256 to 65536. Default
+   *   `1024`.
+   * - `boot.cpus`: Guest virtual CPUs (Octavia's default amphora flavor: 1). Range 1 to 64. Default `1`.
+   * - `boot.accelerator`: `auto`: KVM when the image's architecture is the host's and a bounded probe guest runs under
+   *   KVM, else software emulation (TCG); `kvm` or `tcg` to force one. One of `auto`, `kvm`, `tcg`. Default `"auto"`.
    */
   validation?: pulumi.Input<AmphoraImageBuildArgsInput["validation"]>;
   /**
@@ -197,7 +210,7 @@ const OUTPUTS = [
   "upperConstraints", "useNftables", "useSsh", "command", "packages", "elementsPath", "validation", "timeoutSeconds",
   "progressIntervalSeconds", "retainOnDelete", "path", "format", "diskFormat", "containerFormat", "virtualSize",
   "actualSize", "fileSize", "sha256", "sha512", "md5", "buildKey", "builtAt", "buildSeconds", "manifestDir", "logPath",
-  "packageVersions", "haproxyVersion", "keepalivedVersion", "kernelVersion", "agentVersion", "checks",
+  "packageVersions", "haproxyVersion", "keepalivedVersion", "kernelVersion", "agentVersion", "checks", "boot",
   "dockerImportCommand", "rootPasswordSet", "artifactState",
 ] as const;
 // /generated:declarations
@@ -363,6 +376,18 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
    *   (Debian/Ubuntu images; switch it off for RPM-based ones).
    * - `requiredPackages`: Packages the `packages` check requires besides `haproxy`; their versions appear in
    *   `packageVersions`.
+   * - `boot`: The boot check: QEMU boots the artifact read-only (`-snapshot`) with a config drive shaped like the one
+   *   Nova gives an amphora (`config-2`: network on DHCP, the agent's configuration, certificate and client CA,
+   *   generated per boot and never kept), and polls the agent through a forwarded port.
+   * - `boot.enabled`: Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the
+   *   amphora agent to answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's
+   *   architecture, `xorriso` and `openssl`.
+   * - `boot.timeoutSeconds`: How long the agent has to answer, from QEMU's start (Octavia itself waits 120 × 5 s by
+   *   default). Range 10 to 3600.
+   * - `boot.memoryMb`: Guest memory in MiB (Octavia's default amphora flavor: 1024). Range 256 to 65536.
+   * - `boot.cpus`: Guest virtual CPUs (Octavia's default amphora flavor: 1). Range 1 to 64.
+   * - `boot.accelerator`: `auto`: KVM when the image's architecture is the host's and a bounded probe guest runs under
+   *   KVM, else software emulation (TCG); `kvm` or `tcg` to force one. One of `auto`, `kvm`, `tcg`.
    */
   declare readonly validation: pulumi.Output<AmphoraImageBuildOutputs["validation"]>;
   /**
@@ -426,11 +451,22 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
   /**
    * One report per validation check of the last build or validation.
    *
-   * - `[].check`: The check's name (see `validation`). One of `integrity`, `virtualSize`, `kernel`, `packages`.
-   * - `[].status`: `passed`, `failed`, `disabled` or `not-applicable`.
+   * - `[].check`: The check's name (see `validation`). One of `integrity`, `virtualSize`, `kernel`, `packages`, `boot`.
+   * - `[].status`: `passed`, `failed`, `disabled`, `not-applicable` or `skipped` (boot: not run, with why).
    * - `[].detail`: What the check found.
    */
   declare readonly checks: pulumi.Output<AmphoraImageBuildOutputs["checks"]>;
+  /**
+   * Facts of the boot check of the last build or validation (`validation.boot`); zeros when it did not run.
+   *
+   * - `seconds`: Seconds from QEMU's start to the agent's answer; 0 when the image was not booted or the agent did not
+   *   answer.
+   * - `accelerator`: `kvm` or `tcg`; "" when the image was not booted.
+   * - `stage`: The last boot stage reached: `agent` when it answered; "" when not booted.
+   * - `agent`: What the agent's `GET /<api_version>/info` reported: `api_version`, `haproxy_version`, `hostname` and,
+   *   with keepalived, `keepalived_version` and `ipvsadm_version`.
+   */
+  declare readonly boot: pulumi.Output<AmphoraImageBuildOutputs["boot"]>;
   /** For tar outputs: the `docker import` command of the base-image spec; "" otherwise. */
   declare readonly dockerImportCommand: pulumi.Output<AmphoraImageBuildOutputs["dockerImportCommand"]>;
   /** Whether `rootPassword` or `rootPasswordFrom` was given. */

@@ -37,9 +37,20 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
-function throwIfInvalid(artifact: string, result: ValidationResult): void {
+/** Throws when a check failed; a failed boot's whole serial console goes to the end of the build log first. */
+async function throwIfInvalid(artifact: string, result: ValidationResult, logPath: string): Promise<void> {
   const failed = result.reports.filter((r) => r.status === "failed");
-  if (failed.length) throw new ValidationError(artifact, failed.map((r) => ({ check: r.check, detail: r.detail })));
+  if (!failed.length) return;
+  let boot;
+  if (result.bootFailure) {
+    const header = `# ${new Date().toISOString()} boot check failed at stage ${result.bootFailure.stage}: serial console\n`;
+    const logged = await fs.appendFile(logPath, header + result.bootFailure.console + "\n", { mode: 0o600 }).then(
+      () => true,
+      () => false,
+    );
+    boot = { stage: result.bootFailure.stage, consoleTail: result.bootFailure.consoleTail, logPath: logged ? logPath : "" };
+  }
+  throw new ValidationError(artifact, failed.map((r) => ({ check: r.check, detail: r.detail })), boot);
 }
 
 /** Moves the staged artifact and its NAME.d over the final ones (the artifact itself by atomic rename). */
@@ -112,8 +123,12 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     }
     await scrubManifests(staged.manifestDir, cmd.secrets);
     ctx.print(`validating`);
-    const validation = await validateArtifact(staged.artifact, inputs.imageType, inputs.sizeGb, inputs.validation);
-    throwIfInvalid(final.artifact, validation);
+    const validation = await validateArtifact(staged.artifact, inputs.imageType, inputs.sizeGb, inputs.validation, {
+      arch: inputs.arch,
+      print: ctx.print,
+      signal: ctx.signal,
+    });
+    await throwIfInvalid(final.artifact, validation, final.buildLog);
     const digests = await hashFile(staged.artifact, ctx.signal);
     const versions = await packageVersions(staged.manifestDir, validation.installed, inputs.validation.requiredPackages);
     const manifestDirExists = await exists(staged.manifestDir);
@@ -147,9 +162,10 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
 export async function revalidate(
   inputs: AmphoraImageBuildInputs,
   olds: AmphoraImageBuildOutputs,
+  print: (line: string) => void = () => undefined,
 ): Promise<AmphoraImageBuildOutputs> {
-  const validation = await validateArtifact(olds.path, inputs.imageType, inputs.sizeGb, inputs.validation);
-  throwIfInvalid(olds.path, validation);
+  const validation = await validateArtifact(olds.path, inputs.imageType, inputs.sizeGb, inputs.validation, { arch: inputs.arch, print });
+  await throwIfInvalid(olds.path, validation, olds.logPath);
   const manifestDir = artifactPaths(inputs.output, inputs.imageType).manifestDir;
   const versions = await packageVersions(manifestDir, validation.installed, inputs.validation.requiredPackages);
   return toOutputs(

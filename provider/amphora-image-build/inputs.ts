@@ -52,6 +52,45 @@ function envSchema() {
   });
 }
 
+export const BOOT_ACCELERATORS = ["auto", "kvm", "tcg"] as const;
+const BOOT_DEFAULTS = { enabled: false, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" as const };
+
+function bootSchema() {
+  return z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the amphora agent to " +
+            "answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's " +
+            "architecture, `xorriso` and `openssl`.",
+        ),
+      timeoutSeconds: z
+        .number()
+        .int()
+        .min(10)
+        .max(3600)
+        .default(BOOT_DEFAULTS.timeoutSeconds)
+        .describe("How long the agent has to answer, from QEMU's start (Octavia itself waits 120 × 5 s by default)."),
+      memoryMb: z.number().int().min(256).max(65536).default(BOOT_DEFAULTS.memoryMb).describe("Guest memory in MiB (Octavia's default amphora flavor: 1024)."),
+      cpus: z.number().int().min(1).max(64).default(BOOT_DEFAULTS.cpus).describe("Guest virtual CPUs (Octavia's default amphora flavor: 1)."),
+      accelerator: z
+        .enum(BOOT_ACCELERATORS)
+        .default(BOOT_DEFAULTS.accelerator)
+        .describe(
+          "`auto`: KVM when the image's architecture is the host's and a bounded probe guest runs under KVM, else " +
+            "software emulation (TCG); `kvm` or `tcg` to force one.",
+        ),
+    })
+    .default(() => ({ ...BOOT_DEFAULTS }))
+    .describe(
+      "The boot check: QEMU boots the artifact read-only (`-snapshot`) with a config drive shaped like the one Nova " +
+        "gives an amphora (`config-2`: network on DHCP, the agent's configuration, certificate and client CA, generated " +
+        "per boot and never kept), and polls the agent through a forwarded port.",
+    );
+}
+
 function validationSchema() {
   return z
     .strictObject({
@@ -74,8 +113,9 @@ function validationSchema() {
       requiredPackages: nameList(PACKAGE_NAME, "package")
         .default([])
         .describe("Packages the `packages` check requires besides `haproxy`; their versions appear in `packageVersions`."),
+      boot: bootSchema(),
     })
-    .default({ integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] })
+    .default({ integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [], boot: { ...BOOT_DEFAULTS } })
     .describe(
       "Checks run on the artifact before it is moved into place (a failed check fails the build and keeps the previous " +
         "artifact). A switched-off check is reported as `disabled`. Changing only these settings validates the existing " +

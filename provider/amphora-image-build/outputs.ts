@@ -96,12 +96,23 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
         z
           .object({
             check: z.enum(CHECKS).describe("The check's name (see `validation`)."),
-            status: z.string().describe("`passed`, `failed`, `disabled` or `not-applicable`."),
+            status: z.string().describe("`passed`, `failed`, `disabled`, `not-applicable` or `skipped` (boot: not run, with why)."),
             detail: z.string().describe("What the check found."),
           })
           .describe("One validation check."),
       )
       .describe("One report per validation check of the last build or validation."),
+    boot: z
+      .object({
+        seconds: z.number().describe("Seconds from QEMU's start to the agent's answer; 0 when the image was not booted or the agent did not answer."),
+        accelerator: z.string().describe("`kvm` or `tcg`; \"\" when the image was not booted."),
+        stage: z.string().describe("The last boot stage reached: `agent` when it answered; \"\" when not booted."),
+        agent: z
+          .record(z.string(), z.string())
+          .describe("What the agent's `GET /<api_version>/info` reported: `api_version`, `haproxy_version`, `hostname` and, with keepalived, `keepalived_version` and `ipvsadm_version`."),
+      })
+      .default({ seconds: 0, accelerator: "", stage: "", agent: {} })
+      .describe("Facts of the boot check of the last build or validation (`validation.boot`); zeros when it did not run."),
     dockerImportCommand: z.string().describe("For tar outputs: the `docker import` command of the base-image spec; \"\" otherwise."),
     rootPasswordSet: z.boolean().describe("Whether `rootPassword` or `rootPasswordFrom` was given."),
     rootPasswordDigest: z
@@ -167,6 +178,7 @@ export function toOutputs(inputs: AmphoraImageBuildInputs, facts: BuildFacts, pr
     kernelVersion: facts.versions.kernel,
     agentVersion: facts.versions.agent,
     checks: facts.validation.reports,
+    boot: facts.validation.boot,
     dockerImportCommand: inputs.imageType === "tar" ? dockerImportCommand(paths.artifact) : "",
     rootPasswordSet: inputs.rootPassword !== undefined,
     rootPasswordDigest: inputs.rootPassword === undefined ? "" : previousDigest || digestSecret(inputs.rootPassword),

@@ -90,7 +90,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       case "replace":
         return { outs: await buildImage(news, { print, keyParts: plan.keyParts, previousPasswordDigest: keptDigest(olds, news) }) };
       case "revalidate":
-        return { outs: { ...(await revalidate(news, withInputs(olds, news))), keyParts: plan.keyParts } };
+        return { outs: { ...(await revalidate(news, withInputs(olds, news), print)), keyParts: plan.keyParts } };
       default:
         // Same key; the fresh parts only differ in where the element directories are now.
         return { outs: { ...withInputs(olds, news), keyParts: plan.keyParts } };

@@ -16,6 +16,11 @@ const PACKAGE_OF: Record<string, string> = {
   "qemu-img": "qemu-utils",
   debugfs: "e2fsprogs",
   tar: "tar",
+  openssl: "openssl",
+  xorriso: "xorriso",
+  "qemu-system-x86_64": "qemu-system-x86",
+  "qemu-system-i386": "qemu-system-x86",
+  "qemu-system-aarch64": "qemu-system-arm",
 };
 
 /** Environment for tools: PATH plus a C locale so that messages are parseable. */

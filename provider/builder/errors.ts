@@ -99,6 +99,15 @@ export interface ValidationFailure {
   detail: string;
 }
 
+/** A boot check that booted and failed: how far the guest got and the end of its serial console. */
+export interface BootFailureContext {
+  /** firmware, kernel, userspace, cloud-init, network or agent: the last stage the boot reached. */
+  stage: string;
+  consoleTail: string[];
+  /** Where the whole console was written (the build log), or "". */
+  logPath: string;
+}
+
 /** The artifact failed one or more validation checks; it is not published. */
 export class ValidationError extends BuildError {
   override name = "ValidationError";
@@ -106,10 +115,13 @@ export class ValidationError extends BuildError {
   constructor(
     readonly artifactPath: string,
     readonly failures: ValidationFailure[],
+    readonly boot?: BootFailureContext,
   ) {
+    const where = boot?.logPath ? ` (whole console in ${boot.logPath})` : "";
+    const tail = boot?.consoleTail.length ? `\n--- last ${boot.consoleTail.length} lines of the serial console${where} ---\n${boot.consoleTail.join("\n")}` : "";
     super(
       `image ${artifactPath} failed validation: ${failures.map((f) => `${f.check}: ${f.detail}`).join("; ")} ` +
-        `(each check can be switched off in the "validation" input)`,
+        `(each check can be switched off in the "validation" input)${tail}`,
     );
   }
 }

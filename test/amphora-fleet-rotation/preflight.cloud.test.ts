@@ -37,7 +37,7 @@ describe("AmphoraFleetRotation @cloud: preflight", function () {
     assert.strictEqual(preview.output.length, 1);
     assert.ok(preview.output[0]?.endsWith(`; up would refuse: ${why}`), preview.output[0]);
     const err = await failedUp(lc, argsFor(fleet, [a], { imageId: oldImage }));
-    assert.strictEqual(err.details, `AmphoraFleetRotation ${fleet.tag}: refused before any failover: ${why}`);
+    assert.strictEqual(err.details, `AmphoraFleetRotation ${fleet.tag}: refused before any failover: ${why} (ERR_PREFLIGHT)`);
     noFailover(log);
   });
 
@@ -46,15 +46,15 @@ describe("AmphoraFleetRotation @cloud: preflight", function () {
     const lc = await ctx.host.lifecycle(provider, TYPE, "refusals");
     const otherOwner = "0123456789abcdef0123456789abcdef";
     let err = await failedUp(lc, argsFor(fleet, [a], { imageId: newImage, imageOwner: otherOwner }));
-    assert.match(err.details, new RegExp(`refused before any failover: imageId ${newImage} is owned by project [0-9a-f]{32}, not imageOwner ${otherOwner}: Octavia would not boot it$`));
+    assert.match(err.details, new RegExp(`refused before any failover: imageId ${newImage} is owned by project [0-9a-f]{32}, not imageOwner ${otherOwner}: Octavia would not boot it \\(ERR_PREFLIGHT\\)$`));
 
     const untagged = await fleet.publishImage("untagged", {}, "-other");
     err = await failedUp(lc, argsFor(fleet, [a], { imageId: untagged }));
-    assert.match(err.details, new RegExp(`refused before any failover: imageId ${untagged} does not carry the tag "${fleet.tag}": Octavia would not boot it$`));
+    assert.match(err.details, new RegExp(`refused before any failover: imageId ${untagged} does not carry the tag "${fleet.tag}": Octavia would not boot it \\(ERR_PREFLIGHT\\)$`));
 
     const unknown = crypto.randomUUID();
     err = await failedUp(lc, argsFor(fleet, [a, unknown]));
-    assert.match(err.details, new RegExp(`refused before any failover: loadBalancers names ${unknown}, which Octavia does not list \\(deleted, being deleted, or not visible to this session\\)$`));
+    assert.match(err.details, new RegExp(`refused before any failover: loadBalancers names ${unknown}, which Octavia does not list \\(deleted, being deleted, or not visible to this session\\) \\(ERR_PREFLIGHT\\)$`));
     noFailover(log);
   });
 

@@ -84,7 +84,7 @@ describe("AmphoraFleetRotation @cloud: stop rules and resumption", function () {
       assert.strictEqual(
         err.details,
         `AmphoraFleetRotation ${fleet.tag}: load balancer ${lbName(fleet, "b", b)}: failover still PENDING_UPDATE after 20 s ` +
-          `(timeouts.failoverSeconds); Octavia may still finish it: the next up waits for it`,
+          `(timeouts.failoverSeconds); Octavia may still finish it: the next up waits for it (ERR_TIMEOUT)`,
       );
       assert.deepStrictEqual(err.initFailed?.properties.rotated, [a]);
       assert.deepStrictEqual(failovers(log, c), [], "the rotation stopped before c");

@@ -86,7 +86,7 @@ describe("AmphoraFleetRotation @cloud: waiting for Octavia", function () {
     assert.strictEqual(
       err.details,
       `AmphoraFleetRotation ${fleet.tag}: load balancer ${lbName(fleet, "a", a)}: failover still PENDING_UPDATE after 1 s ` +
-        `(timeouts.failoverSeconds); Octavia may still finish it: the next up waits for it`,
+        `(timeouts.failoverSeconds); Octavia may still finish it: the next up waits for it (ERR_TIMEOUT)`,
     );
     assert.deepStrictEqual(Object.keys(err.initFailed?.properties.failed as object), [a]);
     assert.deepStrictEqual(failovers(log, b), [], "the rotation stopped before b");

@@ -29,7 +29,14 @@ describe("AmphoraImageBuild check: inputs validated as the builders validate the
     assert.strictEqual(a.inputs.imageType, "qcow2");
     assert.strictEqual(a.inputs.sizeGb, 2);
     assert.strictEqual(a.inputs.timeoutSeconds, 7200);
-    assert.deepStrictEqual(a.inputs.validation, { integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] });
+    assert.deepStrictEqual(a.inputs.validation, {
+      integrity: true,
+      virtualSize: true,
+      kernel: true,
+      packages: true,
+      requiredPackages: [],
+      boot: { enabled: false, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" },
+    });
     assert.deepStrictEqual((await check(dib)).props, []);
   });
 

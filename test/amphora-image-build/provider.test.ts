@@ -69,7 +69,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     assert.strictEqual(o.agentVersion, "11.0.0-1");
     assert.strictEqual(o.dockerImportCommand, "");
     assert.strictEqual(o.rootPasswordSet, false);
-    assert.deepStrictEqual((o.checks as { status: string }[]).map((c) => c.status), ["passed", "passed", "passed", "passed"]);
+    assert.deepStrictEqual((o.checks as { status: string }[]).map((c) => c.status), ["passed", "passed", "passed", "passed", "disabled"]);
     assert.match(o.buildKey as string, /^[0-9a-f]{64}$/);
     assert.deepStrictEqual(await fs.readdir(out), ["amphora-x64-haproxy.build.log", "amphora-x64-haproxy.d", "amphora-x64-haproxy.qcow2"]);
     assert.strictEqual(lines[0], "AmphoraImageBuild amphora-x64-haproxy.qcow2: build");

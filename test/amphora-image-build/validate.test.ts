@@ -9,7 +9,9 @@ import { readPartitions } from "../../provider/amphora-image-build/validate/part
 import type { ImageType } from "../../provider/amphora-image-build/constants";
 import { FIXTURE_DIB, tmpDir } from "./helpers";
 
-const ALL_ON = { integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] as string[] };
+/** The four static checks on; the boot gate (validation.boot) has its own tests in boot-check.test.ts. */
+const BOOT_OFF = { enabled: false, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" as const };
+const ALL_ON = { integrity: true, virtualSize: true, kernel: true, packages: true, requiredPackages: [] as string[], boot: BOOT_OFF };
 
 describe("AmphoraImageBuild validation catches each defect without booting the image", function () {
   this.timeout(30_000);
@@ -32,9 +34,9 @@ describe("AmphoraImageBuild validation catches each defect without booting the i
   const detail = (reports: CheckReport[], check: string): string => reports.find((r) => r.check === check)?.detail ?? "";
 
   for (const type of ["qcow2", "raw", "vhd"] as const) {
-    it(`a good ${type} passes all four checks and reports qemu-img's facts`, async () => {
+    it(`a good ${type} passes all four static checks and reports qemu-img's facts`, async () => {
       const result = await validateArtifact(await image(`good-${type}`, type), type, 1, ALL_ON);
-      assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "passed", kernel: "passed", packages: "passed" });
+      assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "passed", kernel: "passed", packages: "passed", boot: "disabled" });
       assert.strictEqual(result.info.format, { qcow2: "qcow2", raw: "raw", vhd: "vpc" }[type]);
       assert.strictEqual(result.info.virtualSize, 1024 ** 3);
       assert.deepStrictEqual(result.kernels, ["vmlinuz-6.1.0-fixture-amd64"]);
@@ -45,7 +47,7 @@ describe("AmphoraImageBuild validation catches each defect without booting the i
 
   it("a good tar passes; virtual size does not apply to it", async () => {
     const result = await validateArtifact(await image("good-tar", "tar"), "tar", 1, ALL_ON);
-    assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "not-applicable", kernel: "passed", packages: "passed" });
+    assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "not-applicable", kernel: "passed", packages: "passed", boot: "disabled" });
   });
 
   const defects: [string, ImageType, Record<string, string>, string, RegExp][] = [
@@ -77,7 +79,7 @@ describe("AmphoraImageBuild validation catches each defect without booting the i
   it("switched-off checks are reported as disabled, never passed", async () => {
     const artifact = await image("off", "qcow2", { FIXTURE_OMIT_KERNEL: "1", FIXTURE_OMIT_HAPROXY: "1" });
     const result = await validateArtifact(artifact, "qcow2", 1, { ...ALL_ON, kernel: false, packages: false });
-    assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "passed", kernel: "disabled", packages: "disabled" });
+    assert.deepStrictEqual(statuses(result.reports), { integrity: "passed", virtualSize: "passed", kernel: "disabled", packages: "disabled", boot: "disabled" });
     assert.strictEqual(detail(result.reports, "kernel"), "switched off by validation.kernel");
   });
 

@@ -6,16 +6,18 @@ import { GIB, type ImageType } from "../constants";
 import type { ValidationOptions } from "../inputs";
 import { diskContents, type ImageContents, listTar, type TarListing, tarContents } from "./contents";
 import { parseDpkgStatus } from "./dpkg-status";
+import { bootCheck, type BootFacts } from "./boot/boot-check";
+import { hostArch } from "./boot/qemu";
 
 /**
  * The base-image spec's tests, run on the artifact before anything can use it: integrity, virtual size, a kernel
- * under /boot, HAProxy and the required packages installed. Each can be switched off, and a switched-off check is
- * reported as "disabled", never silently passed.
+ * under /boot, HAProxy and the required packages installed; then, when switched on, the boot gate (boot/). Each can
+ * be switched off, and a switched-off check is reported as "disabled", never silently passed.
  */
 
-export const CHECKS = ["integrity", "virtualSize", "kernel", "packages"] as const;
+export const CHECKS = ["integrity", "virtualSize", "kernel", "packages", "boot"] as const;
 export type CheckName = (typeof CHECKS)[number];
-export type CheckStatus = "passed" | "failed" | "disabled" | "not-applicable";
+export type CheckStatus = "passed" | "failed" | "disabled" | "not-applicable" | "skipped";
 
 export interface CheckReport {
   check: CheckName;
@@ -30,7 +32,27 @@ export interface ValidationResult {
   /** Installed packages from the image's dpkg status (empty when not read). */
   installed: Record<string, string>;
   kernels: string[];
+  /** What the boot check found (zeros when it did not boot). */
+  boot: BootFacts;
+  /** Why the boot check failed, with the guest's console (only when it failed after booting). */
+  bootFailure?: BootFailure;
 }
+
+export interface BootFailure {
+  stage: string;
+  consoleTail: string[];
+  /** The whole serial console, for the build log. */
+  console: string;
+}
+
+/** Where validation runs: the image's architecture for the boot check, and where its progress lines go. */
+export interface ValidationContext {
+  arch?: string;
+  print?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export const NO_BOOT: BootFacts = { seconds: 0, accelerator: "", stage: "", agent: {} };
 
 /** qemu-img's name for each image type (a tar is probed as raw bytes). */
 export const QEMU_FORMAT: Record<ImageType, string> = { qcow2: "qcow2", raw: "raw", vhd: "vpc", tar: "raw" };
@@ -77,7 +99,42 @@ async function withContents<T>(artifact: string, type: ImageType, tar: TarListin
   }
 }
 
-export async function validateArtifact(artifact: string, type: ImageType, sizeGb: number, options: ValidationOptions): Promise<ValidationResult> {
+async function boot(
+  artifact: string,
+  type: ImageType,
+  options: ValidationOptions,
+  earlier: CheckReport[],
+  ctx: ValidationContext,
+): Promise<Pick<ValidationResult, "boot" | "bootFailure"> & { report: CheckReport }> {
+  const report = (status: CheckStatus, detail: string): CheckReport => ({ check: "boot", status, detail });
+  if (!options.boot.enabled) return { report: report("disabled", "switched off by validation.boot.enabled"), boot: { ...NO_BOOT } };
+  if (type === "tar") return { report: report("not-applicable", "a tar archive is not a bootable disk"), boot: { ...NO_BOOT } };
+  const failed = earlier.filter((r) => r.status === "failed").map((r) => r.check);
+  if (failed.length) return { report: report("skipped", `not booted: ${failed.join(", ")} failed`), boot: { ...NO_BOOT } };
+  const outcome = await bootCheck({
+    artifact,
+    format: QEMU_FORMAT[type],
+    arch: ctx.arch ?? hostArch(),
+    settings: options.boot,
+    print: ctx.print ?? (() => undefined),
+    signal: ctx.signal,
+  });
+  if (outcome.status === "skipped") return { report: report("skipped", outcome.detail), boot: { ...NO_BOOT } };
+  if (outcome.status === "passed") return { report: report("passed", outcome.detail), boot: outcome.facts };
+  return {
+    report: report("failed", outcome.detail),
+    boot: outcome.facts,
+    bootFailure: { stage: outcome.facts.stage, consoleTail: outcome.consoleTail, console: outcome.console },
+  };
+}
+
+export async function validateArtifact(
+  artifact: string,
+  type: ImageType,
+  sizeGb: number,
+  options: ValidationOptions,
+  ctx: ValidationContext = {},
+): Promise<ValidationResult> {
   const disabled = (check: CheckName): CheckReport => ({ check, status: "disabled", detail: `switched off by validation.${check}` });
   const info: QemuImageInfo | Error = await qemuImgInfo(artifact, QEMU_FORMAT[type]).catch((e: Error) => e);
   const tar = type === "tar" && (options.integrity || options.kernel || options.packages) ? await listTar(artifact) : undefined;
@@ -122,6 +179,10 @@ export async function validateArtifact(artifact: string, type: ImageType, sizeGb
   if (!options.packages) reports.push(disabled("packages"));
   const order = (r: CheckReport): number => CHECKS.indexOf(r.check);
   reports.sort((a, b) => order(a) - order(b));
+  const booted = await boot(artifact, type, options, reports, ctx);
+  reports.push(booted.report);
   const zero: QemuImageInfo = { format: "", virtualSize: 0, actualSize: 0 };
-  return { reports, info: info instanceof Error ? zero : info, installed, kernels };
+  const result: ValidationResult = { reports, info: info instanceof Error ? zero : info, installed, kernels, boot: booted.boot };
+  if (booted.bootFailure) result.bootFailure = booted.bootFailure;
+  return result;
 }

@@ -1,0 +1,138 @@
+import * as assert from "node:assert";
+import { closeSync, openSync, promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ProviderCallError, useProviderHost } from "../harness";
+import { packageProvider } from "../../sdk/internal/provider-shim";
+import { resolveCommand } from "../../provider/amphora-image-build/build-key";
+import { aptMirrors } from "./apt-sources";
+import { REPO_ROOT, tmpDir } from "./helpers";
+
+/**
+ * The boot gate on a real amphora: diskimage-builder builds a bootable Debian image with Debian's `octavia-agent`
+ * (the fixture element test/fixtures/amphora-elements/amphora-debian-agent, since Octavia's own elements install the
+ * agent from git and pip), AmphoraImageBuild boots it under QEMU with an Octavia-shaped config drive and the agent
+ * answers over mutual TLS. Then, on the same artifact (only validation settings change, so nothing is built), a
+ * boot that cannot reach the agent in time fails with its stage and console, and the artifact stays as it was.
+ *
+ * One build and two boots: 21 minutes on this project's shared 2-core machine (build 17 min at load 6–10, agent's
+ * answer after 184 s under TCG; the debootstrap tarball cached in $AMPHORA_DIB_CACHE). Needs root,
+ * diskimage-builder, qemu-system-x86, xorriso, openssl and the Debian mirror; on machines without device-mapper the
+ * stand-ins of test/fixtures/no-device-mapper go first on the provider's PATH. Skipped when a prerequisite is missing
+ * or AMPHORA_SKIP_DIB=1; for now it runs only with AMPHORA_BOOT_REAL=1. Tagged @dib like the other real build.
+ */
+const TYPE = "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild";
+const STAND_INS = path.join(REPO_ROOT, "test", "fixtures", "no-device-mapper");
+const ELEMENTS = path.join(REPO_ROOT, "test", "fixtures", "amphora-elements");
+/**
+ * Device-mapper works when its control node opens. The node alone proves nothing: libdevmapper creates it when a
+ * tool asks (dmsetup did on these machines), and opening it then fails with ENODEV.
+ */
+function deviceMapperWorks(): boolean {
+  try {
+    closeSync(openSync("/dev/mapper/control", "r+"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+const NEEDS_STAND_INS = !deviceMapperWorks();
+/** Software emulation on a shared 2-core machine: the agent answered after 688 s with the load average at 11. */
+const BOOT_TIMEOUT = 1800;
+
+describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
+  this.timeout(80 * 60_000);
+  const ctx = useProviderHost(() => ({
+    cwd: REPO_ROOT,
+    callTimeoutMs: 80 * 60_000,
+    startTimeoutMs: 120_000,
+    env: NEEDS_STAND_INS ? { PATH: `${STAND_INS}:${process.env.PATH ?? ""}` } : {},
+  }));
+  let out: string;
+
+  before(async function () {
+    const missing: string[] = [];
+    if (process.env.AMPHORA_SKIP_DIB === "1") missing.push("AMPHORA_SKIP_DIB=1");
+    // Opt-in: passes (BENCHMARKS.md, issue 14), but build + boot take more time than CI's 45 minutes leave.
+    if (process.env.AMPHORA_BOOT_REAL !== "1") missing.push("AMPHORA_BOOT_REAL=1");
+    if (process.getuid?.() !== 0) missing.push("root");
+    for (const tool of ["disk-image-create", "debootstrap", "qemu-img", "qemu-system-x86_64", "xorriso", "openssl"]) {
+      if (!(await resolveCommand(tool))) missing.push(tool);
+    }
+    if (os.arch() !== "x64") missing.push("an amd64 host");
+    if (!aptMirrors()) missing.push("a Debian mirror in /etc/apt/sources*");
+    if (missing.length) {
+      console.log(`      skipped: needs ${missing.join(", ")}`);
+      this.skip();
+    }
+    out = await tmpDir("amphora-boot-real-");
+  });
+  after(async () => {
+    if (out) await fs.rm(out, { recursive: true, force: true });
+  });
+
+  function inputs(boot: Record<string, unknown>): Record<string, unknown> {
+    const { codename, main, security } = aptMirrors()!;
+    const cache = process.env.AMPHORA_DIB_CACHE ?? path.join(os.tmpdir(), "amphora-dib-cache");
+    return {
+      frontEnd: "dib",
+      output: path.join(out, "amphora"),
+      imageType: "qcow2",
+      sizeGb: 2,
+      arch: "amd64",
+      elements: ["vm", "block-device-mbr", "debian-minimal", "amphora-debian-agent"],
+      elementsPath: [ELEMENTS],
+      release: codename,
+      distributionMirror: main,
+      cacheDir: cache,
+      workDir: out,
+      progressIntervalSeconds: 15,
+      timeoutSeconds: 45 * 60,
+      env: {
+        DIB_DEBIAN_COMPONENTS: "main",
+        // DIB 3.13 writes a wrong security line by itself
+        DIB_APT_SOURCES_CONF: [
+          `default:deb ${main} ${codename} main`,
+          `updates:deb ${main} ${codename}-updates main`,
+          `security:deb ${security} ${codename}-security main`,
+        ].join("\n"),
+        DIB_DEBOOTSTRAP_CACHE: "1",
+        DIB_DEBIAN_USE_DEBOOTSTRAP_CACHE: "1",
+      },
+      validation: { requiredPackages: ["octavia-agent", "cloud-init"], boot },
+    };
+  }
+
+  it("builds an amphora whose agent answers Octavia's /info over mutual TLS; a boot that cannot get there fails with its stage", async () => {
+    await fs.mkdir(String(inputs({}).cacheDir), { recursive: true });
+    const lc = await ctx.host.lifecycle(packageProvider("amphora-image-build/provider"), TYPE, "amphora");
+    const started = Date.now();
+    const created = await lc.up(inputs({ enabled: true, timeoutSeconds: BOOT_TIMEOUT }));
+    const total = Math.round((Date.now() - started) / 1000);
+    const boot = created.outputs.boot as { seconds: number; accelerator: string; stage: string; agent: Record<string, string> };
+    console.log(`      build + validation ${total} s (builder ${created.outputs.buildSeconds} s); agent answered after ${boot.seconds} s under ${boot.accelerator}`);
+    const checks = created.outputs.checks as { check: string; status: string; detail: string }[];
+    assert.deepStrictEqual(checks.map((c) => `${c.check}:${c.status}`), ["integrity:passed", "virtualSize:passed", "kernel:passed", "packages:passed", "boot:passed"]);
+    assert.strictEqual(boot.stage, "agent");
+    assert.ok(boot.seconds > 0 && boot.seconds < BOOT_TIMEOUT, String(boot.seconds));
+    assert.ok(["kvm", "tcg"].includes(boot.accelerator), boot.accelerator);
+    assert.strictEqual(boot.agent.api_version, "1.0");
+    // The agent reports the haproxy it runs (dpkg's version); the image's dpkg status says the same.
+    assert.strictEqual(boot.agent.haproxy_version, created.outputs.haproxyVersion);
+    assert.match(boot.agent.hostname ?? "", /^amphora-[0-9a-f-]{36}$/);
+    assert.ok(created.output.some((l) => /boot check: qemu-system-x86_64, (kvm|tcg)/.test(l)), created.output.join("\n"));
+    const sha256 = created.outputs.sha256;
+
+    // Only validation settings change: the same artifact is booted again, with too little time to get anywhere.
+    await assert.rejects(lc.up(inputs({ enabled: true, timeoutSeconds: 10 })), (e: unknown) => {
+      assert.ok(e instanceof ProviderCallError, String(e));
+      assert.match(e.details, /failed validation: boot: the amphora agent did not answer within 10 s; boot stopped at stage (firmware|kernel|userspace)/);
+      assert.match(e.details, /--- last \d+ lines of the serial console \(whole console in .*amphora\.build\.log\) ---/);
+      return true;
+    });
+    const log = await fs.readFile(path.join(out, "amphora.build.log"), "utf8");
+    assert.match(log, /# .* boot check failed at stage \w+: serial console/);
+    assert.strictEqual(lc.state?.outputs.sha256, sha256, "the failed validation keeps the state");
+    await lc.destroy();
+  });
+});
