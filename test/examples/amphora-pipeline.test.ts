@@ -71,7 +71,7 @@ describe("examples/amphora-pipeline: build, publish, retention and rollback @clo
     stack.config.rollbackImageId = first;
     const r = await stack.up();
     assert.equal(summaryLine(r), "Resources: 0 created, 1 updated, 1 unchanged, 0 deleted");
-    assert.match(r.stdout, new RegExp(`tag "${tag}": ${second.slice(0, 8)}… → adopt image ${first.slice(0, 8)}…`));
+    assert.match(r.stdout, new RegExp(`tag "${tag}": ${second.slice(0, 8)}… \\([^)]*\\) → adopt image ${first.slice(0, 8)}…`));
     const out = stack.outputs();
     assert.equal(out.ampImageId, first);
     assert.deepEqual(out.previousImageIds, [second]);

@@ -92,7 +92,7 @@ describe("examples/canary-rollout: canary tag, Octavia flavor, promotion @cloud"
     delete stack.config.stableImageId;
     const r = await stack.up();
     assert.equal(summaryLine(r), "Resources: 0 created, 1 updated, 4 unchanged, 0 deleted");
-    assert.match(r.stdout, new RegExp(`tag "${mainTag}": ${first.slice(0, 8)}… → adopt image ${second.slice(0, 8)}…`));
+    assert.match(r.stdout, new RegExp(`tag "${mainTag}": ${first.slice(0, 8)}… \\([^)]*\\) → adopt image ${second.slice(0, 8)}…`));
     const out = stack.outputs();
     assert.equal(out.ampImageId, second);
     assert.equal(out.phase, "promoted");

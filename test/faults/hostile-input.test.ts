@@ -42,7 +42,10 @@ function namesField(failures: { property: string; reason: string }[], field: str
   const last = field.split(".").at(-1) ?? field;
   return failures.some(
     (f) =>
-      ((f.property === field || f.property.startsWith(`${field}.`)) && f.reason.includes(last)) ||
+      // The engine prints "property <p> value <v> has a problem: <reason>": the property names the field; a reason
+      // on an enclosing object names the nested field itself.
+      ((f.property === field || f.property.startsWith(`${field}.`)) && f.reason !== "") ||
+      (field.startsWith(`${f.property}.`) && f.reason.includes(last)) ||
       (f.property === "(inputs)" && f.reason.includes(`"${field}"`)),
   );
 }
