@@ -63,15 +63,11 @@ class TaggedButFailed extends GlanceTaggedImageError {
     readonly id: string,
     readonly properties: GlanceTaggedImageOutputs,
   ) {
-    super(err.code, err.resourceKey, `${withoutPrefix(err)}; image ${err.imageId ?? "?"} carries the tag and is kept in state (the next up finishes)`, err.imageId, { cause: err.cause ?? err });
+    super(err.code, err.resourceKey, `${err.detail}; image ${err.imageId ?? "?"} carries the tag and is kept in state (the next up finishes)`, err.imageId, { cause: err.cause ?? err });
   }
   get reasons(): string[] {
     return [this.message];
   }
-}
-
-function withoutPrefix(err: GlanceTaggedImageError): string {
-  return err.detail;
 }
 
 export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
