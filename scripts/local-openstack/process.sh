@@ -43,6 +43,16 @@ group_members() {
   return 0
 }
 
+# Is PID a live process that is MATCH or on its way to it?  A server launched
+# through a chain of execs (setsid, unshare, chroot: in-root.sh) shows an empty
+# cmdline for a moment while each exec replaces the image; the 2025.1 start in
+# CI took that moment for a dead Keystone.  Only used while waiting for a PID
+# we launched seconds ago, where a recycled PID is not a concern.
+pid_starting() {
+  proc_info "$1" || return 1
+  [[ $PROC_STATE != Z && (-z $PROC_CMDLINE || $PROC_CMDLINE == *"$2"*) ]]
+}
+
 # up = recorded PID alive and the server answering.
 is_up() {
   local pid
@@ -85,7 +95,7 @@ wait_until_up() {
   pid=$(read_pid "$name") || die "$name: no pid file"
   deadline=$((SECONDS + TIMEOUT))
   until http_ok "${PROBE[$name]}"; do
-    if ! pid_alive "$pid" "${MATCH[$name]}"; then
+    if ! pid_starting "$pid" "${MATCH[$name]}"; then
       show_logs "$name"
       die "$name (pid $pid) exited during start-up; logs: ${LOGS[$name]}"
     fi
