@@ -5,7 +5,7 @@
  */
 import { deactivateImage, deleteImageAndData, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
-import { glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { decideRetention, verdict } from "./decide";
 import { listOwnImages } from "./markers";
@@ -39,7 +39,7 @@ async function expire(ctx: FlowContext, image: Image, action: GlanceTaggedImageI
     }
     return { id, outcome: "kept" };
   } catch (err) {
-    return { id, outcome: "failed", detail: glanceMessage(err) };
+    return { id, outcome: "failed", detail: serviceWords(err) };
   }
 }
 
