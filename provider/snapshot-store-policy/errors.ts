@@ -1,5 +1,4 @@
 import { connectFailure, ResourceError, type ResourceErrorDetails } from "../common/errors";
-import { HttpError } from "../glance";
 
 /**
  * Errors of SnapshotStorePolicy (the common model: common/errors.ts). Each message says what is wrong and what to
@@ -135,13 +134,4 @@ export class EnforcementError extends StorePolicyError {
   ) {
     super(code, message, { subject: policySubject(store) });
   }
-}
-
-/** One line for the `failed` map: Glance's own message when there is one, else the error's. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof HttpError) {
-    const what = `${err.method} ${new URL(err.url, "http://x").pathname}`;
-    return `${what} returned ${err.status}${err.serviceMessage ? `: ${err.serviceMessage}` : ""}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
