@@ -19,7 +19,7 @@ export interface ResourceErrorDetails {
 
 export class ResourceError extends Error {
   override name = "ResourceError";
-  readonly subject?: string;
+  #subject: string | undefined;
   readonly imageId?: string;
   /** The service's own message, when a service answered. */
   readonly serviceMessage?: string;
@@ -30,11 +30,37 @@ export class ResourceError extends Error {
     readonly detail: string,
     details: ResourceErrorDetails = {},
   ) {
-    super(details.subject !== undefined ? `${details.subject}: ${detail} (${code})` : detail, details.cause !== undefined ? { cause: details.cause } : undefined);
-    if (details.subject !== undefined) this.subject = details.subject;
+    super(detail, details.cause !== undefined ? { cause: details.cause } : undefined);
+    if (details.subject !== undefined) this.failing(details.subject);
     if (details.imageId !== undefined) this.imageId = details.imageId;
     const said = details.serviceMessage ?? serviceAnswer(details.cause)?.serviceMessage;
     if (said) this.serviceMessage = said;
+  }
+
+  /** The resource the error is about, when it fails one. */
+  get subject(): string | undefined {
+    return this.#subject;
+  }
+
+  /**
+   * Names the resource this error fails, when it was raised without one (by a layer below the resources, such as
+   * the builder): the message becomes `<subject>: <detail> (<code>)`. An error already naming a resource keeps it.
+   */
+  failing(subject: string): this {
+    if (this.#subject === undefined) {
+      this.#subject = subject;
+      this.message = `${subject}: ${this.detail} (${this.code})`;
+    }
+    return this;
+  }
+}
+
+/** Runs a resource's operation; an error of the model that names no resource yet is made to name `subject`. */
+export async function failingAs<T>(subject: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw err instanceof ResourceError ? err.failing(subject) : err;
   }
 }
 

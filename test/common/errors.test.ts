@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { FleetRotationError, RotationStoppedError } from "../../provider/amphora-fleet-rotation/errors";
-import { BuilderExitError, BuildError, ValidationError } from "../../provider/builder/errors";
+import { provider as amphoraImageBuild } from "../../provider/amphora-image-build/provider";
+import { BuilderExitError, BuildError, BuildInputError, ValidationError } from "../../provider/builder/errors";
 import { connectFailure, ResourceError } from "../../provider/common/errors";
 import { GlanceTaggedImageError, step } from "../../provider/glance-tagged-image/errors";
 import { GlanceClient } from "../../provider/glance/client";
@@ -12,6 +13,7 @@ import { enforce } from "../../provider/snapshot-store-policy/enforce";
 import { ConnectError, CopyForbiddenError, EnforcementError, UnknownStoreError } from "../../provider/snapshot-store-policy/errors";
 import { glancePlacement } from "../../provider/snapshot-store-policy/placement";
 import { fakeServiceClient, startServer } from "../glance/support/fake-service";
+import { withStdout } from "../support/stdout";
 
 const forbidden = (): HttpError =>
   new HttpError({ status: 403, method: "POST", url: "http://glance/v2/images/i-1/import", serviceMessage: "You are not authorized to complete copy_image action." });
@@ -87,5 +89,25 @@ describe("one error model: every resource's errors are ResourceErrors", () => {
     } finally {
       await glance.close();
     }
+  });
+
+  it("a builder's error names the AmphoraImageBuild it fails, as its lines do, and ends with its own code", async () => {
+    const output = "/nonexistent-amphora-output-dir/amphora-x64-haproxy.qcow2";
+    const { value: failed, lines } = await withStdout(() =>
+      amphoraImageBuild.create!({ frontEnd: "octavia", script: "/nonexistent/diskimage-create.sh", output }).then(
+        () => assert.fail("the build ran"),
+        (e: unknown) => e,
+      ),
+    );
+    assert.deepEqual(lines, ["AmphoraImageBuild amphora-x64-haproxy.qcow2: build"], "the subject is the name its lines give it");
+    assert.ok(failed instanceof BuildInputError && failed instanceof ResourceError);
+    assert.equal(failed.code, "ERR_BUILD_INPUT");
+    assert.equal(failed.subject, "AmphoraImageBuild amphora-x64-haproxy.qcow2");
+    assert.equal(failed.message, "AmphoraImageBuild amphora-x64-haproxy.qcow2: output: directory /nonexistent-amphora-output-dir does not exist (ERR_BUILD_INPUT)");
+    // Raised below the resources, the same error stands alone; a subject, once given, is kept.
+    const inner = new BuildInputError("output: directory /x does not exist");
+    assert.equal(inner.subject, undefined);
+    assert.equal(inner.message, "output: directory /x does not exist");
+    assert.equal(inner.failing("AmphoraImageBuild a.qcow2").failing("AmphoraImageBuild b.qcow2").message, "AmphoraImageBuild a.qcow2: output: directory /x does not exist (ERR_BUILD_INPUT)");
   });
 });
