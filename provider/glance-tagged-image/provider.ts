@@ -18,7 +18,7 @@ import { connectFailure } from "../common/errors";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
-import { flowContext, print, type FlowContext } from "./context";
+import { delay, flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, step } from "./errors";
@@ -57,9 +57,11 @@ async function storesFailure(stores: unknown, region: unknown): Promise<{ proper
   return problem ? { property: "stores", reason: problem } : undefined;
 }
 
+const CHECK_DEADLINE_MS = 5000;
+
 /** Within a few seconds, or undefined: check must not hang or fail for a preview without credentials or Glance. */
 function withinCheckDeadline<T>(work: Promise<T>): Promise<T | undefined> {
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+  const timeout = delay(CHECK_DEADLINE_MS).then(() => undefined);
   // No credentials, Glance down: create/update connect again, and fail there, before anything exists.
   return Promise.race([work.catch(() => undefined), timeout]);
 }
