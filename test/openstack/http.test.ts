@@ -6,6 +6,7 @@ import { HttpError, isStatus, NetworkError } from "../../provider/openstack/erro
 import { networkErrorFrom, TLS_VERIFY_HINT } from "../../provider/openstack/http-errors";
 import type { RetryClock } from "../../provider/openstack/retry";
 import { sendJson, startServer, type TestServer } from "./support/server";
+import { rejection } from "../support/rejection";
 
 const fast = { tls: { rejectUnauthorized: true }, retry: { baseDelayMs: 5 } };
 
@@ -13,15 +14,6 @@ const fast = { tls: { rejectUnauthorized: true }, retry: { baseDelayMs: 5 } };
 function recordingClock(now = Date.now()): { clock: RetryClock; slept: number[] } {
   const slept: number[] = [];
   return { clock: { now: () => now, sleep: async (ms) => void slept.push(ms) }, slept };
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a rejection");
 }
 
 describe("openstack/http: retries and error mapping", () => {
