@@ -1,10 +1,12 @@
 /**
  * The one error model of the resources. Every error a resource raises is a ResourceError: a stable `code` (the
  * `ERR_*` the docs' troubleshooting is organised by, also shown at the end of the message), the resource it is
- * about (`subject`, the words the resource's plan lines start with: `GlanceTaggedImage <key>`, `snapshot store
- * "<store>"`, `AmphoraFleetRotation <tag>`), the image when there is one, the cause, and the service's own words
- * when a service answered. Layers below the resources (the builder, the Glance and OpenStack clients) keep their
- * own typed errors; a resource error without a subject is one a resource raised before it could name itself.
+ * about (`subject`, the words the resource's plan lines start with: `GlanceTaggedImage <key>`, `SnapshotStorePolicy
+ * <store>`, `AmphoraFleetRotation <tag>`, `AmphoraImageBuild <artifact file name>`), the image when there is one, the
+ * cause, and the service's own words when a service answered. Layers below the resources (the Glance and OpenStack
+ * clients) keep their own typed errors; the builder's errors are ResourceErrors without a subject, which the
+ * AmphoraImageBuild provider gives them (`failingAs`) when they fail it. A resource error without a subject is
+ * otherwise one reported inside a resource's result (one image, one store), not the failure of the resource.
  */
 import { HttpError } from "../openstack/errors";
 
