@@ -25,6 +25,7 @@ import { importFromRegion } from "./import-from";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
+import { acceptNeedsAdmin } from "./sharing";
 import { toOutputs } from "./state";
 import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
@@ -81,6 +82,7 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
       olds.imageId,
     );
   }
+  if (news.acceptMembers && !ctx.glance.isAdmin) throw new GlanceTaggedImageError("ERR_FORBIDDEN", ctx.resourceKey, acceptNeedsAdmin(ctx.glance.projectId), olds?.imageId);
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {
     ctx.print(`warning: visibility community: Octavia finds the image only if its service project owns it`);
