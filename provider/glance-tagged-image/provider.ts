@@ -32,6 +32,7 @@ import { decide, removesImages } from "./decide";
 import { observe } from "./observe";
 import { sourceKey } from "./source-key";
 import { parseInputs, parseOutputs, imageFacts } from "./state";
+import { assertSameProject } from "./project-guard";
 import { acceptNeedsAdmin } from "./sharing";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
@@ -234,6 +235,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const olds = parseOutputs(props);
     if (!olds) return;
     const ctx = await flow(stateIdentity(olds), olds.region);
+    assertSameProject(ctx, olds, "delete");
     print(olds.resourceKey, await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
   },
 };
