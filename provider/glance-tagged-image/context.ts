@@ -1,6 +1,8 @@
 import { printLine as printToStdout } from "../common/provider-io";
 import { resourceLine } from "../common/resource-line";
+import { octaviaClient } from "../common/provider-context";
 import type { GlanceClient } from "../glance/client";
+import { readAmphoraUse, type AmphoraUse } from "./amphora-use";
 import type { Identity } from "./markers";
 
 /** What the flow functions need besides their arguments: the Glance client, where lines go, how fast to poll. */
@@ -14,6 +16,8 @@ export interface FlowContext extends Identity {
   region?: string;
   /** The Glance of `importFrom.region`, when the inputs import from another region. */
   sourceGlance?: GlanceClient;
+  /** Asks the Octavia of the resource's region which images its amphorae boot from (retention, before it removes any). */
+  amphoraUse: () => Promise<AmphoraUse>;
 }
 
 
@@ -63,6 +67,7 @@ export function flowContext(glance: GlanceClient, who: Identity, where: { region
     instanceId: who.instanceId,
     print: (line) => print(who.resourceKey, line),
     pollMs: settings.pollMs,
+    amphoraUse: () => readAmphoraUse(() => octaviaClient(where.region)),
     ...(where.region !== undefined ? { region: where.region } : {}),
     ...(where.sourceGlance ? { sourceGlance: where.sourceGlance } : {}),
   };

@@ -31,6 +31,8 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_PROJECT_CHANGED"
   /** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
   | "ERR_CONNECT"
+  /** The session lacks a role an input needs (`acceptMembers`: admin): refused before anything was changed. */
+  | "ERR_FORBIDDEN"
   /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */
   | "ERR_GLANCE";
 
