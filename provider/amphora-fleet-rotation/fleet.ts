@@ -34,6 +34,8 @@ const serving = (a: Amphora): boolean => !GONE_AMPHORA_STATUSES.has(a.status);
 
 function selected(lb: LoadBalancer, inputs: AmphoraFleetRotationInputs): boolean {
   if (lb.provisioning_status === "DELETED" || lb.provisioning_status === "PENDING_DELETE") return false;
+  // Octavia filters by project_id too; checked again because a load balancer of another project is never ours to fail over.
+  if (inputs.projectId !== undefined && lb.project_id !== inputs.projectId) return false;
   if (inputs.loadBalancers && !inputs.loadBalancers.includes(lb.id)) return false;
   if (inputs.flavorIds && !inputs.flavorIds.includes(lb.flavor_id ?? "")) return false;
   return true;

@@ -47,13 +47,18 @@ async function listAll<T>(
 ): Promise<T[]> {
   const page = z.object({ [key]: z.array(item), [`${key}_links`]: Links });
   const all: T[] = [];
-  let url: string | undefined = `${c.endpoint}${path}?${new URLSearchParams({ ...query, limit: String(pageSize) })}`;
+  const pageUrl = (marker?: string): string =>
+    `${c.endpoint}${path}?${new URLSearchParams({ ...query, limit: String(pageSize), ...(marker !== undefined ? { marker } : {}) })}`;
+  let url: string | undefined = pageUrl();
   while (url !== undefined) {
     const body = page.parse(await c.http.get(url).json()) as Record<string, unknown>;
     const items = body[key] as T[];
     all.push(...items);
     const next = (body[`${key}_links`] as z.infer<typeof Links>)?.find((l) => l.rel === "next")?.href;
-    url = next && items.length > 0 ? new URL(next, `${c.endpoint}/`).toString() : undefined;
+    // Octavia's next link keeps only limit, sort and marker (api/common/pagination.py): followed as it is, a list
+    // filtered by project_id would go on with every project's load balancers. Only its marker is taken.
+    const marker = next && items.length > 0 ? (new URL(next, `${c.endpoint}/`).searchParams.get("marker") ?? undefined) : undefined;
+    url = marker !== undefined ? pageUrl(marker) : undefined;
   }
   return all;
 }
