@@ -149,6 +149,8 @@ async function measurePreview(
   const host = new URL(fake.origin).host;
   const others = Object.fromEntries(Object.entries(count.byTarget).filter(([k]) => !k.includes(host)));
   const plan = lines.join("").split("\n").find((l) => l.startsWith("AmphoraFleetRotation ")) ?? "";
+  // A check that cannot read the fleet says so and succeeds: only a plan line shows that the fleet was read.
+  if (!/^AmphoraFleetRotation \S+: \d+ load balancers? to fail over/.test(plan)) throw new Error(`${label}: no plan printed (${plan.slice(0, 300) || "no line"})`);
   return { label, pageSize, wallMs, octavia: fake.byPath(), others, total: count.http, planHead: plan.slice(0, 160), planChars: plan.length };
 }
 

@@ -3,13 +3,12 @@
  * response, through undici's diagnostics channels: where a rotation spends its time between Octavia's failovers.
  */
 import * as dc from "node:diagnostics_channel";
-import { performance } from "node:perf_hooks";
 
 export interface TracedRequest {
   method: string;
   /** Path with query. */
   path: string;
-  /** Epoch ms (sub-ms resolution), comparable with Octavia's log times on the same machine. */
+  /** Epoch ms, the wall clock Octavia's log times come from (same machine). */
   startMs: number;
   /** Response complete (or failed), epoch ms; NaN while in flight. */
   endMs: number;
@@ -21,7 +20,7 @@ interface UndiciRequest {
   path?: string;
 }
 
-export const epochMs = (): number => performance.timeOrigin + performance.now();
+export const epochMs = (): number => Date.now();
 
 /** Starts tracing; `stop()` ends it and returns the requests in creation order. */
 export function traceRequests(): { stop: () => TracedRequest[] } {
