@@ -68,9 +68,17 @@ export interface GlanceTaggedImageCommonArgs {
    * Projects the image is shared with (Glance image members), e.g. Octavia's service project when another project
    * publishes; needs `visibility: "shared"`. Every image the resource tags is shared before it gets the tag; members
    * this resource added are removed on delete. Each member project must accept each image before it lists it (see
-   * `memberStatus` and docs/octavia-configuration.md).
+   * `memberStatus` and docs/octavia-configuration.md), or `acceptMembers`.
    */
   members?: pulumi.Input<GlanceTaggedImageArgsInput["members"]>;
+  /**
+   * Accept each image for its `members` as well, so that Octavia's project finds it by the tag with no call of its own.
+   * Glance lets only an admin session set another project's member status: a session without the admin role is refused
+   * before anything is created. A member whose status changes back (refresh) is accepted again by the next update.
+   *
+   * @defaultValue `false`
+   */
+  acceptMembers?: pulumi.Input<GlanceTaggedImageArgsInput["acceptMembers"]>;
   /** sha256 the file must have, checked on the bytes sent (`file` only). Part of the source identity. */
   expectedSha256?: pulumi.Input<GlanceTaggedImageArgsInput["expectedSha256"]>;
   /**
@@ -126,7 +134,9 @@ export interface GlanceTaggedImageCommonArgs {
    * - `keep`: Previous images kept as they are, newest first (`previousImageIds`, the rollback targets). Range 0 to
    *   100. Default `2`.
    * - `action`: What happens to older ones: `keep` (nothing), `deactivate` or `delete` (never protected images). Images
-   *   carrying any tag are never touched. One of `keep`, `deactivate`, `delete`. Default `"keep"`.
+   *   carrying any tag are never touched, nor images Octavia's amphorae boot from (its amphora API, asked before
+   *   anything is removed; when the session may not read it, the plan says so). One of `keep`, `deactivate`, `delete`.
+   *   Default `"keep"`.
    */
   retention?: pulumi.Input<GlanceTaggedImageArgsInput["retention"]>;
   /**
@@ -178,10 +188,10 @@ type GlanceTaggedImageArgsWith<S extends keyof GlanceTaggedImageSources> = Glanc
 /** The output properties: registered as undefined (unless given as arguments) so that the engine fills them in. */
 const OUTPUTS = [
   "resourceKey", "instanceId", "tag", "name", "diskFormat", "containerFormat", "visibility", "protected", "minDisk",
-  "minRam", "properties", "members", "file", "url", "imageId", "importFrom", "expectedSha256", "expectedSha512",
-  "importMethod", "allStoresMustSucceed", "keepFailedImages", "region", "keepLastTaggedImage", "retention", "timeouts",
-  "ownerId", "status", "size", "virtualSize", "checksum", "osHashAlgo", "osHashValue", "stores", "createdAt",
-  "previousImageIds", "sourceKey", "memberStatus", "drift", "octavia",
+  "minRam", "properties", "members", "acceptMembers", "file", "url", "imageId", "importFrom", "expectedSha256",
+  "expectedSha512", "importMethod", "allStoresMustSucceed", "keepFailedImages", "region", "keepLastTaggedImage",
+  "retention", "timeouts", "ownerId", "status", "size", "virtualSize", "checksum", "osHashAlgo", "osHashValue",
+  "stores", "createdAt", "previousImageIds", "sourceKey", "memberStatus", "drift", "octavia",
 ] as const;
 // /generated:declarations
 
@@ -296,9 +306,15 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
    * Projects the image is shared with (Glance image members), e.g. Octavia's service project when another project
    * publishes; needs `visibility: "shared"`. Every image the resource tags is shared before it gets the tag; members
    * this resource added are removed on delete. Each member project must accept each image before it lists it (see
-   * `memberStatus` and docs/octavia-configuration.md).
+   * `memberStatus` and docs/octavia-configuration.md), or `acceptMembers`.
    */
   declare readonly members: pulumi.Output<GlanceTaggedImageOutputs["members"]>;
+  /**
+   * Accept each image for its `members` as well, so that Octavia's project finds it by the tag with no call of its own.
+   * Glance lets only an admin session set another project's member status: a session without the admin role is refused
+   * before anything is created. A member whose status changes back (refresh) is accepted again by the next update.
+   */
+  declare readonly acceptMembers: pulumi.Output<GlanceTaggedImageOutputs["acceptMembers"]>;
   /**
    * Source: a local image file (e.g. AmphoraImageBuild's `path`), streamed to Glance and hashed in the same pass.
    * Exactly one of `file`, `url`, `imageId` and `importFrom` is given.
@@ -363,7 +379,8 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
    * - `keep`: Previous images kept as they are, newest first (`previousImageIds`, the rollback targets). Range 0 to
    *   100.
    * - `action`: What happens to older ones: `keep` (nothing), `deactivate` or `delete` (never protected images). Images
-   *   carrying any tag are never touched. One of `keep`, `deactivate`, `delete`.
+   *   carrying any tag are never touched, nor images Octavia's amphorae boot from (its amphora API, asked before
+   *   anything is removed; when the session may not read it, the plan says so). One of `keep`, `deactivate`, `delete`.
    */
   declare readonly retention: pulumi.Output<GlanceTaggedImageOutputs["retention"]>;
   /**

@@ -12,6 +12,8 @@
  *   keep             previous images kept untagged for a rollback (default 2)
  *   retentionAction  what happens to images beyond `keep`: keep | deactivate | delete (default keep)
  *   rollbackImageId  an older image id (e.g. from `previousImageIds`): the tag moves back to it
+ *   bootTimeoutSeconds  turns the boot gate on: the build boots under QEMU and the amphora agent must answer within
+ *                    this many seconds, or the build fails and the tag stays where it is (needs qemu-system-x86_64)
  */
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
@@ -26,6 +28,9 @@ const fixtureScript = path.resolve(__dirname, "..", "..", "test", "fixtures", "d
 const outputDir = path.resolve(__dirname, config.get("outputDir") ?? "build");
 // Both front ends need the output's directory to exist (diskimage-create.sh exits 3 otherwise; check refuses it).
 mkdirSync(outputDir, { recursive: true });
+
+// The boot gate: a build whose amphora agent does not answer under QEMU fails, and nothing after it runs.
+const bootTimeoutSeconds = config.getNumber("bootTimeoutSeconds");
 
 const build = new AmphoraImageBuild("amphora-image", {
   frontEnd: builder === "dib" ? "dib" : "octavia",
@@ -47,6 +52,7 @@ const build = new AmphoraImageBuild("amphora-image", {
     : { script: builder === "octavia" ? config.require("script") : fixtureScript }),
   output: path.join(outputDir, builder === "dib" ? "amphora-debian" : "amphora-x64-haproxy.qcow2"),
   sizeGb: config.getNumber("sizeGb") ?? 2,
+  ...(bootTimeoutSeconds !== undefined ? { validation: { boot: { enabled: true, timeoutSeconds: bootTimeoutSeconds } } } : {}),
 });
 
 const stores = config.get("stores")?.split(",").map((s) => s.trim()).filter(Boolean);

@@ -1,4 +1,4 @@
-import { ResourceError, serviceWords } from "../common/errors";
+import { ResourceError } from "../common/errors";
 
 /**
  * Errors of AmphoraFleetRotation: one class with a stable `code`; every message names the rotation (its tag), the
@@ -53,6 +53,3 @@ export class RotationStoppedError extends FleetRotationError {
     return [this.message];
   }
 }
-
-/** Octavia's (or Glance's) own words for an error, when it was an HTTP answer; the error's message otherwise. */
-export const serviceMessage = serviceWords;

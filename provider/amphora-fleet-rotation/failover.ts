@@ -2,7 +2,8 @@ import { sleep } from "../common/sleep";
 import { failoverLoadBalancer, getLoadBalancer, GONE_AMPHORA_STATUSES, listAmphorae, type Amphora, type LoadBalancer } from "../octavia/client";
 import { isStatus } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";
-import { FleetRotationError, serviceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { FleetRotationError } from "./errors";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
 import { describeLb } from "./plan";
@@ -68,16 +69,16 @@ export async function failoverTurn(
       await failoverLoadBalancer(octavia, id);
       break;
     } catch (err) {
-      if (!isStatus(err, 409)) throw fail("ERR_FAILOVER", `failover refused: ${serviceMessage(err)}`, err);
+      if (!isStatus(err, 409)) throw fail("ERR_FAILOVER", `failover refused: ${serviceWords(err)}`, err);
       const state = await getLoadBalancer(octavia, id);
       if (!pending(state.provisioning_status) || request >= MAX_REQUESTS) {
-        throw fail("ERR_FAILOVER", `failover refused while ${state.provisioning_status}: ${serviceMessage(err)}`, err);
+        throw fail("ERR_FAILOVER", `failover refused while ${state.provisioning_status}: ${serviceWords(err)}`, err);
       }
       if (inputs.whenPending === "skip") {
         return { kind: "skipped", reason: `provisioning status ${state.provisioning_status}: another operation is running on it (whenPending is skip)` };
       }
       const left = Math.max(0, Math.round((pendingDeadline - Date.now()) / 1000));
-      print(`${lb}: Octavia answered ${serviceMessage(err)}; waiting up to ${left} s for that operation to end`);
+      print(`${lb}: Octavia answered ${serviceWords(err)}; waiting up to ${left} s for that operation to end`);
       const after = await settle(
         (pendingDeadline - Date.now()) / 1000,
         (status) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
-import { connectFailure } from "../common/errors";
+import { connectFailure, serviceWords } from "../common/errors";
 import { sameValue } from "../common/compare";
 import { DeadlineError, withDeadline } from "../common/deadline";
 import { configureOpenStack, glanceClient, octaviaClient } from "../common/provider-context";
@@ -11,7 +11,7 @@ import { validateInputs } from "../common/validate";
 import type { GlanceClient } from "../glance/client";
 import { OpenStackError } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";
-import { FleetRotationError, RotationStoppedError, serviceMessage } from "./errors";
+import { FleetRotationError, RotationStoppedError } from "./errors";
 import { readFleet, type Fleet } from "./fleet";
 import { amphoraFleetRotationInputsSchema, type AmphoraFleetRotationInputs } from "./inputs";
 import { amphoraFleetRotationOutputsSchema, type AmphoraFleetRotationOutputs } from "./outputs";
@@ -73,7 +73,7 @@ async function survey(c: Clients, inputs: AmphoraFleetRotationInputs): Promise<S
     const refusal = await preflightRefusal(c.glance, fleet, inputs);
     return { fleet, plan: planRotation(fleet, inputs), ...(refusal !== undefined ? { refusal } : {}) };
   } catch (err) {
-    throw new FleetRotationError("ERR_OCTAVIA", inputs.imageTag, `reading the fleet failed: ${serviceMessage(err)}`, undefined, { cause: err });
+    throw new FleetRotationError("ERR_OCTAVIA", inputs.imageTag, `reading the fleet failed: ${serviceWords(err)}`, undefined, { cause: err });
   }
 }
 

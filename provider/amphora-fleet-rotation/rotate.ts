@@ -1,7 +1,8 @@
 import { runPool } from "../common/pool";
 import { sleep } from "../common/sleep";
 import type { ServiceClient } from "../openstack/service-client";
-import { FleetRotationError, serviceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { FleetRotationError } from "./errors";
 import { failoverTurn } from "./failover";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
@@ -31,7 +32,7 @@ export interface RotationResult {
 
 function asRotationError(err: unknown, tag: string, fleet: Fleet, id: string): FleetRotationError {
   if (err instanceof FleetRotationError) return err;
-  return new FleetRotationError("ERR_OCTAVIA", tag, `load balancer ${describeLb(fleet, id)}: ${serviceMessage(err)}`, id, { cause: err });
+  return new FleetRotationError("ERR_OCTAVIA", tag, `load balancer ${describeLb(fleet, id)}: ${serviceWords(err)}`, id, { cause: err });
 }
 
 export async function runRotation(

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { failingAs } from "../common/errors";
 import { parseChecked, parseState } from "../common/provider-io";
 import { resourcePrinter } from "../common/resource-line";
 import type * as pulumi from "@pulumi/pulumi";
@@ -28,7 +29,9 @@ import { secretMatches } from "./secret-digest";
  * it); no input is added for a name, so states of earlier versions diff exactly as before.
  */
 const printerFor = (artifact: string): ((line: string) => void) => resourcePrinter("AmphoraImageBuild", path.basename(artifact));
-const printerOf = (inputs: AmphoraImageBuildInputs): ((line: string) => void) => printerFor(artifactPaths(inputs.output, inputs.imageType).artifact);
+const artifactOf = (inputs: AmphoraImageBuildInputs): string => artifactPaths(inputs.output, inputs.imageType).artifact;
+/** The builder's errors name no resource: the one they fail is named as its lines name it. */
+const failingBuild = <T>(artifact: string, operation: () => Promise<T>): Promise<T> => failingAs(`AmphoraImageBuild ${path.basename(artifact)}`, operation);
 const parseInputs = (raw: Record<string, unknown>): AmphoraImageBuildInputs => parseChecked(amphoraImageBuildInputsSchema(), raw);
 const parseOutputs = (raw: Record<string, unknown>): AmphoraImageBuildOutputs | undefined => parseState(amphoraImageBuildOutputsSchema(), raw);
 
@@ -59,42 +62,54 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     if (unknown.length) {
       return { changes: true, replaces: unknown.filter((k) => k === "output" || k === "imageType") };
     }
-    const news = await withRootPassword(parseInputs(newInputs));
+    const parsed = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
-    if (!olds) {
-      printerOf(news)(`rebuild: state written by an incompatible provider version`);
-      return { changes: true, replaces: [] };
-    }
-    const plan = await planUpdate(olds, news);
-    if (plan.action !== "none") printerFor(olds.path)(planLine(plan, news));
-    return { changes: plan.action !== "none", replaces: plan.replaces, deleteBeforeReplace: false };
+    const artifact = olds?.path ?? artifactOf(parsed);
+    return failingBuild(artifact, async () => {
+      const news = await withRootPassword(parsed);
+      if (!olds) {
+        printerFor(artifact)(`rebuild: state written by an incompatible provider version`);
+        return { changes: true, replaces: [] };
+      }
+      const plan = await planUpdate(olds, news);
+      if (plan.action !== "none") printerFor(artifact)(planLine(plan, news));
+      return { changes: plan.action !== "none", replaces: plan.replaces, deleteBeforeReplace: false };
+    });
   },
 
   async create(raw) {
-    const inputs = await withRootPassword(parseInputs(raw));
-    const print = printerOf(inputs);
-    print(planLine(undefined, inputs));
-    const outs = await buildImage(inputs, { print });
-    return { id: outs.path, outs };
+    const parsed = parseInputs(raw);
+    const artifact = artifactOf(parsed);
+    return failingBuild(artifact, async () => {
+      const inputs = await withRootPassword(parsed);
+      const print = printerFor(artifact);
+      print(planLine(undefined, inputs));
+      const outs = await buildImage(inputs, { print });
+      return { id: outs.path, outs };
+    });
   },
 
   async update(_id, oldState, newInputs) {
-    const news = await withRootPassword(parseInputs(newInputs));
+    const parsed = parseInputs(newInputs);
     const olds = parseOutputs(oldState);
-    const print = printerFor(olds?.path ?? artifactPaths(news.output, news.imageType).artifact);
-    if (!olds) return { outs: await buildImage(news, { print }) };
-    // No plan line here: the engine always calls diff first, which printed it.
-    const plan = await planUpdate(olds, news);
-    switch (plan.action) {
-      case "rebuild":
-      case "replace":
-        return { outs: await buildImage(news, { print, keyParts: plan.keyParts, previousPasswordDigest: keptDigest(olds, news) }) };
-      case "revalidate":
-        return { outs: { ...(await revalidate(news, withInputs(olds, news), print)), keyParts: plan.keyParts } };
-      default:
-        // Same key; the fresh parts only differ in where the element directories are now.
-        return { outs: { ...withInputs(olds, news), keyParts: plan.keyParts } };
-    }
+    const artifact = olds?.path ?? artifactOf(parsed);
+    return failingBuild(artifact, async () => {
+      const news = await withRootPassword(parsed);
+      const print = printerFor(artifact);
+      if (!olds) return { outs: await buildImage(news, { print }) };
+      // No plan line here: the engine always calls diff first, which printed it.
+      const plan = await planUpdate(olds, news);
+      switch (plan.action) {
+        case "rebuild":
+        case "replace":
+          return { outs: await buildImage(news, { print, keyParts: plan.keyParts, previousPasswordDigest: keptDigest(olds, news) }) };
+        case "revalidate":
+          return { outs: { ...(await revalidate(news, withInputs(olds, news), print)), keyParts: plan.keyParts } };
+        default:
+          // Same key; the fresh parts only differ in where the element directories are now.
+          return { outs: { ...withInputs(olds, news), keyParts: plan.keyParts } };
+      }
+    });
   },
 
   async read(id, props) {

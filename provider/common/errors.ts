@@ -1,10 +1,12 @@
 /**
  * The one error model of the resources. Every error a resource raises is a ResourceError: a stable `code` (the
  * `ERR_*` the docs' troubleshooting is organised by, also shown at the end of the message), the resource it is
- * about (`subject`, the words the resource's plan lines start with: `GlanceTaggedImage <key>`, `snapshot store
- * "<store>"`, `AmphoraFleetRotation <tag>`), the image when there is one, the cause, and the service's own words
- * when a service answered. Layers below the resources (the builder, the Glance and OpenStack clients) keep their
- * own typed errors; a resource error without a subject is one a resource raised before it could name itself.
+ * about (`subject`, the words the resource's plan lines start with: `GlanceTaggedImage <key>`, `SnapshotStorePolicy
+ * <store>`, `AmphoraFleetRotation <tag>`, `AmphoraImageBuild <artifact file name>`), the image when there is one, the
+ * cause, and the service's own words when a service answered. Layers below the resources (the Glance and OpenStack
+ * clients) keep their own typed errors; the builder's errors are ResourceErrors without a subject, which the
+ * AmphoraImageBuild provider gives them (`failingAs`) when they fail it. A resource error without a subject is
+ * otherwise one reported inside a resource's result (one image, one store), not the failure of the resource.
  */
 import { HttpError } from "../openstack/errors";
 
@@ -19,7 +21,7 @@ export interface ResourceErrorDetails {
 
 export class ResourceError extends Error {
   override name = "ResourceError";
-  readonly subject?: string;
+  #subject: string | undefined;
   readonly imageId?: string;
   /** The service's own message, when a service answered. */
   readonly serviceMessage?: string;
@@ -30,11 +32,37 @@ export class ResourceError extends Error {
     readonly detail: string,
     details: ResourceErrorDetails = {},
   ) {
-    super(details.subject !== undefined ? `${details.subject}: ${detail} (${code})` : detail, details.cause !== undefined ? { cause: details.cause } : undefined);
-    if (details.subject !== undefined) this.subject = details.subject;
+    super(detail, details.cause !== undefined ? { cause: details.cause } : undefined);
+    if (details.subject !== undefined) this.failing(details.subject);
     if (details.imageId !== undefined) this.imageId = details.imageId;
     const said = details.serviceMessage ?? serviceAnswer(details.cause)?.serviceMessage;
     if (said) this.serviceMessage = said;
+  }
+
+  /** The resource the error is about, when it fails one. */
+  get subject(): string | undefined {
+    return this.#subject;
+  }
+
+  /**
+   * Names the resource this error fails, when it was raised without one (by a layer below the resources, such as
+   * the builder): the message becomes `<subject>: <detail> (<code>)`. An error already naming a resource keeps it.
+   */
+  failing(subject: string): this {
+    if (this.#subject === undefined) {
+      this.#subject = subject;
+      this.message = `${subject}: ${this.detail} (${this.code})`;
+    }
+    return this;
+  }
+}
+
+/** Runs a resource's operation; an error of the model that names no resource yet is made to name `subject`. */
+export async function failingAs<T>(subject: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (err) {
+    throw err instanceof ResourceError ? err.failing(subject) : err;
   }
 }
 

@@ -1,4 +1,5 @@
 import { GlanceClient } from "../glance/client";
+import { EndpointNotFoundError } from "../openstack/errors";
 import { OpenStackSession } from "../openstack/session";
 import type { PulumiConfigGetter } from "../openstack/config-layers";
 import type { ServiceClient } from "../openstack/service-client";
@@ -23,6 +24,7 @@ const connected = new Map<string, GlanceClient>();
 let injected: Promise<GlanceClient> | undefined;
 let injectedClient: GlanceClient | undefined;
 let injectedByRegion = new Map<string, GlanceClient>();
+let injectedOctavia: ServiceClient | undefined;
 
 /** Called from each provider's configure(): remembers how to read `openstack:*` stack config. */
 export function configureOpenStack(config: ConfigSource | undefined): void {
@@ -88,8 +90,18 @@ export function useGlanceClient(client: GlanceClient | undefined, byRegion: Read
   injectedClient = client;
 }
 
+/**
+ * For tests that drive a provider in-process: the Octavia client it gets. With a Glance client injected and none
+ * given here, there is no Octavia, as in a cloud whose catalog has no load-balancer endpoint.
+ */
+export function useOctaviaClient(client: ServiceClient | undefined): void {
+  injectedOctavia = client;
+}
+
 /** The Octavia (`load-balancer`) client of this process's session, for `region` (default: the session's region). */
 export async function octaviaClient(region?: string): Promise<ServiceClient> {
+  if (injectedOctavia) return injectedOctavia;
+  if (injectedClient) throw new EndpointNotFoundError("no load-balancer endpoint (a test's Glance client, no Octavia client given)");
   const s = await openStackSession();
   return s.serviceClient("load-balancer", region === undefined ? {} : { region });
 }

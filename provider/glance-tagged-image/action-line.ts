@@ -100,7 +100,11 @@ const VERDICTS: Record<Verdict, string> = {
   delete: "deleted by retention",
   tagged: "kept: still tagged",
   protected: "kept: protected, never deleted",
+  "in-use": "kept: amphorae boot from it",
+  "use-unknown": "kept: Octavia did not say whether amphorae boot from it",
 };
+
+const amphoraCount = (e: { amphorae?: number }): string => (e.amphorae !== undefined ? ` (${e.amphorae} amphorae)` : "");
 
 function retentionParts(news: KnownInputs, action: ActionPlan, moves: boolean, retentionChanged: boolean): string[] {
   const { kept, expired, leftovers } = action.retention;
@@ -111,8 +115,9 @@ function retentionParts(news: KnownInputs, action: ActionPlan, moves: boolean, r
     // Without a move, images already beyond the window with action keep are not news.
     if (v === "keep" && !moves) continue;
     const hits = expired.filter((e) => e.verdict === v);
-    if (hits.length) parts.push(`${hits.map((e) => short(e.image.id)).join(", ")} ${text}`);
+    if (hits.length) parts.push(`${hits.map((e) => short(e.image.id) + amphoraCount(e)).join(", ")} ${text}`);
   }
+  if (action.retention.amphoraUseNote !== undefined) parts.push(action.retention.amphoraUseNote);
   if (leftovers.length) parts.push(`delete unfinished ${leftovers.map((i) => short(i.id)).join(", ")}`);
   return parts;
 }

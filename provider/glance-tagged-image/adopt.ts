@@ -7,7 +7,8 @@ import { isStatus } from "../glance/errors";
 import { getImage, reactivateImage, type Image } from "../glance/images";
 import { waitForImport } from "../glance/imageimport";
 import type { FlowContext } from "./context";
-import { GlanceTaggedImageError, glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { isOwnedBy } from "./markers";
 import { glanceSha512 } from "./verify";
@@ -21,7 +22,7 @@ export async function adoptImage(ctx: FlowContext, inputs: GlanceTaggedImageInpu
   try {
     image = await getImage(ctx.glance, id);
   } catch (err) {
-    if (isStatus(err, 404)) throw refuse(`it does not exist or project ${project} cannot see it (${glanceMessage(err)})`, err);
+    if (isStatus(err, 404)) throw refuse(`it does not exist or project ${project} cannot see it (${serviceWords(err)})`, err);
     throw err;
   }
   if (image.owner !== project) {

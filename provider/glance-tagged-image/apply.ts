@@ -25,6 +25,8 @@ import { importFromRegion } from "./import-from";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
+import { assertSameProject } from "./project-guard";
+import { acceptNeedsAdmin } from "./sharing";
 import { toOutputs } from "./state";
 import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
@@ -71,16 +73,8 @@ class TaggedButFailed extends GlanceTaggedImageError {
 }
 
 export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
-  if (olds && olds.ownerId !== "" && olds.ownerId !== ctx.glance.projectId) {
-    throw new GlanceTaggedImageError(
-      "ERR_PROJECT_CHANGED",
-      ctx.resourceKey,
-      `the session is project ${ctx.glance.projectId}, but image ${olds.imageId} and the tag "${olds.tag}" belong to project ` +
-        `${olds.ownerId}: nothing was changed. Check the credentials (openstack:cloud, OS_* variables); to move the resource ` +
-        `to another project, destroy it with the old project's credentials and create it with the new ones`,
-      olds.imageId,
-    );
-  }
+  if (olds) assertSameProject(ctx, olds, "update");
+  if (news.acceptMembers && !ctx.glance.isAdmin) throw new GlanceTaggedImageError("ERR_FORBIDDEN", ctx.resourceKey, acceptNeedsAdmin(ctx.glance.projectId), olds?.imageId);
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {
     ctx.print(`warning: visibility community: Octavia finds the image only if its service project owns it`);

@@ -6,6 +6,7 @@
  * "new upload" where the apply re-tags, or leave out an image the apply untags.
  */
 import { isGoneStatus, type Image } from "../glance/images";
+import type { AmphoraUse } from "./amphora-use";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { hasResourceKey, isOwnedBy, markerValue, RELEASED_MARKER, RESOURCE_MARKER, SOURCE_MARKER, type Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
@@ -55,26 +56,56 @@ export function oldTagRemovals(who: Identity, oldHolders: readonly Image[], targ
   });
 }
 
-export type Verdict = "keep" | "deactivate" | "delete" | "tagged" | "protected";
+/** `in-use`: amphorae boot from it; `use-unknown`: Octavia did not answer whether any do (kept this run). */
+export type Verdict = "keep" | "deactivate" | "delete" | "tagged" | "protected" | "in-use" | "use-unknown";
 
-/** What retention does with one expired image. */
-export function verdict(image: Pick<Image, "tags" | "protected">, action: GlanceTaggedImageInputs["retention"]["action"]): Verdict {
+/** What retention does with one expired image; `use`: what Octavia said of its amphorae, when it was asked. */
+export function verdict(
+  image: Pick<Image, "id" | "tags" | "protected">,
+  action: GlanceTaggedImageInputs["retention"]["action"],
+  use?: AmphoraUse,
+): Verdict {
   // Any tag may be what another resource or Octavia looks for (e.g. a canary promoted to the main tag).
   if (image.tags.length > 0) return "tagged";
   if (action === "delete" && image.protected) return "protected";
+  if (action === "keep" || use === undefined) return action;
+  if ("failed" in use) return "use-unknown";
+  if ("inUse" in use && use.inUse.has(image.id)) return "in-use";
   return action;
+}
+
+export interface ExpiredImage {
+  image: Image;
+  verdict: Verdict;
+  /** Serving amphorae on the image (verdict `in-use`). */
+  amphorae?: number;
 }
 
 export interface RetentionDecision {
   /** Earlier images inside the window, newest first (`previousImageIds`). */
   kept: Image[];
-  expired: Array<{ image: Image; verdict: Verdict }>;
+  expired: ExpiredImage[];
   /** Unfinished images of interrupted publishes: deleted. */
   leftovers: Image[];
+  /** Why Octavia was not asked (or did not answer) about images retention deactivates, deletes or keeps for it. */
+  amphoraUseNote?: string;
 }
 
-/** `ownImages`: this instance's images, newest first, as they are once the tag has moved. */
-export function decideRetention(ownImages: readonly Image[], currentId: string, retention: GlanceTaggedImageInputs["retention"]): RetentionDecision {
+/** Does retention deactivate or delete any image when nobody boots from them (so Octavia must be asked first)? */
+export function removesImages(decision: Pick<RetentionDecision, "expired">): boolean {
+  return decision.expired.some((e) => e.verdict === "deactivate" || e.verdict === "delete");
+}
+
+/**
+ * `ownImages`: this instance's images, newest first, as they are once the tag has moved; `use`: Octavia's answer
+ * (asked only when `removesImages` of the decision without it).
+ */
+export function decideRetention(
+  ownImages: readonly Image[],
+  currentId: string,
+  retention: GlanceTaggedImageInputs["retention"],
+  use?: AmphoraUse,
+): RetentionDecision {
   const history: Image[] = [];
   const leftovers: Image[] = [];
   for (const image of ownImages) {
@@ -82,11 +113,16 @@ export function decideRetention(ownImages: readonly Image[], currentId: string, 
     if (FINISHED.has(image.status)) history.push(image);
     else leftovers.push(image);
   }
-  return {
-    kept: history.slice(0, retention.keep),
-    expired: history.slice(retention.keep).map((image) => ({ image, verdict: verdict(image, retention.action) })),
-    leftovers,
-  };
+  const expired = history.slice(retention.keep).map((image): ExpiredImage => {
+    const v = verdict(image, retention.action, use);
+    const amphorae = v === "in-use" && use && "inUse" in use ? use.inUse.get(image.id) : undefined;
+    return { image, verdict: v, ...(amphorae !== undefined ? { amphorae } : {}) };
+  });
+  const decision: RetentionDecision = { kept: history.slice(0, retention.keep), expired, leftovers };
+  if (use !== undefined && !("inUse" in use) && (removesImages(decision) || expired.some((e) => e.verdict === "use-unknown"))) {
+    decision.amphoraUseNote = "unchecked" in use ? `amphora use not checked: ${use.unchecked}` : `kept until Octavia answers: ${use.failed}`;
+  }
+  return decision;
 }
 
 /** Finished images of this instance published from `key`, newest first: a publish re-tags the first that verifies. */
@@ -134,6 +170,8 @@ export interface GlanceView {
   ownImages: Image[];
   /** Import methods Glance offers (`/v2/info/import`); undefined when the import API is off. */
   importMethods?: string[];
+  /** What Octavia says of the amphorae's images; read only when retention would deactivate or delete. */
+  amphoraUse?: AmphoraUse;
 }
 
 export interface ActionPlan {
@@ -174,5 +212,5 @@ export function decide(
     renamed,
     new Set(oldTagRemoved.map((i) => i.id)),
   );
-  return { target, holders, oldTagRemoved, retention: decideRetention(moved, targetId, news.retention) };
+  return { target, holders, oldTagRemoved, retention: decideRetention(moved, targetId, news.retention, view.amphoraUse) };
 }

@@ -43,6 +43,7 @@ const RECORDED_FIELDS = [
   "resourceKey",
   "instanceId",
   "keepLastTaggedImage",
+  "acceptMembers",
 ] as const;
 
 /**
@@ -60,13 +61,13 @@ function plannedAttributes(olds: GlanceTaggedImageOutputs, news: GlanceTaggedIma
 
 function plannedMembers(olds: GlanceTaggedImageOutputs, news: GlanceTaggedImageInputs, newImage: boolean): MemberPlan {
   const wanted = news.members ?? [];
-  if (newImage) return { add: [...wanted], remove: [] };
+  if (newImage) return { add: [...wanted], remove: [], accept: news.acceptMembers ? [...wanted] : [] };
   const current = Object.keys(olds.memberStatus ?? {});
   const adopted = olds.adopted;
   const removable = adopted
     ? (m: string) => adopted.addedMembers.includes(m)
     : (m: string) => news.members !== undefined || (olds.members ?? []).includes(m);
-  return memberPlan(current, wanted, removable);
+  return memberPlan(current, wanted, removable, news.acceptMembers ? (olds.memberStatus ?? {}) : undefined);
 }
 
 export function planUpdate(
@@ -92,6 +93,7 @@ export function planUpdate(
     changes.length > 0 ||
     members.add.length > 0 ||
     members.remove.length > 0 ||
+    members.accept.length > 0 ||
     recorded.length > 0 ||
     repairs.length > 0;
   return { newImage, tagChanged, storesToAdd, storesToRemove, metadata: changedFields(changes), attributeChanges: changes, members, recorded, repairs, changed };

@@ -1,7 +1,7 @@
 import { isStatus } from "../glance/errors";
 import { deleteImageAndData } from "../glance/images";
 import type { FlowContext } from "./context";
-import { glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
 
 /** Deletes an image this resource made and no longer wants; a failure is printed, never thrown over the real error. */
 export async function discardImage(
@@ -16,7 +16,7 @@ export async function discardImage(
     return true;
   } catch (err) {
     if (isStatus(err, 404)) return true;
-    ctx.print(`could not delete image ${imageId} (${why}): ${glanceMessage(err)}`);
+    ctx.print(`could not delete image ${imageId} (${why}): ${serviceWords(err)}`);
     return false;
   }
 }

@@ -31,6 +31,8 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_PROJECT_CHANGED"
   /** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
   | "ERR_CONNECT"
+  /** The session lacks a role an input needs (`acceptMembers`: admin): refused before anything was changed. */
+  | "ERR_FORBIDDEN"
   /** Any other Glance call failed (patching attributes, moving the tag, retention, refresh, delete). */
   | "ERR_GLANCE";
 
@@ -49,15 +51,12 @@ export class GlanceTaggedImageError extends ResourceError {
   }
 }
 
-/** Glance's own words for an error, when it was an HTTP answer; the error's message otherwise. */
-export const glanceMessage = serviceWords;
-
 /** Runs one step of a flow; a failure that is not already ours is reported as that step of that resource. */
 export async function step<T>(resourceKey: string, what: string, imageId: string | undefined, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof GlanceTaggedImageError) throw err;
-    throw new GlanceTaggedImageError("ERR_GLANCE", resourceKey, `${what} failed: ${glanceMessage(err)}`, imageId, { cause: err });
+    throw new GlanceTaggedImageError("ERR_GLANCE", resourceKey, `${what} failed: ${serviceWords(err)}`, imageId, { cause: err });
   }
 }

@@ -15,7 +15,8 @@ import { isStatus } from "../glance/errors";
 import { downloadImageToFile } from "../glance/imagedata";
 import { getImage, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
-import { GlanceTaggedImageError, glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { offeredMethods, publishImage, type Origin } from "./publish";
 import { glanceSha512 } from "./verify";
@@ -102,8 +103,8 @@ async function readOrigin(ctx: FlowContext, source: GlanceClient, inputs: Glance
   try {
     image = await getImage(source, from.imageId);
   } catch (err) {
-    if (isStatus(err, 404)) throw refuse("ERR_SOURCE", `is not found there by project ${source.projectId}: ${glanceMessage(err)}`, err);
-    throw refuse("ERR_SOURCE", `cannot be read: ${glanceMessage(err)}`, err);
+    if (isStatus(err, 404)) throw refuse("ERR_SOURCE", `is not found there by project ${source.projectId}: ${serviceWords(err)}`, err);
+    throw refuse("ERR_SOURCE", `cannot be read: ${serviceWords(err)}`, err);
   }
   if (image.status !== "active") throw refuse("ERR_SOURCE", `is ${image.status}, not active: only an active image can be imported`);
   if (image.disk_format !== inputs.diskFormat || image.container_format !== inputs.containerFormat) {
@@ -138,7 +139,7 @@ export async function importFromRegion(ctx: FlowContext, inputs: GlanceTaggedIma
       throw new GlanceTaggedImageError(
         "ERR_SOURCE",
         ctx.resourceKey,
-        `importFrom: downloading image ${image.id} of ${from.region} failed (nothing was created here): ${glanceMessage(err)}`,
+        `importFrom: downloading image ${image.id} of ${from.region} failed (nothing was created here): ${serviceWords(err)}`,
         undefined,
         { cause: err },
       );

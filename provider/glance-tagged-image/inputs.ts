@@ -183,7 +183,16 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
           "Projects the image is shared with (Glance image members), e.g. Octavia's service project when another " +
             "project publishes; needs `visibility: \"shared\"`. Every image the resource tags is shared before it " +
             "gets the tag; members this resource added are removed on delete. Each member project must accept each " +
-            "image before it lists it (see `memberStatus` and docs/octavia-configuration.md).",
+            "image before it lists it (see `memberStatus` and docs/octavia-configuration.md), or `acceptMembers`.",
+        ),
+      acceptMembers: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Accept each image for its `members` as well, so that Octavia's project finds it by the tag with no call " +
+            "of its own. Glance lets only an admin session set another project's member status: a session without " +
+            "the admin role is refused before anything is created. A member whose status changes back (refresh) is " +
+            "accepted again by the next update.",
         ),
       file: localFileSchema()
         .optional()
@@ -295,7 +304,8 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
             .default("keep")
             .describe(
               "What happens to older ones: `keep` (nothing), `deactivate` or `delete` (never protected images). " +
-                "Images carrying any tag are never touched.",
+                "Images carrying any tag are never touched, nor images Octavia's amphorae boot from (its amphora API, " +
+                "asked before anything is removed; when the session may not read it, the plan says so).",
             ),
         })
         .default({ keep: 2, action: "keep" })
@@ -365,6 +375,9 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
             `needs visibility "shared" (Glance has members only for shared images), visibility is ` +
             (inputs.visibility === undefined ? "not set" : `"${inputs.visibility}"`),
         });
+      }
+      if (inputs.acceptMembers && !inputs.members?.length) {
+        ctx.addIssue({ code: "custom", path: ["acceptMembers"], message: "needs members: there is no member to accept the image for" });
       }
       if (inputs.url !== undefined && inputs.expectedSha256 !== undefined) {
         ctx.addIssue({

@@ -13,7 +13,8 @@ import { qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
 import { readImageHead } from "../glance/imagedata";
 import type { DiskFormat, Image } from "../glance/images";
 import type { FlowContext } from "./context";
-import { GlanceTaggedImageError, glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 
@@ -91,7 +92,7 @@ export async function inspectStored(ctx: FlowContext, image: Image, inputs: Glan
       throw new GlanceTaggedImageError(
         "ERR_SOURCE_FORMAT",
         ctx.resourceKey,
-        `image ${image.id}: reading the first MiB of ${inputs.url ?? "the download"} back from Glance to inspect it failed: ${glanceMessage(err)}`,
+        `image ${image.id}: reading the first MiB of ${inputs.url ?? "the download"} back from Glance to inspect it failed: ${serviceWords(err)}`,
         image.id,
         { cause: err },
       );

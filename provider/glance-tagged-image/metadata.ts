@@ -10,7 +10,7 @@ import type { FlowContext } from "./context";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { isOwnedBy } from "./markers";
 import type { AdoptedChanges, GlanceTaggedImageOutputs } from "./outputs";
-import { addMembers, imageMembers, memberPlan, memberStatus, removeMembers, type MemberPlan } from "./sharing";
+import { acceptMembers, addMembers, imageMembers, memberPlan, memberStatus, removeMembers, type MemberPlan } from "./sharing";
 
 /**
  * JSON-patch ops that make the image's attributes match the inputs. Properties the previous inputs set and the
@@ -53,13 +53,16 @@ export async function convergeImage(ctx: FlowContext, image: Image, news: Glance
     before.map((m) => m.member_id),
     wanted,
     removable,
+    news.acceptMembers ? memberStatus(before) : undefined,
   );
   // Removed while the image is still shared (the patch may make it private), added once it is shared.
   await removeMembers(ctx, image.id, plan.remove);
   let current = image;
   if (changes.length) current = await updateImage(ctx.glance, image.id, patchOps(changes));
   await addMembers(ctx, image.id, plan.add);
+  await acceptMembers(ctx, image.id, plan.accept);
   if (record) record = recordMembers(recordChanges(record, changes), plan.add, plan.remove);
-  const after = plan.add.length || plan.remove.length || changes.length ? await imageMembers(ctx, current) : before;
+  const touched = plan.add.length || plan.remove.length || plan.accept.length || changes.length;
+  const after = touched ? await imageMembers(ctx, current) : before;
   return { image: current, changes, members: plan, memberStatus: memberStatus(after), ...(record ? { adopted: record } : {}) };
 }

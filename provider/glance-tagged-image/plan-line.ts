@@ -67,7 +67,7 @@ function describeAsked(c: AttributeChange): string {
 }
 
 function membersText(members: MemberPlan): string | undefined {
-  return members.add.length || members.remove.length ? `members: ${describeMembers(members)}` : undefined;
+  return members.add.length || members.remove.length || members.accept.length ? `members: ${describeMembers(members)}` : undefined;
 }
 
 export const head = (news: Pick<GlanceTaggedImageInputs, "tag" | "region">): string => `tag "${news.tag}"${news.region !== undefined ? ` in ${news.region}` : ""}: `;
@@ -84,7 +84,7 @@ export function planLine(
   observed?: Observed,
 ): string {
   if (!olds || !plan) {
-    const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [] })}` : "";
+    const members = news.members?.length ? `; ${membersText({ add: news.members, remove: [], accept: news.acceptMembers ? news.members : [] })}` : "";
     if (observed) return `${head(news)}${actionParts(undefined, news, observed).join("; ")}${members}`;
     return `${head(news)}${publishText(news)}${members}`;
   }

@@ -18,7 +18,7 @@ import { connectFailure } from "../common/errors";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
-import { flowContext, print, type FlowContext } from "./context";
+import { delay, flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./diff";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, step } from "./errors";
@@ -28,10 +28,12 @@ import type { Identity } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { planLine, unknownPlanLine } from "./plan-line";
 import type { KnownInputs, Observed } from "./action-line";
-import { decide } from "./decide";
+import { decide, removesImages } from "./decide";
 import { observe } from "./observe";
 import { sourceKey } from "./source-key";
 import { parseInputs, parseOutputs, imageFacts } from "./state";
+import { assertSameProject } from "./project-guard";
+import { acceptNeedsAdmin } from "./sharing";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
 
@@ -57,9 +59,18 @@ async function storesFailure(stores: unknown, region: unknown): Promise<{ proper
   return problem ? { property: "stores", reason: problem } : undefined;
 }
 
+/** acceptMembers with a session that is not admin, refused in check when Glance answers within a few seconds. */
+async function acceptMembersFailure(region: unknown): Promise<{ property: string; reason: string } | undefined> {
+  if (region !== undefined && typeof region !== "string") return undefined;
+  const glance = await withinCheckDeadline(glanceClient(region));
+  return glance && !glance.isAdmin ? { property: "acceptMembers", reason: acceptNeedsAdmin(glance.projectId) } : undefined;
+}
+
+const CHECK_DEADLINE_MS = 5000;
+
 /** Within a few seconds, or undefined: check must not hang or fail for a preview without credentials or Glance. */
 function withinCheckDeadline<T>(work: Promise<T>): Promise<T | undefined> {
-  const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+  const timeout = delay(CHECK_DEADLINE_MS).then(() => undefined);
   // No credentials, Glance down: create/update connect again, and fail there, before anything exists.
   return Promise.race([work.catch(() => undefined), timeout]);
 }
@@ -79,9 +90,15 @@ async function observeAndDecide(olds: GlanceTaggedImageOutputs | undefined, news
   const who: Identity = { resourceKey: news.resourceKey, instanceId: news.instanceId ?? olds?.instanceId ?? "" };
   return withinCheckDeadline(
     (async () => {
-      const ctx = flowContext(await glanceClient(news.region), who);
-      const view = await observe(ctx, olds, news.tag, news.imageId === undefined);
-      return { view, action: decide(ctx, olds, news, key, view) };
+      const ctx = flowContext(await glanceClient(news.region), who, news.region !== undefined ? { region: news.region } : {});
+      let view = await observe(ctx, olds, news.tag, news.imageId === undefined);
+      let action = decide(ctx, olds, news, key, view);
+      // Octavia is asked only when retention would deactivate or delete something, as the update does.
+      if (removesImages(action.retention)) {
+        view = { ...view, amphoraUse: await ctx.amphoraUse() };
+        action = decide(ctx, olds, news, key, view);
+      }
+      return { view, action };
     })(),
   );
 }
@@ -135,6 +152,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const unknown = splitUnknowns(news).unknown;
     if (storesValid && !unknown.includes("stores") && !unknown.includes("region")) {
       const failure = await storesFailure(news.stores, news.region);
+      if (failure) result.failures.push(failure);
+    }
+    if (result.inputs.acceptMembers === true && !unknown.includes("region")) {
+      const failure = await acceptMembersFailure(news.region);
       if (failure) result.failures.push(failure);
     }
     // An update: connect now (one token per process), so that diff can tell a change of project without a call.
@@ -216,6 +237,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const olds = parseOutputs(props);
     if (!olds) return;
     const ctx = await flow(stateIdentity(olds), olds.region);
+    assertSameProject(ctx, olds, "delete");
     print(olds.resourceKey, await step(olds.resourceKey, `deleting (tag "${olds.tag}" on image ${olds.imageId})`, olds.imageId, () => teardown(ctx, olds)));
   },
 };

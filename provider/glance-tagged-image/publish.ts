@@ -13,7 +13,8 @@ import { importImage, waitForImport } from "../glance/imageimport";
 import { listImportMethods } from "../glance/info";
 import type { FlowContext } from "./context";
 import { discardImage } from "./discard";
-import { GlanceTaggedImageError, glanceMessage, step } from "./errors";
+import { serviceWords } from "../common/errors";
+import { GlanceTaggedImageError, step } from "./errors";
 import { reuseHalfMade } from "./half-made";
 import { addDigests, sameVersion, sendFileHashed, SourceChangedError, type SendMethod, type SentFile } from "./hashing-upload";
 import type { GlanceTaggedImageInputs } from "./inputs";
@@ -227,7 +228,7 @@ function publishError(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageI
   const why =
     err instanceof WaitTimeoutError
       ? `the import did not finish within ${inputs.timeouts.importSeconds} s (timeouts.importSeconds; last state ${err.lastState})`
-      : `${glanceMessage(err)}${hint}`;
+      : `${serviceWords(err)}${hint}`;
   return new GlanceTaggedImageError(
     "ERR_PUBLISH",
     ctx.resourceKey,
@@ -308,7 +309,7 @@ export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageIn
       throw new GlanceTaggedImageError(
         "ERR_GLANCE",
         ctx.resourceKey,
-        `creating the image record failed: ${glanceMessage(err)}; no answer came, so Glance may have created it ` +
+        `creating the image record failed: ${serviceWords(err)}; no answer came, so Glance may have created it ` +
           `anyway: such an image carries this resource's marker and the next run deletes it`,
         undefined,
         { cause: err },

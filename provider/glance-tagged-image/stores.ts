@@ -9,7 +9,8 @@ import { importImage, waitForImport } from "../glance/imageimport";
 import { getStores } from "../glance/info";
 import { deleteImageFromStore } from "../glance/stores";
 import type { FlowContext } from "./context";
-import { GlanceTaggedImageError, glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
+import { GlanceTaggedImageError } from "./errors";
 
 /** Why `requested` cannot be used on this Glance, or undefined when every store exists. */
 export async function storeProblem(glance: GlanceClient, requested: readonly string[]): Promise<string | undefined> {
@@ -66,7 +67,7 @@ export async function convergeStores(
       throw new GlanceTaggedImageError(
         "ERR_PUBLISH",
         ctx.resourceKey,
-        `${opts.during ? `${opts.during}, but ` : ""}copying image ${image.id} to store(s) ${added.join(", ")} failed${hint}: ${glanceMessage(err)}`,
+        `${opts.during ? `${opts.during}, but ` : ""}copying image ${image.id} to store(s) ${added.join(", ")} failed${hint}: ${serviceWords(err)}`,
         image.id,
         { cause: err },
       );
@@ -80,7 +81,7 @@ export async function convergeStores(
       throw new GlanceTaggedImageError(
         "ERR_PUBLISH",
         ctx.resourceKey,
-        `removing image ${image.id} from store ${store} failed: ${glanceMessage(err)}`,
+        `removing image ${image.id} from store ${store} failed: ${serviceWords(err)}`,
         image.id,
         { cause: err },
       );

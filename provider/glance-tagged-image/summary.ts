@@ -22,12 +22,15 @@ export function appliedLine(tag: string, imageId: string, move: TagMove, retenti
     protected: "kept: protected, never deleted",
     tagged: "kept: still tagged",
     kept: "kept (retention action keep)",
+    "in-use": "kept: amphorae boot from it",
+    "use-unknown": "kept: Octavia did not say whether amphorae boot from it",
     failed: "retention failed",
   };
   for (const [outcome, verb] of Object.entries(verbs)) {
     const hits = retention.expired.filter((e) => e.outcome === outcome);
     if (hits.length) parts.push(`${hits.map((e) => short(e.id) + (e.detail ? ` (${e.detail})` : "")).join(", ")} ${verb}`);
   }
+  if (retention.amphoraUseNote !== undefined) parts.push(retention.amphoraUseNote);
   if (retention.leftovers.length) parts.push(`deleted unfinished ${retention.leftovers.map(short).join(", ")}`);
   if (retention.kept.length) parts.push(`previous kept: ${retention.kept.map(short).join(", ")}`);
   return parts.join("; ");

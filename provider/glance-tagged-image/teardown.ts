@@ -14,7 +14,7 @@ import { deleteImageAndData, getImage, type Image } from "../glance/images";
 import { restoreAdopted } from "./adopted";
 import { legacyImagesOfState } from "./claims";
 import type { FlowContext } from "./context";
-import { glanceMessage } from "./errors";
+import { serviceWords } from "../common/errors";
 import { isOwnedBy, listOwnImages, releaseImage } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
@@ -81,7 +81,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
       await deleteImageAndData(ctx.glance, image);
       deleted.push(image.id);
     } catch (err) {
-      failed.push(`${short(image.id)} (${glanceMessage(err)})`);
+      failed.push(`${short(image.id)} (${serviceWords(err)})`);
     }
   }
   const parts = keep ? [] : [`tag "${state.tag}" removed from ${short(state.imageId)}`];

@@ -5,7 +5,7 @@ import { OpenStackError } from "./errors";
 import { httpErrorFrom, networkErrorFrom, parseErrorFrom, transportCode } from "./http-errors";
 import { BodySourceError, createAgent, send, type Answer } from "./http-send";
 import type { Delays, Http, HttpResponse, Method, RequestOptions, ResponsePromise, UploadProgress } from "./http-types";
-import { computeRetryDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from "./retry";
+import { computeRetryDelay, DEFAULT_RETRY_POLICY, type RetryClock, type RetryPolicy } from "./retry";
 import type { TlsOptions } from "./tls";
 
 /**
@@ -35,6 +35,8 @@ export interface HttpOptions {
   readonly timeout?: Delays;
   readonly retry?: Partial<RetryPolicy>;
   readonly userAgent?: string;
+  /** What retries read the time from and wait with (default: the system's). */
+  readonly clock?: RetryClock;
 }
 
 export const DEFAULT_TIMEOUT: Delays = {
@@ -45,6 +47,8 @@ export const DEFAULT_TIMEOUT: Delays = {
   socket: 120_000,
 };
 
+const SYSTEM_CLOCK: RetryClock = { now: () => Date.now(), sleep: (ms) => sleep(ms) };
+
 const TOKEN_HEADER = "x-auth-token";
 const MAX_REDIRECTS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -52,6 +56,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 interface Context {
   readonly agent: Agent;
   readonly policy: RetryPolicy;
+  readonly clock: RetryClock;
   readonly timeout: Delays;
   readonly tokens: TokenSource | undefined;
 }
@@ -135,9 +140,9 @@ async function exchange(
       if (mode === "promise" || answer.statusCode < 200 || answer.statusCode > 299) data = await readAll(answer.body);
     } catch (err) {
       if (err instanceof BodySourceError) throw err.original;
-      const delay = computeRetryDelay({ attempt, method, errorCode: transportCode(err), bodyIsStream }, policy);
+      const delay = computeRetryDelay({ attempt, method, errorCode: transportCode(err), bodyIsStream, now: ctx.clock.now() }, policy);
       if (delay > 0) {
-        await sleep(delay);
+        await ctx.clock.sleep(delay);
         continue;
       }
       throw networkErrorFrom(method, url.toString(), err, attempt);
@@ -166,11 +171,11 @@ async function exchange(
 
     const retryAfter = answer.headers["retry-after"];
     const delay = computeRetryDelay(
-      { attempt, method, status, ...(typeof retryAfter === "string" && { retryAfter }), bodyIsStream },
+      { attempt, method, status, ...(typeof retryAfter === "string" && { retryAfter }), bodyIsStream, now: ctx.clock.now() },
       policy,
     );
     if (delay > 0) {
-      await sleep(delay);
+      await ctx.clock.sleep(delay);
       continue;
     }
     // The next request gets a new token (second 401, stream body, stream API).
@@ -268,6 +273,7 @@ export function createHttp(config: { tls: TlsOptions; tokens?: TokenSource } & H
   const ctx: Context = {
     agent: createAgent(config.tls, timeout),
     policy: { ...DEFAULT_RETRY_POLICY, ...config.retry },
+    clock: config.clock ?? SYSTEM_CLOCK,
     timeout,
     tokens: config.tokens,
   };

@@ -29,6 +29,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 30_000,
 };
 
+/** The time retries are measured and waited in: the system's, or a test's that records the delays asked for. */
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 /** Milliseconds to wait from a `Retry-After` value (delta-seconds or HTTP date); undefined when absent/invalid. */
 export function parseRetryAfter(header: string | undefined, now: number = Date.now()): number | undefined {
   if (header === undefined) return undefined;

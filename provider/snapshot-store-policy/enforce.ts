@@ -1,6 +1,7 @@
 import { runPool } from "../common/pool";
 import { assess, type Inventory } from "./compliance";
-import { CopyForbiddenError, describeFailure } from "./errors";
+import { serviceWords } from "../common/errors";
+import { CopyForbiddenError } from "./errors";
 import type { Mode } from "./inputs";
 import { ImageGoneError, type PlacementOps } from "./placement";
 
@@ -56,8 +57,8 @@ export async function enforce(before: Inventory, o: EnforceOptions): Promise<Enf
       print(`image ${short(id)}: deleted meanwhile, skipped`);
       return;
     }
-    failed[id] = `${what}: ${describeFailure(err)}`;
-    print(`image ${short(id)}: ${what} failed: ${describeFailure(err)}`);
+    failed[id] = `${what}: ${serviceWords(err)}`;
+    print(`image ${short(id)}: ${what} failed: ${serviceWords(err)}`);
   };
 
   let done = 0;

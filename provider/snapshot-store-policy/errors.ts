@@ -1,5 +1,4 @@
 import { connectFailure, ResourceError, type ResourceErrorDetails } from "../common/errors";
-import { HttpError } from "../glance";
 
 /**
  * Errors of SnapshotStorePolicy (the common model: common/errors.ts). Each message says what is wrong and what to
@@ -73,24 +72,34 @@ export class OwnerNotAllowedError extends StorePolicyError {
   }
 }
 
+/** Glance's policy refused an operation on one image (403): what was refused, Glance's own words, what to do. */
+abstract class PolicyRefusal extends StorePolicyError {
+  constructor(
+    refused: string,
+    imageId: string,
+    readonly store: string,
+    serviceMessage: string,
+    advice: string,
+  ) {
+    super("ERR_FORBIDDEN", `${refused} was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ${advice}`, { imageId, serviceMessage });
+  }
+}
+
 /**
  * copy-image answered 403. Glance's default policy (rule `copy_image`, "role:admin") lets only admins copy an
  * image to another store, whoever owns the image.
  */
-export class CopyForbiddenError extends StorePolicyError {
+export class CopyForbiddenError extends PolicyRefusal {
   override name = "CopyForbiddenError";
-  constructor(
-    imageId: string,
-    readonly store: string,
-    serviceMessage: string,
-  ) {
+  constructor(imageId: string, store: string, serviceMessage: string) {
     super(
-      "ERR_FORBIDDEN",
-      `copy-image of image ${imageId} to store "${store}" was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ` +
-        `Glance's policy rule "copy_image" allows copy-image to admins only by default (role:admin); run this ` +
+      `copy-image of image ${imageId} to store "${store}"`,
+      imageId,
+      store,
+      serviceMessage,
+      `Glance's policy rule "copy_image" allows copy-image to admins only by default (role:admin); run this ` +
         `policy with an admin session (openstack:cloud / OS_CLOUD of an admin), or relax "copy_image" in ` +
         `Glance's policy file`,
-      { imageId, serviceMessage },
     );
   }
 }
@@ -100,21 +109,18 @@ export class CopyForbiddenError extends StorePolicyError {
  * the image's owner do it under the legacy defaults (Zed), and only admins under the new RBAC defaults that
  * Glance enforces since OpenStack 2023.2 (so on 2025.1).
  */
-export class RemoveForbiddenError extends StorePolicyError {
+export class RemoveForbiddenError extends PolicyRefusal {
   override name = "RemoveForbiddenError";
-  constructor(
-    imageId: string,
-    readonly store: string,
-    serviceMessage: string,
-  ) {
+  constructor(imageId: string, store: string, serviceMessage: string) {
     super(
-      "ERR_FORBIDDEN",
-      `removing image ${imageId} from store "${store}" was refused (403${serviceMessage ? `: ${serviceMessage}` : ""}). ` +
-        `Glance's policy rule "delete_image_location" allows per-store delete to admins only under the new RBAC ` +
+      `removing image ${imageId} from store "${store}"`,
+      imageId,
+      store,
+      serviceMessage,
+      `Glance's policy rule "delete_image_location" allows per-store delete to admins only under the new RBAC ` +
         `defaults (enforced since OpenStack 2023.2); run this policy in move mode with an admin session ` +
         `(openstack:cloud / OS_CLOUD of an admin), use mode "copy", or relax "delete_image_location" in Glance's ` +
         `policy file`,
-      { imageId, serviceMessage },
     );
   }
 }
@@ -135,13 +141,4 @@ export class EnforcementError extends StorePolicyError {
   ) {
     super(code, message, { subject: policySubject(store) });
   }
-}
-
-/** One line for the `failed` map: Glance's own message when there is one, else the error's. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof HttpError) {
-    const what = `${err.method} ${new URL(err.url, "http://x").pathname}`;
-    return `${what} returned ${err.status}${err.serviceMessage ? `: ${err.serviceMessage}` : ""}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,10 +1,19 @@
 import { strict as assert } from "node:assert";
 import { FleetRotationError, RotationStoppedError } from "../../provider/amphora-fleet-rotation/errors";
-import { BuilderExitError, BuildError, ValidationError } from "../../provider/builder/errors";
+import { provider as amphoraImageBuild } from "../../provider/amphora-image-build/provider";
+import { BuilderExitError, BuildError, BuildInputError, ValidationError } from "../../provider/builder/errors";
 import { connectFailure, ResourceError } from "../../provider/common/errors";
 import { GlanceTaggedImageError, step } from "../../provider/glance-tagged-image/errors";
+import { GlanceClient } from "../../provider/glance/client";
+import type { Image } from "../../provider/glance/images";
+import { flowContext } from "../../provider/glance-tagged-image/context";
+import { convergeStores } from "../../provider/glance-tagged-image/stores";
 import { HttpError } from "../../provider/openstack/errors";
+import { enforce } from "../../provider/snapshot-store-policy/enforce";
 import { ConnectError, CopyForbiddenError, EnforcementError, UnknownStoreError } from "../../provider/snapshot-store-policy/errors";
+import { glancePlacement } from "../../provider/snapshot-store-policy/placement";
+import { fakeServiceClient, startServer } from "../glance/support/fake-service";
+import { withStdout } from "../support/stdout";
 
 const forbidden = (): HttpError =>
   new HttpError({ status: 403, method: "POST", url: "http://glance/v2/images/i-1/import", serviceMessage: "You are not authorized to complete copy_image action." });
@@ -58,5 +67,47 @@ describe("one error model: every resource's errors are ResourceErrors", () => {
     assert.equal(stopped.message, gate.message);
     assert.equal(stopped.message, "AmphoraFleetRotation amphora: load balancer lb-1: operating status ERROR (ERR_GATE)");
     assert.deepEqual(stopped.reasons, [gate.message]);
+  });
+
+  it("one Glance answer reads the same in every resource: a refused copy-image in GlanceTaggedImage and SnapshotStorePolicy", async () => {
+    // Glance refuses copy-image of i-1 (no retry: POST, and a Retry-After beyond the retry bound).
+    const glance = await startServer((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "retry-after": "120" });
+      res.end(JSON.stringify({ message: "The store is in maintenance" }));
+    });
+    try {
+      const client = new GlanceClient(fakeServiceClient(glance.origin), { baseUrl: `${glance.origin}/v2` });
+      const image = { id: "i-1", status: "active", stores: "cheap" } as Image;
+      const tagged = await convergeStores(flowContext(client, { resourceKey: "p/s/amp", instanceId: "x" }), image, ["cheap", "fast"], { allStoresMustSucceed: true, timeoutMs: 1000 })
+        .then(() => assert.fail("GlanceTaggedImage's copy succeeded"), (e: unknown) => e);
+      assert.ok(tagged instanceof GlanceTaggedImageError);
+      const policy = await enforce({ "i-1": { status: "active", stores: ["cheap"] } }, { store: "fast", mode: "copy", concurrency: 1, ops: glancePlacement(client, { copyTimeoutMs: 1000, pollIntervalMs: 10 }) });
+      const glanceSaid = "503 The store is in maintenance (the service asked to retry after 120 s)";
+      assert.equal(tagged.detail, `copying image i-1 to store(s) fast failed: ${glanceSaid}`);
+      assert.deepEqual(policy.failed, { "i-1": `copy to "fast": ${glanceSaid}` });
+      assert.equal(glance.requests.length, 2, "one POST .../import each, not retried");
+    } finally {
+      await glance.close();
+    }
+  });
+
+  it("a builder's error names the AmphoraImageBuild it fails, as its lines do, and ends with its own code", async () => {
+    const output = "/nonexistent-amphora-output-dir/amphora-x64-haproxy.qcow2";
+    const { value: failed, lines } = await withStdout(() =>
+      amphoraImageBuild.create!({ frontEnd: "octavia", script: "/nonexistent/diskimage-create.sh", output }).then(
+        () => assert.fail("the build ran"),
+        (e: unknown) => e,
+      ),
+    );
+    assert.deepEqual(lines, ["AmphoraImageBuild amphora-x64-haproxy.qcow2: build"], "the subject is the name its lines give it");
+    assert.ok(failed instanceof BuildInputError && failed instanceof ResourceError);
+    assert.equal(failed.code, "ERR_BUILD_INPUT");
+    assert.equal(failed.subject, "AmphoraImageBuild amphora-x64-haproxy.qcow2");
+    assert.equal(failed.message, "AmphoraImageBuild amphora-x64-haproxy.qcow2: output: directory /nonexistent-amphora-output-dir does not exist (ERR_BUILD_INPUT)");
+    // Raised below the resources, the same error stands alone; a subject, once given, is kept.
+    const inner = new BuildInputError("output: directory /x does not exist");
+    assert.equal(inner.subject, undefined);
+    assert.equal(inner.message, "output: directory /x does not exist");
+    assert.equal(inner.failing("AmphoraImageBuild a.qcow2").failing("AmphoraImageBuild b.qcow2").message, "AmphoraImageBuild a.qcow2: output: directory /x does not exist (ERR_BUILD_INPUT)");
   });
 });

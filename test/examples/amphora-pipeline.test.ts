@@ -1,4 +1,8 @@
 import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveCommand } from "../../provider/amphora-image-build/build-key";
 import { getImage } from "../../provider/glance/images";
 import type { GlanceClient } from "../../provider/glance/client";
 import { assertTagKeptThenClean, ExampleStack, glanceIn, octaviaPick, summaryLine, taggedImages } from "./support";
@@ -78,5 +82,25 @@ describe("examples/amphora-pipeline: build, publish, retention and rollback @clo
     assert.equal(await octaviaPick(glance, tag, owner), first);
     assert.deepEqual(await taggedImages(glance, tag, owner), [first]);
     assert.equal((await getImage(glance, first)).name, firstName);
+  });
+
+  it("a failing boot gate leaves the tag where it was: the build fails at its stage, nothing is published, the artifact is kept", async function () {
+    if (!(await resolveCommand("qemu-system-x86_64")) || !(await resolveCommand("xorriso"))) this.skip();
+    // Forward again (the tag would move to a new build), with the boot gate on: the fixture image has no boot loader.
+    delete stack.config.rollbackImageId;
+    stack.config.sizeGb = "3";
+    stack.config.bootTimeoutSeconds = "10";
+    const artifact = join(stack.work, "amphora-x64-haproxy.qcow2");
+    const before = createHash("sha512").update(readFileSync(artifact)).digest("hex");
+    const r = await stack.run("up");
+    assert.notEqual(r.code, 0, "the build must fail");
+    const text = `${r.stdout}\n${r.stderr}`;
+    assert.match(text, /the amphora agent did not answer within 10 s; boot stopped at stage firmware/);
+    assert.doesNotMatch(text, /GlanceTaggedImage amphora: tag "[^"]+" is on /, "GlanceTaggedImage did not run");
+    assert.equal(stack.outputs().ampImageId, first, "the state still names the image the tag is on");
+    assert.equal(await octaviaPick(glance, tag, owner), first);
+    assert.deepEqual(await taggedImages(glance, tag, owner), [first]);
+    assert.equal(createHash("sha512").update(readFileSync(artifact)).digest("hex"), before, "the previous artifact is in place");
+    delete stack.config.bootTimeoutSeconds;
   });
 });

@@ -89,22 +89,36 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
     const lcB = await ctx.host.lifecycle(providers.image, TYPES.image, `race-b-${i}`);
 
     if (forced) {
-      // Listings 1-2 (each resource's look before it tags) wait for each other; listings 3-4 (the look after
-      // tagging) wait until both tags are placed.
+      // Each create's check looks at the tag too (its plan line), before either resource has created an image: those
+      // looks pass. Of the applies' looks, 1-2 (each resource's look before it tags) wait for each other; 3-4 (the
+      // look after tagging) wait until both tags are placed.
       const since = proxy.requests[proxy.requests.length - 1]?.seq ?? 0;
       let listings = 0;
       const until = async (done: () => boolean): Promise<void> => {
         const deadline = Date.now() + 20_000;
         while (!done() && Date.now() < deadline) await sleep(20);
       };
+      const after = (seq: number) => (r: { seq: number }) => r.seq > seq;
       const tagsPlaced = () => proxy.matching({ method: "PUT", path: TAG }).filter((r) => r.seq > since && r.done && r.status === 204).length;
-      const listed = () => proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter((r) => r.seq > since).length;
+      const firstCreate = () => proxy.matching({ method: "POST", path: "/v2/images" }).find(after(since))?.seq;
+      const applyLooks = () => {
+        const created = firstCreate();
+        return created === undefined ? 0 : proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(created)).length;
+      };
       proxy.rule({
         method: "GET",
         path: "/v2/images",
         url: /[?&]tag=/,
-        times: 4,
-        fault: { hold: () => (++listings <= 2 ? until(() => listed() >= 2) : until(() => tagsPlaced() >= 2)) },
+        times: 8,
+        fault: {
+          hold: (req) => {
+            const created = firstCreate();
+            if (created === undefined || req.seq < created) return Promise.resolve(); // a check's plan look
+            const n = ++listings;
+            if (n <= 2) return until(() => applyLooks() >= 2);
+            return n <= 4 ? until(() => tagsPlaced() >= 2) : Promise.resolve();
+          },
+        },
       });
     }
 

@@ -71,6 +71,21 @@ describe("GlanceTaggedImage diff", () => {
     assert.match(line, /22222222…, 33333333… deleted by retention/);
   });
 
+  it("acceptMembers: a member not accepted (refresh saw it pending) is a change that accepts it; without it, no change", () => {
+    const member = "4a1b2c3d4e5f40718293a4b5c6d7e8f9";
+    const sharing = { visibility: "shared", members: [member] };
+    const olds = state(inputs(sharing), { memberStatus: { [member]: "pending" } });
+    const accepting = inputs({ ...sharing, acceptMembers: true });
+    const plan = planUpdate({ ...olds, acceptMembers: true }, accepting, sourceKey(accepting));
+    assert.deepEqual(plan.members.accept, [member]);
+    assert.equal(plan.changed, true);
+    assert.match(planLine(olds, accepting, plan), new RegExp(`members: accepted for ${member}`));
+    const leftPending = inputs(sharing);
+    assert.equal(planUpdate(olds, leftPending, sourceKey(leftPending)).changed, false, "without acceptMembers the member accepts itself");
+    const accepted = planUpdate({ ...olds, acceptMembers: true, memberStatus: { [member]: "accepted" } }, accepting, sourceKey(accepting));
+    assert.equal(accepted.changed, false);
+  });
+
   it("a disk format change is a new image, a name change is an in-place update", () => {
     const olds = state(inputs());
     assert.equal(planUpdate(olds, inputs({ diskFormat: "raw" }), sourceKey(inputs({ diskFormat: "raw" }))).newImage, true);
@@ -145,14 +160,14 @@ describe("GlanceTaggedImage diff", () => {
     const olds = state(sharedWith(["octavia", "old"]), { memberStatus: { octavia: "accepted", old: "pending", byhand: "accepted" } });
     const news = sharedWith(["octavia", "new"]);
     const plan = planUpdate(olds, news, sourceKey(news));
-    assert.deepEqual(plan.members, { add: ["new"], remove: ["old", "byhand"] }, "an image it created: the list is the whole list");
+    assert.deepEqual(plan.members, { add: ["new"], remove: ["old", "byhand"], accept: [] }, "an image it created: the list is the whole list");
     assert.match(planLine(olds, news, plan), /members: \+new -old -byhand$/);
     const adopted = state(sharedWith(["octavia"], { file: undefined, expectedSha512: undefined, imageId: OLD }), {
       memberStatus: { octavia: "accepted", byhand: "accepted" },
       adopted: { imageId: OLD, original: {}, originalProperties: {}, addedProperties: [], addedMembers: ["octavia"] },
     });
     const dropped = sharedWith([], { file: undefined, expectedSha512: undefined, imageId: OLD });
-    assert.deepEqual(planUpdate(adopted, dropped, sourceKey(dropped)).members, { add: [], remove: ["octavia"] }, "an adopted image: only what it added");
+    assert.deepEqual(planUpdate(adopted, dropped, sourceKey(dropped)).members, { add: [], remove: ["octavia"], accept: [] }, "an adopted image: only what it added");
     const republished = sharedWith(["octavia"], { expectedSha512: "cd".repeat(64) });
     const line = planLine(olds, republished, planUpdate(olds, republished, sourceKey(republished)));
     assert.match(line, /members: \+octavia \(on the new image, before the tag moves\)/);

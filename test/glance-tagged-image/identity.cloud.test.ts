@@ -142,7 +142,7 @@ describe("GlanceTaggedImage identity: one owner per resource instance @cloud", f
     assert.equal(reported.properties?.imageId, tagged[0], "the partial state names the tagged image");
   });
 
-  it("credentials of another project: update refuses naming both projects, refresh keeps the image it cannot see", async () => {
+  it("credentials of another project: update and destroy refuse naming both projects, refresh keeps the image it cannot see", async () => {
     const key = newKey("project");
     const tag = uniqueTag("project");
     const asDemo = new Engine(demo, key);
@@ -165,5 +165,15 @@ describe("GlanceTaggedImage identity: one owner per resource instance @cloud", f
     const image = await getImage(demo, created.imageId);
     assert.deepEqual(image.tags, [tag]);
     assert.equal(image[INSTANCE_MARKER], created.instanceId);
+
+    // destroy with alt's session would find none of demo's images and forget the resource: it refuses instead.
+    await assert.rejects(asAlt.destroy(), (err: unknown) => {
+      assert.ok(err instanceof GlanceTaggedImageError, String(err));
+      assert.equal(err.code, "ERR_PROJECT_CHANGED");
+      assert.match(err.message, new RegExp(`belong to project ${demo.projectId}: nothing was deleted and the resource stays in state`));
+      return true;
+    });
+    assert.deepEqual((await getImage(demo, created.imageId)).tags, [tag]);
+    assert.match((await asDemo.destroy()).join("\n"), new RegExp(`${created.imageId.slice(0, 8)}`));
   });
 });

@@ -209,7 +209,7 @@ describe("GlanceTaggedImage inspectSource with the real qemu-img (no cloud)", fu
   this.timeout(120_000);
   let dir = "";
   const prints: string[] = [];
-  const ctx = { glance: undefined as never, resourceKey: "proj/stack/amp", instanceId: "00000000-0000-4000-8000-000000000000", print: (l: string) => prints.push(l), pollMs: 100 };
+  const ctx = { glance: undefined as never, resourceKey: "proj/stack/amp", instanceId: "00000000-0000-4000-8000-000000000000", print: (l: string) => prints.push(l), pollMs: 100, amphoraUse: () => Promise.reject(new Error("not asked")) };
   const parse = (file: string, extra: Record<string, unknown> = {}) =>
     glanceTaggedImageInputsSchema().parse({ resourceKey: ctx.resourceKey, tag: "t", file, diskFormat: "qcow2", ...extra });
 

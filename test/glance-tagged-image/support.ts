@@ -154,25 +154,40 @@ export async function octaviaQuery(glance: GlanceClient, tag: string, owner: str
 }
 
 export interface Poller {
-  samples: Array<{ at: number; ids: string[] }>;
+  /** `sent`: when the query left, `at`: when its answer came. */
+  samples: Array<{ sent: number; at: number; ids: string[] }>;
+  /** The newest image of the last answer (may answer a query sent before the caller's last step: see `current`). */
   latest(): string | undefined;
+  /** The newest image in the answer to the first query sent after this call; waits for it (the poller must run). */
+  current(): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
 /** Polls Octavia's query every 20–50 ms until stopped. */
 export function startOctaviaPoller(glance: GlanceClient, tag: string, owner: string): Poller {
-  const samples: Array<{ at: number; ids: string[] }> = [];
+  const samples: Array<{ sent: number; at: number; ids: string[] }> = [];
   let running = true;
   const loop = (async () => {
     while (running) {
+      const sent = Date.now();
       const images = await octaviaQuery(glance, tag, owner);
-      samples.push({ at: Date.now(), ids: images.map((i) => i.id) });
+      samples.push({ sent, at: Date.now(), ids: images.map((i) => i.id) });
       await new Promise((r) => setTimeout(r, 20 + Math.floor(Math.random() * 31)));
     }
   })();
   return {
     samples,
     latest: () => samples[samples.length - 1]?.ids[0],
+    current: async () => {
+      const from = Date.now();
+      const deadline = from + 10_000;
+      for (;;) {
+        const answer = samples.find((x) => x.sent > from);
+        if (answer) return answer.ids[0];
+        if (!running || Date.now() > deadline) throw new Error("the Octavia poller sent no query after the step");
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     stop: async () => {
       running = false;
       await loop;

@@ -57,8 +57,7 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
       windows[0]?.push(Date.now());
       const second = moved.outputs.imageId;
       assert.notEqual(second, first);
-      await new Promise((r) => setTimeout(r, 100));
-      assert.equal(poller.latest(), second, "after the move Octavia gets the new image");
+      assert.equal(await poller.current(), second, "after the move Octavia gets the new image");
       assert.deepEqual((await octaviaQuery(octavia, tag, demo.projectId)).map((i) => i.id), [second]);
       assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}": ${first.slice(0, 8)}… \\("${tag}", created [^)]+\\) → new upload .*; ${first.slice(0, 8)}… kept untagged`));
       assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}" is on ${second.slice(0, 8)}…; untagged ${first.slice(0, 8)}…`));
@@ -67,9 +66,8 @@ describe("GlanceTaggedImage tag moves, retention and drift @cloud", function () 
       windows.push([Date.now()]);
       const rolled = await e.up(inputs(tag, a, { file: undefined, imageId: first }));
       windows[1]?.push(Date.now());
-      await new Promise((r) => setTimeout(r, 100));
       assert.equal(rolled.outputs.imageId, first);
-      assert.equal(poller.latest(), first, "after the rollback Octavia gets the older image: every newer one lost the tag");
+      assert.equal(await poller.current(), first, "after the rollback Octavia gets the older image: every newer one lost the tag");
       assert.deepEqual((await getImage(demo, second)).tags, []);
       assert.deepEqual(rolled.outputs.previousImageIds, [second]);
     } finally {

@@ -4,17 +4,16 @@ import { inspect } from "node:util";
 import { createHttp } from "../../provider/openstack/http";
 import { HttpError, isStatus, NetworkError } from "../../provider/openstack/errors";
 import { networkErrorFrom, TLS_VERIFY_HINT } from "../../provider/openstack/http-errors";
+import type { RetryClock } from "../../provider/openstack/retry";
 import { sendJson, startServer, type TestServer } from "./support/server";
+import { rejection } from "../support/rejection";
 
 const fast = { tls: { rejectUnauthorized: true }, retry: { baseDelayMs: 5 } };
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a rejection");
+/** A clock standing at `now` that records the delays retries ask for and waits none of them. */
+function recordingClock(now = Date.now()): { clock: RetryClock; slept: number[] } {
+  const slept: number[] = [];
+  return { clock: { now: () => now, sleep: async (ms) => void slept.push(ms) }, slept };
 }
 
 describe("openstack/http: retries and error mapping", () => {
@@ -51,29 +50,30 @@ describe("openstack/http: retries and error mapping", () => {
     server = await startServer((_req, res, i) =>
       i === 0 ? sendJson(res, 429, {}, { "retry-after": "1" }) : sendJson(res, 200, {}),
     );
-    await createHttp(fast).get(`${server.url}/`);
-    const [first, second] = server.requests;
-    const waited = (second?.at ?? 0) - (first?.at ?? 0);
-    assert.ok(waited >= 950 && waited < 2500, `waited ${waited} ms`);
+    const { clock, slept } = recordingClock();
+    await createHttp({ ...fast, clock }).get(`${server.url}/`);
+    assert.deepEqual(slept, [1000]);
+    assert.equal(server.requests.length, 2);
   });
 
   it("honours Retry-After as an HTTP date", async () => {
-    server = await startServer((_req, res, i) => {
-      const when = new Date(Date.now() + 2000).toUTCString(); // second granularity: 1–2 s from now
-      return i === 0 ? sendJson(res, 503, {}, { "retry-after": when }) : sendJson(res, 200, {});
-    });
-    await createHttp(fast).get(`${server.url}/`);
-    const [first, second] = server.requests;
-    const waited = (second?.at ?? 0) - (first?.at ?? 0);
-    assert.ok(waited >= 900 && waited < 3000, `waited ${waited} ms`);
+    server = await startServer((_req, res, i) =>
+      i === 0 ? sendJson(res, 503, {}, { "retry-after": "Wed, 21 Oct 2026 07:28:02 GMT" }) : sendJson(res, 200, {}),
+    );
+    const { clock, slept } = recordingClock(Date.parse("Wed, 21 Oct 2026 07:28:00 GMT"));
+    await createHttp({ ...fast, clock }).get(`${server.url}/`);
+    assert.deepEqual(slept, [2000]);
+    assert.equal(server.requests.length, 2);
   });
 
   it("does not retry when Retry-After exceeds the cap, and reports it", async () => {
     server = await startServer((_req, res) => sendJson(res, 503, { message: "maintenance" }, { "retry-after": "120" }));
-    const err = await rejection(createHttp(fast).get(`${server.url}/`));
+    const { clock, slept } = recordingClock();
+    const err = await rejection(createHttp({ ...fast, clock }).get(`${server.url}/`));
     assert.ok(err instanceof HttpError);
     assert.equal(err.retryAfter, 120);
     assert.equal(server.requests.length, 1);
+    assert.deepEqual(slept, []);
   });
 
   it("never retries POST, even on 503 with Retry-After", async () => {

@@ -13,6 +13,7 @@ import {
   type ServiceClient,
 } from "../../provider/openstack";
 import { localCloudDir, localPorts, localRelease, readCloud, sessionFor } from "../support/cloud";
+import { rejection } from "../support/rejection";
 
 const AUTH_URL = `http://127.0.0.1:${localPorts().keystone}/v3`;
 const GLANCE_PORT = localPorts().glance;
@@ -28,15 +29,6 @@ function adminEnv(): Record<string, string> {
 async function listImages(glance: ServiceClient): Promise<unknown[]> {
   const body = await glance.http.get(`${glance.endpoint}/v2/images`, { searchParams: { limit: 1 } }).json<{ images: unknown[] }>();
   return body.images;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a rejection");
 }
 
 describe("openstack session against the local Keystone + Glance @cloud", function () {

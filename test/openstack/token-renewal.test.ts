@@ -9,6 +9,7 @@ import { clearTokenCache } from "../../provider/openstack/token-manager";
 import { resetTlsState } from "../../provider/openstack/tls";
 import type { SessionConfigInput } from "../../provider/openstack/config-schema";
 import { sendJson, startServer, tokenBody, type TestServer } from "./support/server";
+import { rejection } from "../support/rejection";
 
 /**
  * A fake Keystone (POST/GET /v3/auth/tokens) and a fake service under /image on one local server, to inject
@@ -68,15 +69,6 @@ function passwordConfig(server: TestServer): SessionConfigInput {
 }
 
 const options: SessionOptions = { retry: { baseDelayMs: 5 } };
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  assert.fail("expected a rejection");
-}
 
 describe("openstack/session: token renewal (fake Keystone)", () => {
   let fake: Fake | undefined;

@@ -10,7 +10,6 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: IncomingMessage["headers"];
   readonly body: string;
-  readonly at: number;
 }
 
 export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse, index: number) => void;
@@ -29,7 +28,7 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const index = requests.length;
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at: Date.now() });
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
       handler(Object.assign(req, { body }), res, index);
     });
   });
