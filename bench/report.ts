@@ -8,8 +8,10 @@
 import { existsSync, promises as fs } from "node:fs";
 import type { MachineFacts } from "./lib/machine";
 import { fmt, max, median, MiB, min } from "./lib/stats";
+import type { FleetResult } from "./fleet-rotation";
 import type { BuildKeyRun, DiffRun, DiffTimes, TreeRun } from "./noop-diff";
 import type { MultiRegionResult, MultiRegionWay } from "./multi-region";
+import { fleetTargets, renderFleet, type Target } from "./report-fleet";
 import type { TagMoveResult } from "./tag-move";
 import { CONTENDERS, type ContenderId, type TestFile, type UploadRun } from "./upload";
 
@@ -40,6 +42,7 @@ export interface BenchResults {
   };
   tagMove?: TagMoveResult;
   multiRegion?: MultiRegionResult;
+  fleet?: FleetResult;
 }
 
 const RUNS_MARKER = "<!-- bench:runs -->";
@@ -91,13 +94,6 @@ function diffRow(label: string, t: DiffTimes): string {
     `| ${label} | ${t.resources} | ${fmt(t.wallMs, 1)} | ${fmt(t.wallMs / t.resources, 2)} | ${fmt(t.cpuMs / t.resources, 2)} | ` +
     `${fmt(median(t.perResourceMs), 2)} | ${fmt(max(t.perResourceMs), 1)} | ${t.changed.length} |`
   );
-}
-
-interface Target {
-  target: string;
-  measured: string;
-  reached: boolean | undefined;
-  cause: string;
 }
 
 /** Process CPU (user + system, GNU time) per GiB, median over the runs of `c` on `file`. */
@@ -331,7 +327,7 @@ export function renderRun(results: BenchResults): string {
   lines.push(
     `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel}, node ${m.node}. ` +
       `Glance ${m.packages["python3-glance"]} (glance-api ${m.packages["glance-api"]}, glance_store ${m.packages["python3-glance-store"]}, workers = ${m.glanceWorkers}), ` +
-      `Keystone ${m.packages["python3-keystone"]}, openstackclient ${m.packages["python3-openstackclient"]}, curl ${m.packages.curl}. ` +
+      `Keystone ${m.packages["python3-keystone"]}, ${results.fleet ? `Octavia ${m.packages["python3-octavia"] ?? "?"}, ` : ""}openstackclient ${m.packages["python3-openstackclient"]}, curl ${m.packages.curl}. ` +
       `Cloud in ${m.cloudDir} (stores on ${m.storeFs}), ${m.isolatedNetwork ? "isolated network namespace" : "shared loopback"}. ` +
       `Load average at start ${m.loadAverage.join(" / ")}; the run took ${fmt(results.durationS / 60, 1)} min.`,
     "",
@@ -422,7 +418,7 @@ export function renderRun(results: BenchResults): string {
     );
   }
 
-  const targets = [...uploadTargets(results), ...diffTargets(results), ...tagTargets(results), ...multiRegionTargets(results)];
+  const targets = [...uploadTargets(results), ...diffTargets(results), ...tagTargets(results), ...multiRegionTargets(results), ...fleetTargets(results.fleet)];
   if (results.multiRegion) {
     const m = results.multiRegion;
     lines.push(`### 6. One image to two regions${load("multiregion")}`, "");
@@ -444,6 +440,7 @@ export function renderRun(results: BenchResults): string {
     }
     lines.push("", `importFrom / two uploads, wall time (median of per-round ratios): ${fmt(multiRegionTimeRatio(results), 2)}.`, "");
   }
+  if (results.fleet) lines.push(...renderFleet(results.fleet, load("fleet")));
   lines.push("### Targets", "", "| target | measured | | gap and cause |", "|---|---|---|---|");
   for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.reached === undefined ? "–" : t.reached ? "✅ reached" : "❌ missed"} | ${t.cause} |`);
   lines.push("");

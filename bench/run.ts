@@ -7,6 +7,8 @@
  *   4   noop-diff.ts   no-op diff of 50 GlanceTaggedImage + 10 AmphoraImageBuild, HTTP requests counted; build key
  *   5   tag-move.ts    20 tag moves under Octavia's 50 ms poll
  *   6   multi-region.ts one image to two regions: two uploads vs importFrom (glance-download), bytes sent and time
+ *   7   fleet-rotation.ts AmphoraFleetRotation: requests of a preview of 1,000 load balancers (fake Octavia), and the
+ *                      rotation's overhead over Octavia's failover times, 20 load balancers (local Octavia, if started)
  */
 import "./lib/env";
 import { randomBytes } from "node:crypto";
@@ -27,6 +29,7 @@ import { repoRoot } from "./lib/paths";
 import { haveGnuTime, onPath } from "./lib/proc";
 import { quietly } from "./lib/quiet";
 import { MiB } from "./lib/stats";
+import { parseRotationSpecs, previewCost, rotationCost } from "./fleet-rotation";
 import { createAmphoraBuilds, createTaggedImages, runBuildKey, runNoopDiffs, runTree, type DiffSubject } from "./noop-diff";
 import { renderRun, writeReport, type BenchResults } from "./report";
 import { tagMoves } from "./tag-move";
@@ -65,7 +68,7 @@ async function sweep(glance: GlanceClient, runId: string): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove,multiregion").split(",").map((s) => s.trim());
+  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove,multiregion,fleet").split(",").map((s) => s.trim());
   const runId = `${new Date().toISOString().slice(0, 10).replace(/-/g, "")}-${randomBytes(3).toString("hex")}`;
   const missing = [!onPath("curl") && "curl", !haveGnuTime() && "time (GNU time, /usr/bin/time)"].filter(Boolean);
   if (missing.length) throw new Error(`install ${missing.join(" and ")} first: apt-get install ${missing.map((m) => String(m).split(" ")[0]).join(" ")}`);
@@ -150,6 +153,17 @@ async function main(): Promise<void> {
       const { glance: clients, ...measured } = await multiRegion({ bytes, rounds, dir, runId, log });
       results.multiRegion = measured;
       for (const client of clients) await sweep(client, runId).catch((err: unknown) => log(`sweep failed: ${String(err)}`));
+    });
+
+    await section("fleet", async () => {
+      const previewLbs = Number(process.env.BENCH_FLEET_PREVIEW_LBS ?? 1000);
+      const lbs = Number(process.env.BENCH_FLEET_LBS ?? 20);
+      const specs = parseRotationSpecs(process.env.BENCH_FLEET_ROTATIONS ?? "1x1@0.5,5x5@0.5,5x5@5");
+      log(`7. fleet rotation: preview of ${previewLbs} load balancers (fake Octavia, requests counted)`);
+      const preview = await previewCost({ loadBalancers: previewLbs, runId, log });
+      log(`7. fleet rotation: ${lbs} load balancers on the local Octavia, ${specs.length} rotations`);
+      results.fleet = { preview, ...(await rotationCost({ loadBalancers: lbs, specs, runId, log })) };
+      if (results.fleet.rotationSkipped !== undefined) log(`   rotation not measured: ${results.fleet.rotationSkipped}`);
     });
   } finally {
     await sweep(glance, runId).catch((err: unknown) => log(`sweep failed: ${String(err)}`));

@@ -23,7 +23,7 @@ export interface MachineFacts {
   loadAverage: number[];
 }
 
-const PACKAGES = ["glance-api", "python3-glance", "python3-glance-store", "keystone", "python3-keystone", "python3-openstackclient", "curl", "time"];
+const PACKAGES = ["glance-api", "python3-glance", "python3-glance-store", "keystone", "python3-keystone", "python3-octavia", "python3-openstackclient", "curl", "time"];
 
 function run(cmd: string, args: string[]): string {
   try {
