@@ -80,11 +80,37 @@ export function planLine(fleet: Fleet, plan: RotationPlan): string {
     .map(([tag, id]) => `image ${id.slice(0, 8)} (tag "${tag}")`)
     .join(", ");
   const parts = [`${plural(ids.length, "load balancer", "load balancers")} to fail over${ids.length ? ` onto ${targets}` : ""}`];
+  const compact = ids.length + Object.keys(plan.skipped).length > NAMED_IN_FULL;
+  const names = (list: readonly string[]): string =>
+    compact && list.length > NAMED_PER_STEP
+      ? `${list.slice(0, NAMED_PER_STEP).map((id) => describeLb(fleet, id)).join(", ")} and ${list.length - NAMED_PER_STEP} more`
+      : list.map((id) => describeLb(fleet, id)).join(", ");
   const steps: string[] = [];
-  if (plan.canary.length) steps.push(`canary ${plan.canary.map((id) => describeLb(fleet, id)).join(", ")}`);
-  plan.batches.forEach((b, i) => steps.push(`batch ${i + 1}: ${b.map((id) => describeLb(fleet, id)).join(", ")}`));
+  if (plan.canary.length) steps.push(`canary ${names(plan.canary)}`);
+  plan.batches.forEach((b, i) => {
+    const last = plan.batches.length - 1;
+    // A long plan names its first two batches and its last (SINGLE ones go last); the middle ones are counted.
+    if (compact && i >= 2 && i < last) {
+      if (i === 2) {
+        const middle = plan.batches.slice(2, last);
+        steps.push(`batches 3–${last}: ${plural(middle.flat().length, "load balancer", "load balancers")} in order of the list`);
+      }
+      return;
+    }
+    steps.push(`batch ${i + 1}: ${names(b)}`);
+  });
   const tail = [`${plan.onTarget.length} on target`];
   const skipped = Object.entries(plan.skipped);
-  if (skipped.length) tail.push(`${skipped.length} skipped (${skipped.map(([id, why]) => `${describeLb(fleet, id)}: ${why}`).join("; ")})`);
+  if (skipped.length && !compact) tail.push(`${skipped.length} skipped (${skipped.map(([id, why]) => `${describeLb(fleet, id)}: ${why}`).join("; ")})`);
+  if (skipped.length && compact) {
+    const byReason = new Map<string, number>();
+    for (const [, why] of skipped) byReason.set(why, (byReason.get(why) ?? 0) + 1);
+    tail.push(`${skipped.length} skipped (${[...byReason].map(([why, n]) => `${n}: ${why}`).join("; ")})`);
+  }
   return `${parts.join("")}${steps.length ? `: ${steps.join("; ")}` : ""}; ${tail.join(", ")}`;
 }
+
+/** Up to this many load balancers (to rotate or skipped), the plan line names every one. */
+const NAMED_IN_FULL = 20;
+/** Beyond it, each step names its first few and counts the rest. */
+const NAMED_PER_STEP = 3;

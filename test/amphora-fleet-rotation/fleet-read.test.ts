@@ -63,7 +63,14 @@ describe("AmphoraFleetRotation: the cost of reading a fleet of 1,000 load balanc
     const fleet = await readFleet(octavia, glance, inputs);
     const plan = planRotation(fleet, inputs);
     assert.strictEqual(fleet.members.length, LBS);
-    assert.match(planLine(fleet, plan), /^500 load balancers to fail over onto /);
+    const line = planLine(fleet, plan);
+    assert.match(line, /^500 load balancers to fail over onto /);
+    // Readable in a pull request: the first batches and the last are named, the middle ones counted.
+    assert.ok(line.length < 1000, `${line.length} characters`);
+    const [first, second] = plan.batches as [string[], string[]];
+    const lastBatch = plan.batches[plan.batches.length - 1] as string[];
+    const middle = 500 - plan.canary.length - first.length - second.length - lastBatch.length;
+    assert.match(line, new RegExp(`; batch 1: [^;]+; batch 2: [^;]+; batches 3–${plan.batches.length - 1}: ${middle} load balancers in order of the list; batch ${plan.batches.length}: [^;]+; `));
     const paths = server.requests.map((r) => new URL(r.url, "http://x").pathname);
     const count = (path: string): number => paths.filter((x) => x === path).length;
     assert.deepStrictEqual(

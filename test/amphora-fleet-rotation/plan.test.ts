@@ -93,4 +93,12 @@ describe("AmphoraFleetRotation plan", () => {
       "whenPending",
     ]);
   });
+  it("a long plan names the first few of each step it shows and counts the middle batches and the skipped by reason", () => {
+    const many: Fleet = {
+      members: [...Array.from({ length: 30 }, (_, i) => lb(`lb${i}`)), ...Array.from({ length: 4 }, (_, i) => lb(`err${i}`, { provisioningStatus: "ERROR" }))],
+      targets: { amphora: NEW },
+    };
+    const line = planLine(many, planRotation(many, inputs({ canary: 1, batchSize: 5 })));
+    assert.match(line, /^30 load balancers to fail over onto image 11111111 \(tag "amphora"\): canary lb0 \(lb0-id-0\); batch 1: lb1 \(lb1-id-0\), lb2 \(lb2-id-0\), lb3 \(lb3-id-0\) and 2 more; batch 2: .* and 2 more; batches 3–5: 15 load balancers in order of the list; batch 6: .* and 1 more; 0 on target, 4 skipped \(4: provisioning status ERROR \(set includeErrored to rotate it\)\)$/);
+  });
 });
