@@ -17,6 +17,7 @@ import { getImage, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import { serviceWords } from "../common/errors";
 import { GlanceTaggedImageError } from "./errors";
+import { reuseHalfMade } from "./half-made";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { offeredMethods, publishImage, type Origin } from "./publish";
 import { glanceSha512 } from "./verify";
@@ -125,6 +126,11 @@ async function readOrigin(ctx: FlowContext, source: GlanceClient, inputs: Glance
 export async function importFromRegion(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string): Promise<Image> {
   const from = inputs.importFrom as ImportFrom;
   if (!ctx.sourceGlance) throw new Error("internal error: importFrom without a client of its region");
+  // An earlier copy of this origin (same source key; Glance never changes an active image's data) was verified
+  // against it when imported: it is re-tagged without reading the origin, which a rollback may find deleted since,
+  // as the plan (decide.ts) says.
+  const earlier = await reuseHalfMade(ctx, inputs, sourceKey);
+  if (earlier) return earlier;
   const image = await readOrigin(ctx, ctx.sourceGlance, inputs);
   const offered = inputs.importMethod === "auto" || inputs.importMethod === "glance-download" ? await offeredMethods(ctx) : [];
   const route = importRoute(inputs, offered, ctx.resourceKey, ctx.region) as ImportRoute;

@@ -102,6 +102,23 @@ describe("GlanceTaggedImage importFrom: publishing to a second region through gl
     assert.deepEqual(await tagsOf(TWO, tag), [update.outputs.imageId]);
   });
 
+  it("a rollback to an earlier origin deleted since: the plan re-tags the earlier copy, and up does, without reading the origin", async () => {
+    const [first, second] = [await published(ONE, "rb-a"), await published(ONE, "rb-b")];
+    const e = engine(TWO, "rb");
+    const tag = uniqueTag("rb");
+    const from = (origin: { id: string }) => ({ tag, importFrom: { region: ONE, imageId: origin.id }, diskFormat: "raw", region: TWO });
+    const copy = (await e.up(from(first))).outputs.imageId;
+    assert.notEqual((await e.up(from(second))).outputs.imageId, copy);
+    await deleteImage(glance[ONE]!, first.id);
+
+    const plan = (await e.preview(from(first))).lines.join("\n");
+    assert.match(plan, new RegExp(`→ ${copy.slice(0, 8)}… \\([^)]*\\) again`));
+    const rolled = await e.up(from(first));
+    assert.equal(rolled.outputs.imageId, copy, rolled.lines.join("\n"));
+    assert.match(rolled.lines.join("\n"), new RegExp(`adopting image ${copy} published earlier from the same source \\(no new upload\\)`));
+    assert.deepEqual(await tagsOf(TWO, tag), [copy]);
+  });
+
   it("falls back to uploading importFrom.file where the region does not offer glance-download (RegionOne)", async () => {
     const origin = await published(TWO, "fb-file");
     const e = engine(ONE, "fb-file");

@@ -169,8 +169,8 @@ describe("glance image import @cloud", function () {
     it("all_stores_must_succeed=true leaves the image stuck in importing: ImportStuckError", async () => {
       const image = await stagedWithBlockedReliable("stuck");
       await importImage(demo, image.id, { method: "glance-direct", stores: ["cheap", "reliable"], allStoresMustSucceed: true });
-      const started = Date.now();
-      await assert.rejects(waitForImport(demo, image.id, { ...FAST_POLL, stuckAfterMs: 20_000 }), (err: unknown) => {
+      // stuckAfterMs far beyond the test's timeout: the error can only come from the failed task.
+      await assert.rejects(waitForImport(demo, image.id, { ...FAST_POLL, stuckAfterMs: 60 * 60_000 }), (err: unknown) => {
         assert.ok(err instanceof ImportStuckError, String(err));
         assert.equal(err.code, "ERR_IMPORT_STUCK");
         assert.equal(err.imageId, image.id);
@@ -179,7 +179,6 @@ describe("glance image import @cloud", function () {
         assert.match(err.message, /stuck/);
         return true;
       });
-      assert.ok(Date.now() - started < 15_000, "detected from the failed task, not by waiting out stuckAfterMs");
       assert.equal((await getImage(demo, image.id)).status, "importing");
       // Bounded by the timeout as well: a wait that must give up before it can judge is a WaitTimeoutError.
       await assert.rejects(waitForImport(demo, image.id, { timeoutMs: 1, stuckAfterMs: 60_000 }), WaitTimeoutError);
