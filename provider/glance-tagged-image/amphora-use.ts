@@ -6,17 +6,17 @@
  * Three answers, because "nobody uses it" must never be assumed from silence:
  *   inUse     Octavia's amphora list, counted per image; empty when the region's catalog has no load-balancer
  *             endpoint (no Octavia boots from this Glance).
- *   unchecked The session may not read Octavia's admin-only amphora API: retention goes ahead, and the plan says it
- *             did not check.
+ *   unknown   The session may not read Octavia's admin-only amphora API (amphoraImagesInUse's answer): retention
+ *             goes ahead, and the plan says it did not check.
  *   failed    Octavia was asked and did not answer: every image retention would deactivate or delete is kept this
  *             run, and the next run decides again.
  */
 import { serviceWords } from "../common/errors";
-import { amphoraImagesInUse } from "../octavia/images-in-use";
+import { amphoraImagesInUse, type ImagesInUse } from "../octavia/images-in-use";
 import { EndpointNotFoundError } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";
 
-export type AmphoraUse = { inUse: ReadonlyMap<string, number> } | { unchecked: string } | { failed: string };
+export type AmphoraUse = ImagesInUse | { failed: string };
 
 export async function readAmphoraUse(connectOctavia: () => Promise<ServiceClient>): Promise<AmphoraUse> {
   let octavia: ServiceClient;
@@ -27,8 +27,7 @@ export async function readAmphoraUse(connectOctavia: () => Promise<ServiceClient
     return { failed: `connecting to Octavia: ${serviceWords(err)}` };
   }
   try {
-    const use = await amphoraImagesInUse(octavia);
-    return "inUse" in use ? use : { unchecked: use.unknown };
+    return await amphoraImagesInUse(octavia);
   } catch (err) {
     return { failed: `Octavia's amphora list: ${serviceWords(err)}` };
   }

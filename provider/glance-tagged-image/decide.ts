@@ -120,7 +120,7 @@ export function decideRetention(
   });
   const decision: RetentionDecision = { kept: history.slice(0, retention.keep), expired, leftovers };
   if (use !== undefined && !("inUse" in use) && (removesImages(decision) || expired.some((e) => e.verdict === "use-unknown"))) {
-    decision.amphoraUseNote = "unchecked" in use ? `amphora use not checked: ${use.unchecked}` : `kept until Octavia answers: ${use.failed}`;
+    decision.amphoraUseNote = "unknown" in use ? `amphora use not checked: ${use.unknown}` : `kept until Octavia answers: ${use.failed}`;
   }
   return decision;
 }

@@ -6,15 +6,13 @@
  * (kept with the fleet's tests: CI's OpenStack 2025.1 pass runs the Glance suites without Octavia).
  */
 import { strict as assert } from "node:assert";
-import { resolve } from "node:path";
 import { getImage, isStatus, type GlanceClient } from "../../provider/glance";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { TestFleet } from "./octavia-support";
+import { hostOptions } from "./rotation-support";
 import { useProviderHost, type Lifecycle } from "../harness";
-import { cloudsFile } from "../support/cloud";
 import { cleanupImages, Files, glanceFor, uniqueTag, type TestImage } from "../glance-tagged-image/support";
 
-const repoRoot = resolve(__dirname, "..", "..");
 const TYPE = "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage";
 const provider = packageProvider("glance-tagged-image/provider");
 
@@ -35,11 +33,7 @@ describe("GlanceTaggedImage retention keeps the images Octavia's amphorae boot f
   const fleet = new TestFleet(tag);
   let admin: GlanceClient;
   let imgs: TestImage[];
-  const ctx = useProviderHost(() => ({
-    cwd: repoRoot,
-    config: { "openstack:cloud": "local-admin" },
-    env: { OS_CLIENT_CONFIG_FILE: cloudsFile(), OS_CLOUD: undefined, OS_AUTH_URL: undefined },
-  }));
+  const ctx = useProviderHost(hostOptions);
   before(async () => {
     [admin] = await Promise.all([glanceFor("local-admin"), fleet.connect()]);
     imgs = [await files.image(), await files.image(), await files.image()];

@@ -54,3 +54,20 @@ export function aptMirrors(): AptMirrors | undefined {
   if (!codename || !main || !security) return undefined;
   return { codename, main: main.replace(/\/$/, ""), security: security.replace(/\/$/, "") };
 }
+
+/**
+ * diskimage-builder's environment for a Debian build from these mirrors: main only, and the apt sources written out
+ * (diskimage-builder 3.13 writes a wrong security line by itself), with debootstrap's cache.
+ */
+export function dibDebianEnv({ codename, main, security }: AptMirrors): Record<string, string> {
+  return {
+    DIB_DEBIAN_COMPONENTS: "main",
+    DIB_APT_SOURCES_CONF: [
+      `default:deb ${main} ${codename} main`,
+      `updates:deb ${main} ${codename}-updates main`,
+      `security:deb ${security} ${codename}-security main`,
+    ].join("\n"),
+    DIB_DEBOOTSTRAP_CACHE: "1",
+    DIB_DEBIAN_USE_DEBOOTSTRAP_CACHE: "1",
+  };
+}

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { ProviderCallError, useProviderHost } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { resolveCommand } from "../../provider/amphora-image-build/build-key";
-import { aptMirrors } from "./apt-sources";
+import { aptMirrors, dibDebianEnv } from "./apt-sources";
 import { REPO_ROOT, tmpDir } from "./helpers";
 
 /**
@@ -72,7 +72,8 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
   });
 
   function inputs(boot: Record<string, unknown>): Record<string, unknown> {
-    const { codename, main, security } = aptMirrors()!;
+    const mirrors = aptMirrors()!;
+    const { codename, main } = mirrors;
     const cache = process.env.AMPHORA_DIB_CACHE ?? path.join(os.tmpdir(), "amphora-dib-cache");
     return {
       frontEnd: "dib",
@@ -88,17 +89,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
       workDir: out,
       progressIntervalSeconds: 15,
       timeoutSeconds: 45 * 60,
-      env: {
-        DIB_DEBIAN_COMPONENTS: "main",
-        // DIB 3.13 writes a wrong security line by itself
-        DIB_APT_SOURCES_CONF: [
-          `default:deb ${main} ${codename} main`,
-          `updates:deb ${main} ${codename}-updates main`,
-          `security:deb ${security} ${codename}-security main`,
-        ].join("\n"),
-        DIB_DEBOOTSTRAP_CACHE: "1",
-        DIB_DEBIAN_USE_DEBOOTSTRAP_CACHE: "1",
-      },
+      env: dibDebianEnv(mirrors),
       validation: { requiredPackages: ["octavia-agent", "cloud-init"], boot },
     };
   }

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { useProviderHost } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { resolveCommand } from "../../provider/amphora-image-build/build-key";
-import { aptMirrors } from "./apt-sources";
+import { aptMirrors, dibDebianEnv } from "./apt-sources";
 import { REPO_ROOT, tmpDir } from "./helpers";
 
 /**
@@ -43,7 +43,7 @@ describe("AmphoraImageBuild real diskimage-builder build @dib", function () {
     const mirrors = aptMirrors()!;
     const cache = process.env.AMPHORA_DIB_CACHE ?? path.join(os.tmpdir(), "amphora-dib-cache");
     await fs.mkdir(cache, { recursive: true });
-    const { codename, main, security } = mirrors;
+    const { codename, main } = mirrors;
     const inputs = {
       frontEnd: "dib",
       output: path.join(out, "amphora-debian"),
@@ -57,17 +57,7 @@ describe("AmphoraImageBuild real diskimage-builder build @dib", function () {
       workDir: out,
       progressIntervalSeconds: 10,
       timeoutSeconds: 15 * 60,
-      env: {
-        DIB_DEBIAN_COMPONENTS: "main",
-        // DIB 3.13 writes a wrong security line by itself
-        DIB_APT_SOURCES_CONF: [
-          `default:deb ${main} ${codename} main`,
-          `updates:deb ${main} ${codename}-updates main`,
-          `security:deb ${security} ${codename}-security main`,
-        ].join("\n"),
-        DIB_DEBOOTSTRAP_CACHE: "1",
-        DIB_DEBIAN_USE_DEBOOTSTRAP_CACHE: "1",
-      },
+      env: dibDebianEnv(mirrors),
     };
     const lc = await ctx.host.lifecycle(packageProvider("amphora-image-build/provider"), TYPE, "debian");
     const started = Date.now();

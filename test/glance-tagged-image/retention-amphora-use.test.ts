@@ -48,7 +48,7 @@ describe("GlanceTaggedImage retention asks Octavia before it removes an image", 
   });
 
   it("the session may not read the amphora API: the action goes ahead and the decision says it was not checked", () => {
-    const decision = decideRetention(history, id(1), deleteAll, { unchecked: "this session may not read Octavia's amphora API (403 …)" });
+    const decision = decideRetention(history, id(1), deleteAll, { unknown: "this session may not read Octavia's amphora API (403 …)" });
     assert.deepEqual(decision.expired.map((e) => e.verdict), ["delete", "delete", "delete"]);
     assert.equal(decision.amphoraUseNote, "amphora use not checked: this session may not read Octavia's amphora API (403 …)");
   });
@@ -92,10 +92,10 @@ describe("readAmphoraUse: what Octavia says, never an empty answer from silence"
     assert.deepEqual(use, { inUse: new Map() });
   });
 
-  it("403 from the admin-only amphora API: unchecked, with Octavia's words", async () => {
+  it("403 from the admin-only amphora API: unknown, with Octavia's words", async () => {
     const use = await readAmphoraUse(async () => octavia(() => Promise.reject(httpError(403, "Policy does not allow this request to be performed."))));
-    assert.ok("unchecked" in use, JSON.stringify(use));
-    assert.match(use.unchecked, /403 Policy does not allow/);
+    assert.ok("unknown" in use, JSON.stringify(use));
+    assert.match(use.unknown, /403 Policy does not allow/);
   });
 
   it("Octavia fails (5xx, connection): failed, so retention keeps the images", async () => {

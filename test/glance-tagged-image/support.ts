@@ -156,8 +156,6 @@ export async function octaviaQuery(glance: GlanceClient, tag: string, owner: str
 export interface Poller {
   /** `sent`: when the query left, `at`: when its answer came. */
   samples: Array<{ sent: number; at: number; ids: string[] }>;
-  /** The newest image of the last answer (may answer a query sent before the caller's last step: see `current`). */
-  latest(): string | undefined;
   /** The newest image in the answer to the first query sent after this call; waits for it (the poller must run). */
   current(): Promise<string | undefined>;
   stop(): Promise<void>;
@@ -177,7 +175,6 @@ export function startOctaviaPoller(glance: GlanceClient, tag: string, owner: str
   })();
   return {
     samples,
-    latest: () => samples[samples.length - 1]?.ids[0],
     current: async () => {
       const from = Date.now();
       const deadline = from + 10_000;
