@@ -1,4 +1,3 @@
-import { sleep } from "../common/sleep";
 import { failoverLoadBalancer, getLoadBalancer, GONE_AMPHORA_STATUSES, listAmphorae, type Amphora, type LoadBalancer } from "../octavia/client";
 import { isStatus } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";
@@ -7,6 +6,7 @@ import { FleetRotationError } from "./errors";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
 import { describeLb } from "./plan";
+import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./poll";
 
 /**
  * One load balancer's turn in a rotation: fail it over and wait for its gate.
@@ -17,15 +17,22 @@ import { describeLb } from "./plan";
  * `whenPending: "wait"`, it waits for the other operation to end (bounded by `timeouts.pendingSeconds`), reads
  * the amphorae again, and either finds the load balancer already on its target image (someone else's failover
  * put it there: it is not failed over again) or asks again. After an accepted failover it waits through
- * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`) and checks the gate.
+ * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`), polling faster near the time
+ * the run's earlier failovers took (poll.ts), and checks the gate.
  */
 
 export type TurnOutcome = { kind: "rotated" } | { kind: "skipped"; reason: string };
 
+/** What a turn shares with the run's other turns: the clock and the failover times observed so far. */
+export interface TurnPace {
+  clock: PollClock;
+  times: FailoverTimes;
+  /** Failovers in flight in this turn's step (1 for a canary). */
+  inFlight: number;
+}
+
 /** Failover requests of one turn at most (each 409 means another operation started and ended meanwhile). */
 const MAX_REQUESTS = 5;
-
-const pending = (status: string): boolean => status.startsWith("PENDING_");
 
 const servingAmphorae = async (octavia: ServiceClient, id: string, pageSize: number): Promise<Amphora[]> =>
   (await listAmphorae(octavia, { loadbalancer_id: id }, pageSize)).filter((a) => !GONE_AMPHORA_STATUSES.has(a.status));
@@ -43,6 +50,7 @@ export async function failoverTurn(
   inputs: AmphoraFleetRotationInputs,
   id: string,
   print: (line: string) => void,
+  pace: TurnPace,
 ): Promise<TurnOutcome> {
   const member = fleet.members.find((m) => m.id === id);
   const target = member ? fleet.targets[member.tag] : undefined;
@@ -50,19 +58,10 @@ export async function failoverTurn(
   const fail = (code: "ERR_FAILOVER" | "ERR_GATE" | "ERR_TIMEOUT", why: string, cause?: unknown): FleetRotationError =>
     new FleetRotationError(code, inputs.imageTag, `load balancer ${lb}: ${why}`, id, cause === undefined ? undefined : { cause });
 
-  /** Polls until the load balancer leaves PENDING_*, or throws ERR_TIMEOUT with `message(status)`. */
-  const settle = async (seconds: number, message: (status: string) => string, first?: LoadBalancer): Promise<LoadBalancer> => {
-    const deadline = Date.now() + seconds * 1000;
-    let state = first ?? (await getLoadBalancer(octavia, id));
-    while (pending(state.provisioning_status)) {
-      if (Date.now() >= deadline) throw fail("ERR_TIMEOUT", message(state.provisioning_status));
-      await sleep(Math.min(inputs.timeouts.pollSeconds * 1000, Math.max(0, deadline - Date.now())));
-      state = await getLoadBalancer(octavia, id);
-    }
-    return state;
-  };
-
-  const pendingDeadline = Date.now() + inputs.timeouts.pendingSeconds * 1000;
+  const { clock } = pace;
+  const pollMs = inputs.timeouts.pollSeconds * 1000;
+  const read = (): Promise<LoadBalancer> => getLoadBalancer(octavia, id);
+  const pendingDeadline = clock.now() + inputs.timeouts.pendingSeconds * 1000;
   let waited = false;
   for (let request = 1; ; request++) {
     try {
@@ -77,15 +76,17 @@ export async function failoverTurn(
       if (inputs.whenPending === "skip") {
         return { kind: "skipped", reason: `provisioning status ${state.provisioning_status}: another operation is running on it (whenPending is skip)` };
       }
-      const left = Math.max(0, Math.round((pendingDeadline - Date.now()) / 1000));
+      const left = Math.max(0, Math.round((pendingDeadline - clock.now()) / 1000));
       print(`${lb}: Octavia answered ${serviceWords(err)}; waiting up to ${left} s for that operation to end`);
-      const after = await settle(
-        (pendingDeadline - Date.now()) / 1000,
-        (status) =>
-          `still ${status} after ${inputs.timeouts.pendingSeconds} s (timeouts.pendingSeconds) waiting for another operation on it to end ` +
-          `before its failover; a load balancer whose Octavia worker died mid-flow stays so until an operator resets it`,
-        state,
-      );
+      const other = await awaitSettled(read, { clock, pollMs, deadlineMs: pendingDeadline, first: state });
+      if (other.timedOut) {
+        throw fail(
+          "ERR_TIMEOUT",
+          `still ${other.state.provisioning_status} after ${inputs.timeouts.pendingSeconds} s (timeouts.pendingSeconds) waiting for another operation on it to end ` +
+            `before its failover; a load balancer whose Octavia worker died mid-flow stays so until an operator resets it`,
+        );
+      }
+      const after = other.state;
       waited = true;
       if (after.provisioning_status === "ERROR" && !inputs.includeErrored) {
         return { kind: "skipped", reason: "provisioning status ERROR after another operation (set includeErrored to rotate it)" };
@@ -99,12 +100,21 @@ export async function failoverTurn(
     }
   }
 
-  const state = await settle(
-    inputs.timeouts.failoverSeconds,
-    (status) =>
-      `failover still ${status} after ${inputs.timeouts.failoverSeconds} s (timeouts.failoverSeconds)` +
-      `${waited ? ", after waiting for another operation" : ""}; Octavia may still finish it: the next up waits for it`,
-  );
+  const acceptedMs = clock.now();
+  const settled = await awaitSettled(read, {
+    clock,
+    pollMs,
+    deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
+    learn: { times: pace.times, inFlight: pace.inFlight, startMs: acceptedMs },
+  });
+  if (settled.timedOut) {
+    throw fail(
+      "ERR_TIMEOUT",
+      `failover still ${settled.state.provisioning_status} after ${inputs.timeouts.failoverSeconds} s (timeouts.failoverSeconds)` +
+        `${waited ? ", after waiting for another operation" : ""}; Octavia may still finish it: the next up waits for it`,
+    );
+  }
+  const state = settled.state;
   const amphorae = await servingAmphorae(octavia, id, inputs.pageSize);
   if (state.provisioning_status !== "ACTIVE") {
     throw fail(

@@ -68,7 +68,16 @@ function timeoutsSchema() {
           "Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia answers " +
             "409 to a failover meanwhile) to end; with `whenPending: \"wait\"`.",
         ),
-      pollSeconds: z.number().min(0.05, "must be at least 0.05").max(60).default(5).describe("How often a failing-over load balancer is polled."),
+      pollSeconds: z
+        .number()
+        .min(0.05, "must be at least 0.05")
+        .max(60)
+        .default(5)
+        .describe(
+          "How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 85 % of the time " +
+            "this up's earlier failovers took (those run as many at once), a failover is polled every 0.1 s instead, " +
+            "for at most 15 polls: at most 15 requests more per failover, its end noticed about 0.1 s after Octavia's ACTIVE.",
+        ),
     })
     .default({ failoverSeconds: 2400, pendingSeconds: 2400, pollSeconds: 5 })
     .describe("Time limits of the failovers.");

@@ -7,6 +7,7 @@ import { failoverTurn } from "./failover";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
 import { describeLb, type RotationPlan } from "./plan";
+import { FailoverTimes, SYSTEM_POLL_CLOCK } from "./poll";
 
 /**
  * Runs a plan: the canary load balancers one by one, then batch by batch (`concurrency` failovers in flight,
@@ -52,6 +53,7 @@ export async function runRotation(
   const skipped: Record<string, string> = {};
   let failure: FleetRotationError | undefined;
   let stopped = false;
+  const times = new FailoverTimes();
   const mustStop = (canary: boolean): boolean => failure !== undefined && (canary || Object.keys(failed).length > inputs.maxFailures);
   for (const [n, step] of steps.entries()) {
     if (n >= plan.canary.length && n > 0 && inputs.pauseSeconds > 0) await sleep(inputs.pauseSeconds * 1000);
@@ -62,7 +64,11 @@ export async function runRotation(
         const started = Date.now();
         const lb = describeLb(fleet, id);
         try {
-          const outcome = await failoverTurn(octavia, fleet, inputs, id, (line) => print(`${step.label}: ${line}`));
+          const outcome = await failoverTurn(octavia, fleet, inputs, id, (line) => print(`${step.label}: ${line}`), {
+            clock: SYSTEM_POLL_CLOCK,
+            times,
+            inFlight: Math.min(step.ids.length, step.concurrency),
+          });
           if (outcome.kind === "skipped") {
             skipped[id] = outcome.reason;
             print(`${step.label}: ${lb} skipped: ${outcome.reason}`);
