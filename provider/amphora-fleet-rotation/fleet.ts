@@ -1,3 +1,4 @@
+import { runPool } from "../common/pool";
 import { listImages, type GlanceClient } from "../glance";
 import { flavorImageTag, GONE_AMPHORA_STATUSES, listAmphorae, listLoadBalancers, type Amphora, type LoadBalancer } from "../octavia/client";
 import type { ServiceClient } from "../openstack/service-client";
@@ -56,20 +57,53 @@ export async function imageForTag(glance: GlanceClient, tag: string, owner: stri
   return undefined;
 }
 
+/** Reads of flavors and tags' images in flight at once (they do not depend on each other). */
+const READS_IN_FLIGHT = 4;
+
+/** `read` over `items`, READS_IN_FLIGHT at once; the first failure is thrown. */
+async function readAll<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  return (await runPool(items, READS_IN_FLIGHT, read)).map((r) => {
+    if (r.status === "fulfilled") return r.value;
+    throw r.status === "rejected" ? r.reason : new Error("a fleet read was skipped");
+  });
+}
+
+async function amphoraeByLoadBalancer(octavia: ServiceClient, pageSize: number): Promise<Map<string, Amphora[]>> {
+  const amphorae = new Map<string, Amphora[]>();
+  for (const a of await listAmphorae(octavia, {}, pageSize)) {
+    if (!a.loadbalancer_id || !serving(a)) continue;
+    amphorae.set(a.loadbalancer_id, [...(amphorae.get(a.loadbalancer_id) ?? []), a]);
+  }
+  return amphorae;
+}
+
+/** Each flavor's tag (its `amp_image_tag`, else `imageTag`) and each tag's image, for the load balancers read. */
+async function tagsAndTargets(
+  octavia: ServiceClient,
+  glance: GlanceClient,
+  lbs: LoadBalancer[],
+  inputs: AmphoraFleetRotationInputs,
+): Promise<{ flavorTags: Map<string, string>; targets: Record<string, string> }> {
+  const flavorIds = [...new Set(lbs.map((lb) => lb.flavor_id).filter((f): f is string => !!f))];
+  const flavorTags = new Map(
+    await readAll(flavorIds, async (flavorId) => [flavorId, (await flavorImageTag(octavia, flavorId)) ?? inputs.imageTag] as const),
+  );
+  const tags = [...new Set(lbs.map((lb) => (lb.flavor_id && flavorTags.get(lb.flavor_id)) || inputs.imageTag))].sort();
+  const targets: Record<string, string> = {};
+  for (const [tag, id] of await readAll(tags, async (tag) => [tag, await imageForTag(glance, tag, inputs.imageOwner)] as const)) {
+    if (id !== undefined) targets[tag] = id;
+  }
+  return { flavorTags, targets };
+}
+
 export async function readFleet(octavia: ServiceClient, glance: GlanceClient, inputs: AmphoraFleetRotationInputs): Promise<Fleet> {
   const query: Record<string, string> = inputs.projectId !== undefined ? { project_id: inputs.projectId } : {};
   const lbs = (await listLoadBalancers(octavia, query, inputs.pageSize)).filter((lb) => selected(lb, inputs));
-  const amphorae = new Map<string, Amphora[]>();
-  if (lbs.length) {
-    for (const a of await listAmphorae(octavia, {}, inputs.pageSize)) {
-      if (!a.loadbalancer_id || !serving(a)) continue;
-      amphorae.set(a.loadbalancer_id, [...(amphorae.get(a.loadbalancer_id) ?? []), a]);
-    }
-  }
-  const flavorTags = new Map<string, string>();
-  for (const flavorId of new Set(lbs.map((lb) => lb.flavor_id).filter((f): f is string => !!f))) {
-    flavorTags.set(flavorId, (await flavorImageTag(octavia, flavorId)) ?? inputs.imageTag);
-  }
+  // The amphorae and the tags' images are independent reads: together, a fleet read waits for the longer one only.
+  const [amphorae, { flavorTags, targets }] = await Promise.all([
+    lbs.length ? amphoraeByLoadBalancer(octavia, inputs.pageSize) : new Map<string, Amphora[]>(),
+    tagsAndTargets(octavia, glance, lbs, inputs),
+  ]);
   const members = lbs
     .map((lb): FleetMember => {
       const amps = amphorae.get(lb.id) ?? [];
@@ -84,10 +118,5 @@ export async function readFleet(octavia: ServiceClient, glance: GlanceClient, in
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
-  const targets: Record<string, string> = {};
-  for (const tag of [...new Set(members.map((m) => m.tag))].sort()) {
-    const id = await imageForTag(glance, tag, inputs.imageOwner);
-    if (id !== undefined) targets[tag] = id;
-  }
   return { members, targets };
 }

@@ -7,9 +7,11 @@ import type { LoadBalancer } from "../octavia/client";
  * A fixed poll notices Octavia's ACTIVE half a poll late on average (the poll's 0.5 s cost 0.3 s per failover of
  * 3 s on the local Octavia; the default 5 s, 1–2.5 s), and in a rotation that is paid once per step. Failovers of
  * one fleet take similar times, so the rotation learns from its own: a failover polls every `pollSeconds` while
- * young, and every FAST_POLL_MS from LEAD of the time this run's earlier failovers took (those that ran with as
- * many failovers in flight: five at once take longer than one alone) for at most FAST_POLLS polls, then every
- * `pollSeconds` again. A failover in the same batch that has already ended is such an earlier failover.
+ * young, and every FAST_POLL_MS from LEAD of the time this run's earlier failovers took for at most FAST_POLLS
+ * polls, then every `pollSeconds` again. A failover alone learns from those that ran alone (the canaries, serial
+ * batches), one of a batch from those of batches (five at once take 3–6× as long as one alone on the local
+ * Octavia; a rotation's batches are alike, its last one maybe smaller); a failover of the same batch that has
+ * already ended counts.
  */
 
 /** The shortest poll interval: a failover's end is noticed ~50 ms late plus a request. */
@@ -40,19 +42,19 @@ export function nextPollDelayMs(elapsedMs: number, pollMs: number, expectedMs: n
   return Math.max(FAST_POLL_MS, Math.min(pollMs, fastFrom - elapsedMs));
 }
 
-/** The failover times one rotation observed (ms, accepted → seen ACTIVE), by failovers in flight in their step. */
+/** The failover times one rotation observed (ms, accepted → seen ACTIVE), apart for those alone and in batches. */
 export class FailoverTimes {
-  readonly #times = new Map<number, number[]>();
+  readonly #times = new Map<boolean, number[]>();
 
   record(inFlight: number, ms: number): void {
-    const list = this.#times.get(inFlight) ?? [];
+    const list = this.#times.get(inFlight > 1) ?? [];
     list.push(ms);
-    this.#times.set(inFlight, list);
+    this.#times.set(inFlight > 1, list);
   }
 
-  /** The median of the latest RECENT failovers that ran with `inFlight` in flight; undefined before the first. */
+  /** The median of the latest RECENT failovers run alone (`inFlight` 1) or in a batch; undefined before the first. */
   expected(inFlight: number): number | undefined {
-    const recent = (this.#times.get(inFlight) ?? []).slice(-RECENT).sort((a, b) => a - b);
+    const recent = (this.#times.get(inFlight > 1) ?? []).slice(-RECENT).sort((a, b) => a - b);
     if (recent.length === 0) return undefined;
     const mid = recent.length >> 1;
     return recent.length % 2 ? recent[mid] : ((recent[mid - 1] as number) + (recent[mid] as number)) / 2;

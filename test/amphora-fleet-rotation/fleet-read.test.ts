@@ -2,6 +2,7 @@ import * as assert from "node:assert";
 import { readFleet } from "../../provider/amphora-fleet-rotation/fleet";
 import { amphoraFleetRotationInputsSchema } from "../../provider/amphora-fleet-rotation/inputs";
 import { planLine, planRotation } from "../../provider/amphora-fleet-rotation/plan";
+import { sleep } from "../../provider/common/sleep";
 import { GlanceClient } from "../../provider/glance/client";
 import { fakeServiceClient, sendJson, startServer, type TestServer } from "../glance/support/fake-service";
 
@@ -27,6 +28,10 @@ function page(res: Parameters<typeof sendJson>[0], url: URL, key: string, rows: 
 
 describe("AmphoraFleetRotation: the cost of reading a fleet of 1,000 load balancers", () => {
   let server: TestServer;
+  /** What the fake saw, in order: amphora pages held until a flavor is asked for (2 s at most). */
+  const events: string[] = [];
+  let flavorAsked: () => void = () => undefined;
+  const flavorSeen = new Promise<void>((resolve) => (flavorAsked = resolve));
   before(async () => {
     const lbs = Array.from({ length: LBS }, (_, i) => ({
       id: lbId(i),
@@ -39,12 +44,19 @@ describe("AmphoraFleetRotation: the cost of reading a fleet of 1,000 load balanc
     const amphorae = lbs.flatMap((lb, i) =>
       ["MASTER", "BACKUP"].map((role) => ({ id: `${role}-${lb.id}`, loadbalancer_id: lb.id, status: "ALLOCATED", role, image_id: i % 2 ? "new" : "old" })),
     );
-    server = await startServer((req, res) => {
+    server = await startServer(async (req, res) => {
       const url = new URL(req.url, "http://x");
       const p = url.pathname;
       if (p === "/v2/lbaas/loadbalancers") return page(res, url, "loadbalancers", lbs);
-      if (p === "/v2/octavia/amphorae") return page(res, url, "amphorae", amphorae);
+      if (p === "/v2/octavia/amphorae") {
+        events.push("amphorae asked");
+        await Promise.race([flavorSeen, sleep(2000)]);
+        events.push("amphorae answered");
+        return page(res, url, "amphorae", amphorae);
+      }
       let m = /^\/v2\/lbaas\/flavors\/([\w-]+)$/.exec(p);
+      if (m) events.push("flavor asked");
+      if (m) flavorAsked();
       if (m) return sendJson(res, 200, { flavor: { id: m[1], flavor_profile_id: `profile-${m[1]}` } });
       m = /^\/v2\/lbaas\/flavorprofiles\/profile-([\w-]+)$/.exec(p);
       if (m) return sendJson(res, 200, { flavorprofile: { flavor_data: JSON.stringify(TAGS[m[1] as string] ? { amp_image_tag: TAGS[m[1] as string] } : {}) } });
@@ -56,7 +68,7 @@ describe("AmphoraFleetRotation: the cost of reading a fleet of 1,000 load balanc
   });
   after(() => server.close());
 
-  it("costs a handful of paged list calls, none per load balancer", async () => {
+  it("costs a handful of paged list calls, none per load balancer, the independent ones at the same time", async () => {
     const octavia = fakeServiceClient(server.origin);
     const glance = new GlanceClient(fakeServiceClient(`${server.origin}/glance`), { baseUrl: `${server.origin}/glance/v2` });
     const inputs = amphoraFleetRotationInputsSchema().parse({ imageTag: "amphora" });
@@ -85,5 +97,7 @@ describe("AmphoraFleetRotation: the cost of reading a fleet of 1,000 load balanc
       { loadBalancerPages: 2, amphoraPages: 3, flavorAndProfileReads: 6, imageLists: 3, total: 14 },
     );
     assert.ok(!paths.some((x) => x.includes(lbId(7))), "no request names a load balancer");
+    // The amphorae and the flavors (then the tags' images) are read at the same time: a fleet read waits for the longer.
+    assert.ok(events.indexOf("flavor asked") < events.indexOf("amphorae answered"), events.slice(0, 4).join(", "));
   });
 });

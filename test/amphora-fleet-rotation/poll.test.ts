@@ -81,7 +81,7 @@ describe("AmphoraFleetRotation: polling a failover", () => {
     assert.ok(long.polls <= Math.ceil(20_000 / POLL_MS) + FAST_POLLS, `${long.polls} polls`);
   });
 
-  it("expectations are kept per failovers in flight: five at once learn from five at once, and from a sibling that ended", async () => {
+  it("failovers in a batch learn from failovers in batches (a smaller last batch too), and from a sibling that ended", async () => {
     const times = new FailoverTimes();
     times.record(1, 3000); // the canary, alone
     const alone = nextPollDelayMs(2600, POLL_MS, times.expected(5), FAST_POLLS);
@@ -96,6 +96,9 @@ describe("AmphoraFleetRotation: polling a failover", () => {
     });
     assert.ok(batch.lateMs <= FAST_POLL_MS + REQUEST_MS, `seen ${batch.lateMs} ms late`);
     assert.ok(batch.slept.slice(0, 20).every((ms) => ms === POLL_MS), "before the sibling ended: the plain poll");
+    assert.strictEqual(times.expected(1), 3000, "the canary's expectation is its own");
+    const lastBatch = await failover(times, 10_100, 4);
+    assert.ok(lastBatch.lateMs <= FAST_POLL_MS + REQUEST_MS, `the last batch, four at once: seen ${lastBatch.lateMs} ms late`);
   });
 
   it("another operation's wait (a state given) polls every pollSeconds and learns nothing; a deadline ends it pending", async () => {
