@@ -108,10 +108,9 @@ export interface AmphoraFleetRotationArgs {
    *   `2400`.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400. Default `2400`.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 85 % of
-   *   the time this up's earlier failovers took (those run as many at once), a failover is polled every 0.1 s instead,
-   *   for at most 15 polls: at most 15 requests more per failover, its end noticed about 0.1 s after Octavia's ACTIVE.
-   *   Range 0.05 to 60. Default `5`.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of
+   *   the time this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at
+   *   most 20 polls: at most 20 requests more per failover, to notice its end sooner. Range 0.05 to 60. Default `5`.
    */
   timeouts?: pulumi.Input<AmphoraFleetRotationArgsInput["timeouts"]>;
 }
@@ -215,10 +214,9 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    *   default retries (compute build, amphora connection, VRRP) is about 40 minutes. Range > 0, ≤ 86400.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 85 % of
-   *   the time this up's earlier failovers took (those run as many at once), a failover is polled every 0.1 s instead,
-   *   for at most 15 polls: at most 15 requests more per failover, its end noticed about 0.1 s after Octavia's ACTIVE.
-   *   Range 0.05 to 60.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of
+   *   the time this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at
+   *   most 20 polls: at most 20 requests more per failover, to notice its end sooner. Range 0.05 to 60.
    */
   declare readonly timeouts: pulumi.Output<AmphoraFleetRotationOutputs["timeouts"]>;
   /**

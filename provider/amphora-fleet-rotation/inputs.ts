@@ -74,9 +74,9 @@ function timeoutsSchema() {
         .max(60)
         .default(5)
         .describe(
-          "How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 85 % of the time " +
-            "this up's earlier failovers took (those run as many at once), a failover is polled every 0.1 s instead, " +
-            "for at most 15 polls: at most 15 requests more per failover, its end noticed about 0.1 s after Octavia's ACTIVE.",
+          "How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of the time " +
+            "this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at " +
+            "most 20 polls: at most 20 requests more per failover, to notice its end sooner.",
         ),
     })
     .default({ failoverSeconds: 2400, pendingSeconds: 2400, pollSeconds: 5 })
