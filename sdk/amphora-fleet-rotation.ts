@@ -108,9 +108,10 @@ export interface AmphoraFleetRotationArgs {
    *   `2400`.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400. Default `2400`.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of
-   *   the time this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at
-   *   most 20 polls: at most 20 requests more per failover, to notice its end sooner. Range 0.05 to 60. Default `5`.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Once its end
+   *   is near, a failover is polled every 0.1 s instead, 20 times at most (at most 20 requests more per failover):
+   *   alone (a canary, batches of one) from 70 % of the time this up's latest failovers alone took; in a batch from the
+   *   moment the batch's first failover ended. Range 0.05 to 60. Default `5`.
    */
   timeouts?: pulumi.Input<AmphoraFleetRotationArgsInput["timeouts"]>;
 }
@@ -214,9 +215,10 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    *   default retries (compute build, amphora connection, VRRP) is about 40 minutes. Range > 0, ≤ 86400.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of
-   *   the time this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at
-   *   most 20 polls: at most 20 requests more per failover, to notice its end sooner. Range 0.05 to 60.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Once its end
+   *   is near, a failover is polled every 0.1 s instead, 20 times at most (at most 20 requests more per failover):
+   *   alone (a canary, batches of one) from 70 % of the time this up's latest failovers alone took; in a batch from the
+   *   moment the batch's first failover ended. Range 0.05 to 60.
    */
   declare readonly timeouts: pulumi.Output<AmphoraFleetRotationOutputs["timeouts"]>;
   /**

@@ -17,8 +17,8 @@ import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./pol
  * `whenPending: "wait"`, it waits for the other operation to end (bounded by `timeouts.pendingSeconds`), reads
  * the amphorae again, and either finds the load balancer already on its target image (someone else's failover
  * put it there: it is not failed over again) or asks again. After an accepted failover it waits through
- * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`), polling faster near the time
- * the run's earlier failovers took (poll.ts), and checks the gate.
+ * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`), polling faster once its end
+ * is near by what the run saw (poll.ts), and checks the gate.
  */
 
 export type TurnOutcome = { kind: "rotated" } | { kind: "skipped"; reason: string };
@@ -27,6 +27,8 @@ export type TurnOutcome = { kind: "rotated" } | { kind: "skipped"; reason: strin
 export interface TurnPace {
   clock: PollClock;
   times: FailoverTimes;
+  /** This turn's step (its index in the run: each canary, then each batch). */
+  step: number;
   /** Failovers in flight in this turn's step (1 for a canary). */
   inFlight: number;
 }
@@ -105,7 +107,7 @@ export async function failoverTurn(
     clock,
     pollMs,
     deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
-    learn: { times: pace.times, inFlight: pace.inFlight, startMs: acceptedMs },
+    learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
   });
   if (settled.timedOut) {
     throw fail(

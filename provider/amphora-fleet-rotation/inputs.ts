@@ -74,9 +74,10 @@ function timeoutsSchema() {
         .max(60)
         .default(5)
         .describe(
-          "How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). From 70 % of the time " +
-            "this up's earlier failovers took (alone, or in batches), a failover is polled every 0.1 s instead for at " +
-            "most 20 polls: at most 20 requests more per failover, to notice its end sooner.",
+          "How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Once its end is near, " +
+            "a failover is polled every 0.1 s instead, 20 times at most (at most 20 requests more per failover): alone " +
+            "(a canary, batches of one) from 70 % of the time this up's latest failovers alone took; in a batch from " +
+            "the moment the batch's first failover ended.",
         ),
     })
     .default({ failoverSeconds: 2400, pendingSeconds: 2400, pollSeconds: 5 })

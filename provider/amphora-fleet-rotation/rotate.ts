@@ -67,6 +67,7 @@ export async function runRotation(
           const outcome = await failoverTurn(octavia, fleet, inputs, id, (line) => print(`${step.label}: ${line}`), {
             clock: SYSTEM_POLL_CLOCK,
             times,
+            step: n,
             inFlight: Math.min(step.ids.length, step.concurrency),
           });
           if (outcome.kind === "skipped") {
