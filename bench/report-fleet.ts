@@ -144,7 +144,7 @@ export function fleetTargets(f: FleetResult | undefined): Target[] {
       cause: reached
         ? ""
         : `${s(perStep, 2)} s per step (${steps} steps) on failovers of ${s(median(o.perTurn.octaviaMs), 2)} s (median; the test compute driver boots nothing): ` +
-          `detecting Octavia's ACTIVE ${fmt(median(o.perTurn.detectMs), 0)} ms (median; the poll is ${r.spec.pollSeconds} s), submitting the failover ${fmt(median(o.perTurn.submitMs), 0)} ms (Octavia's API until it logs the request), ` +
+          `detecting Octavia's ACTIVE ${fmt(median(o.perTurn.detectMs), 0)} ms (median; timeouts.pollSeconds ${r.spec.pollSeconds}, 0.1 s once the end is near), submitting the failover ${fmt(median(o.perTurn.submitMs), 0)} ms (Octavia's API until it logs the request), ` +
           `the gate's amphora list ${fmt(median(o.perTurn.gateMs), 0)} ms; fleet reads before and after ${s(o.parts.beforeMs, 2)} + ${s(o.parts.afterMs, 2)} s` +
           (serial
             ? ""
