@@ -53,6 +53,14 @@ function state(news: GlanceTaggedImageInputs, extra: Partial<GlanceTaggedImageOu
 }
 
 describe("GlanceTaggedImage diff", () => {
+  it("projectId naming the owner it already has is recorded: a change to the state, nothing for Glance", () => {
+    const before = inputs();
+    const news = inputs({ projectId: "owner" });
+    const plan = planUpdate(state(before), news, sourceKey(news));
+    assert.deepEqual([plan.changed, plan.newImage, plan.recorded], [true, false, ["projectId"]]);
+    assert.equal(planUpdate(state(news), news, sourceKey(news)).changed, false);
+  });
+
   it("reports no change for identical inputs", () => {
     const news = inputs();
     const plan = planUpdate(state(news), news, sourceKey(news));
