@@ -4,7 +4,7 @@
  * whose id is its `resourceKey`; the helpers below do the work:
  *   check   → inputs.ts (schema) + stores.ts (stores against /v2/info/stores, when Glance is reachable)
  *   check   → also prints a create's plan line (the engine calls no diff for a create)
- *   diff    → diff.ts (what the inputs change; no network when nothing does) + for a change, observe.ts (read-only
+ *   diff    → plan.ts (what the inputs change; no network when nothing does) + for a change, observe.ts (read-only
  *             GETs) and decide.ts, the decisions update executes too, rendered by plan-line.ts / action-line.ts
  *   create / update → apply.ts: publish.ts | adopt.ts, metadata.ts, stores.ts, tag-move.ts, retention.ts
  * All of them talk to the Glance of the resource's `region` input (default: the session's region).
@@ -19,7 +19,7 @@ import { configureOpenStack, connectedGlance, glanceClient } from "../common/pro
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
 import { delay, flowContext, print, type FlowContext } from "./context";
-import { planUpdate } from "./diff";
+import { planUpdate } from "./plan";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, step } from "./errors";
 import { knownImportFrom } from "./import-from";
