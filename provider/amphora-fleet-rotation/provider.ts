@@ -17,7 +17,7 @@ import { amphoraFleetRotationInputsSchema, type AmphoraFleetRotationInputs } fro
 import { amphoraFleetRotationOutputsSchema, type AmphoraFleetRotationOutputs } from "./outputs";
 import { planLine, planRotation, plannedIds, type RotationPlan } from "./plan";
 import { preflightRefusal } from "./preflight";
-import { runRotation } from "./rotate";
+import { runRotation } from "./apply";
 
 /**
  * The AmphoraFleetRotation dynamic provider: after the amphora image tag moves, fails over the load balancers
@@ -28,7 +28,7 @@ import { runRotation } from "./rotate";
  *   (and what the preflight would refuse);
  *   a change when inputs changed or some load balancer is not on its target image.
  * - create/update: reads the fleet again, runs the preflight (preflight.ts: ERR_PREFLIGHT before any failover),
- *   then the plan (rotate.ts, one turn per load balancer in failover.ts); a failure ends it, under the stop rules,
+ *   then the plan (apply.ts, one turn per load balancer in failover.ts); a failure ends it, under the stop rules,
  *   with a FleetRotationError naming the load balancer, as a resource-initialization failure that keeps the progress.
  * - read: reports the fleet (amphorae per image, load balancers still to rotate).
  * - delete: changes nothing in Octavia.
