@@ -72,6 +72,16 @@ export interface GlanceTaggedImageCommonArgs {
    */
   members?: pulumi.Input<GlanceTaggedImageArgsInput["members"]>;
   /**
+   * The project that owns the images (Octavia's `amp_image_owner_id`). Optional; when set, the session must be this
+   * project: credentials that resolve to another one are refused in check, naming both. Setting it to another project
+   * than the state's `ownerId` (with that project's credentials) moves the resource: up publishes the source in the new
+   * project and tags it there, and releases the old project's images as they are, still tagged, so Octavia keeps
+   * booting them until its `amp_image_owner_id` is the new project (`octavia.configSnippet`); delete them later with
+   * that project's credentials. Without it a change of project is refused (`ERR_PROJECT_CHANGED`). At most 64
+   * characters.
+   */
+  projectId?: pulumi.Input<GlanceTaggedImageArgsInput["projectId"]>;
+  /**
    * Accept each image for its `members` as well, so that Octavia's project finds it by the tag with no call of its own.
    * Glance lets only an admin session set another project's member status: a session without the admin role is refused
    * before anything is created. A member whose status changes back (refresh) is accepted again by the next update.
@@ -188,10 +198,10 @@ type GlanceTaggedImageArgsWith<S extends keyof GlanceTaggedImageSources> = Glanc
 /** The output properties: registered as undefined (unless given as arguments) so that the engine fills them in. */
 const OUTPUTS = [
   "resourceKey", "instanceId", "tag", "name", "diskFormat", "containerFormat", "visibility", "protected", "minDisk",
-  "minRam", "properties", "members", "acceptMembers", "file", "url", "imageId", "importFrom", "expectedSha256",
-  "expectedSha512", "importMethod", "allStoresMustSucceed", "keepFailedImages", "region", "keepLastTaggedImage",
-  "retention", "timeouts", "ownerId", "status", "size", "virtualSize", "checksum", "osHashAlgo", "osHashValue",
-  "stores", "createdAt", "previousImageIds", "sourceKey", "memberStatus", "drift", "octavia",
+  "minRam", "properties", "members", "projectId", "acceptMembers", "file", "url", "imageId", "importFrom",
+  "expectedSha256", "expectedSha512", "importMethod", "allStoresMustSucceed", "keepFailedImages", "region",
+  "keepLastTaggedImage", "retention", "timeouts", "ownerId", "status", "size", "virtualSize", "checksum", "osHashAlgo",
+  "osHashValue", "stores", "createdAt", "previousImageIds", "sourceKey", "memberStatus", "drift", "octavia",
 ] as const;
 // /generated:declarations
 
@@ -309,6 +319,16 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
    * `memberStatus` and docs/octavia-configuration.md), or `acceptMembers`.
    */
   declare readonly members: pulumi.Output<GlanceTaggedImageOutputs["members"]>;
+  /**
+   * The project that owns the images (Octavia's `amp_image_owner_id`). Optional; when set, the session must be this
+   * project: credentials that resolve to another one are refused in check, naming both. Setting it to another project
+   * than the state's `ownerId` (with that project's credentials) moves the resource: up publishes the source in the new
+   * project and tags it there, and releases the old project's images as they are, still tagged, so Octavia keeps
+   * booting them until its `amp_image_owner_id` is the new project (`octavia.configSnippet`); delete them later with
+   * that project's credentials. Without it a change of project is refused (`ERR_PROJECT_CHANGED`). At most 64
+   * characters.
+   */
+  declare readonly projectId: pulumi.Output<GlanceTaggedImageOutputs["projectId"]>;
   /**
    * Accept each image for its `members` as well, so that Octavia's project finds it by the tag with no call of its own.
    * Glance lets only an admin session set another project's member status: a session without the admin role is refused

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { validateInputs } from "../common/validate";
 import { hashFile } from "../common/digests";
-import { buildImage, revalidate } from "./build";
+import { buildImage, revalidate } from "./apply";
 import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
 import { artifactPaths, outputBase } from "./options";
 import { removeOwnSiblings } from "./ownership";

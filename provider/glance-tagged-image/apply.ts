@@ -25,7 +25,7 @@ import { importFromRegion } from "./import-from";
 import { publishImage } from "./publish";
 import { applyRetention } from "./retention";
 import { sourceKey } from "./source-key";
-import { assertSameProject } from "./project-guard";
+import { assertSameProject, isProjectMove, projectIdMismatch, releasedLine } from "./project-guard";
 import { acceptNeedsAdmin } from "./sharing";
 import { toOutputs } from "./state";
 import { assertStores, convergeStores } from "./stores";
@@ -72,8 +72,19 @@ class TaggedButFailed extends GlanceTaggedImageError {
   }
 }
 
-export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
-  if (olds) assertSameProject(ctx, olds, "update");
+export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInputs, state?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
+  const mismatch = projectIdMismatch(news.projectId, ctx.glance.projectId);
+  if (mismatch) throw new GlanceTaggedImageError("ERR_PROJECT_CHANGED", ctx.resourceKey, `projectId: ${mismatch}; nothing was changed`, state?.imageId);
+  const moving = state !== undefined && isProjectMove(ctx.glance.projectId, state, news);
+  if (state && !moving) assertSameProject(ctx, state, "update");
+  // A move publishes in the new project as a create would; the old project's images are out of this session's reach.
+  const olds = moving ? undefined : state;
+  const outputs = await applyToProject(ctx, news, olds);
+  if (moving) ctx.print(releasedLine(state, ctx.glance.projectId, `tag "${news.tag}" is on image ${outputs.imageId} in ${ctx.glance.projectId}`));
+  return outputs;
+}
+
+async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
   if (news.acceptMembers && !ctx.glance.isAdmin) throw new GlanceTaggedImageError("ERR_FORBIDDEN", ctx.resourceKey, acceptNeedsAdmin(ctx.glance.projectId), olds?.imageId);
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {

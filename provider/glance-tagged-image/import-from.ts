@@ -135,9 +135,9 @@ export async function importFromRegion(ctx: FlowContext, inputs: GlanceTaggedIma
   const offered = inputs.importMethod === "auto" || inputs.importMethod === "glance-download" ? await offeredMethods(ctx) : [];
   const route = importRoute(inputs, offered, ctx.resourceKey, ctx.region) as ImportRoute;
   const origin: Origin = { region: from.region, image, glanceDownload: route.kind === "glance-download" };
-  if (route.kind === "glance-download") return publishImage(ctx, inputs, sourceKey, origin);
+  if (route.kind === "glance-download") return publishImage(ctx, inputs, sourceKey, origin, true);
   ctx.print(`${describeImport(inputs, route)}`);
-  if (from.file !== undefined) return publishImage(ctx, { ...inputs, file: from.file }, sourceKey, origin);
+  if (from.file !== undefined) return publishImage(ctx, { ...inputs, file: from.file }, sourceKey, origin, true);
   const dir = await mkdtemp(join(tmpdir(), "pulumi-amphora-import-"));
   try {
     const file = join(dir, "image");
@@ -150,7 +150,7 @@ export async function importFromRegion(ctx: FlowContext, inputs: GlanceTaggedIma
         { cause: err },
       );
     });
-    return await publishImage(ctx, { ...inputs, file }, sourceKey, origin);
+    return await publishImage(ctx, { ...inputs, file }, sourceKey, origin, true);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

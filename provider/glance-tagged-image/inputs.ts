@@ -185,6 +185,20 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
             "gets the tag; members this resource added are removed on delete. Each member project must accept each " +
             "image before it lists it (see `memberStatus` and docs/octavia-configuration.md), or `acceptMembers`.",
         ),
+      projectId: z
+        .string()
+        .min(1, "must not be empty")
+        .max(64)
+        .optional()
+        .describe(
+          "The project that owns the images (Octavia's `amp_image_owner_id`). Optional; when set, the session must be " +
+            "this project: credentials that resolve to another one are refused in check, naming both. Setting it to " +
+            "another project than the state's `ownerId` (with that project's credentials) moves the resource: up " +
+            "publishes the source in the new project and tags it there, and releases the old project's images as " +
+            "they are, still tagged, so Octavia keeps booting them until its `amp_image_owner_id` is the new " +
+            "project (`octavia.configSnippet`); delete them later with that project's credentials. Without it a " +
+            "change of project is refused (`ERR_PROJECT_CHANGED`).",
+        ),
       acceptMembers: z
         .boolean()
         .default(false)

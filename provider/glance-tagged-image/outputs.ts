@@ -97,7 +97,7 @@ export const glanceTaggedImageOutputsSchema = once(function glanceTaggedImageOut
       .string()
       .describe("Identity of the source the image came from: a declared hash, else file path + size + modification time, the URL, or `image:<id>`."),
     /** Problems the last refresh found (tag removed, other images tagged, stores differ); empty when in sync. */
-    /** Fields added after 0.1.0 are optional: a state written by 0.1.0 lacks them (see diff.ts for how it reads). */
+    /** Fields added after 0.1.0 are optional: a state written by 0.1.0 lacks them (see plan.ts for how it reads). */
     attributes: imageAttributesSchema().optional(),
     memberStatus: z
       .record(z.string(), z.string())

@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { describeChange, type AttributeChange } from "./attributes";
 import { sameValue } from "../common/compare";
 import { actionParts, type KnownInputs, type Observed } from "./action-line";
-import type { GlanceTaggedImagePlan } from "./diff";
+import type { GlanceTaggedImagePlan } from "./plan";
 import { describeImport, importCheckText, type ImportRoute } from "./import-from";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { Converged } from "./metadata";

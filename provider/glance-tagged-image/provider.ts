@@ -4,7 +4,7 @@
  * whose id is its `resourceKey`; the helpers below do the work:
  *   check   → inputs.ts (schema) + stores.ts (stores against /v2/info/stores, when Glance is reachable)
  *   check   → also prints a create's plan line (the engine calls no diff for a create)
- *   diff    → diff.ts (what the inputs change; no network when nothing does) + for a change, observe.ts (read-only
+ *   diff    → plan.ts (what the inputs change; no network when nothing does) + for a change, observe.ts (read-only
  *             GETs) and decide.ts, the decisions update executes too, rendered by plan-line.ts / action-line.ts
  *   create / update → apply.ts: publish.ts | adopt.ts, metadata.ts, stores.ts, tag-move.ts, retention.ts
  * All of them talk to the Glance of the resource's `region` input (default: the session's region).
@@ -19,7 +19,7 @@ import { configureOpenStack, connectedGlance, glanceClient } from "../common/pro
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
 import { delay, flowContext, print, type FlowContext } from "./context";
-import { planUpdate } from "./diff";
+import { planUpdate } from "./plan";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, step } from "./errors";
 import { knownImportFrom } from "./import-from";
@@ -32,7 +32,7 @@ import { decide, removesImages } from "./decide";
 import { observe } from "./observe";
 import { sourceKey } from "./source-key";
 import { parseInputs, parseOutputs, imageFacts } from "./state";
-import { assertSameProject } from "./project-guard";
+import { assertSameProject, isProjectMove, projectIdMismatch, releasedLine } from "./project-guard";
 import { acceptNeedsAdmin } from "./sharing";
 import { storeProblem } from "./stores";
 import { teardown } from "./teardown";
@@ -75,14 +75,26 @@ function withinCheckDeadline<T>(work: Promise<T>): Promise<T | undefined> {
   return Promise.race([work.catch(() => undefined), timeout]);
 }
 
-/** The plan line of a session whose project is not the one owning the images (diff: no network, a connected client only). */
-function projectChangeLine(olds: GlanceTaggedImageOutputs, region: string | undefined): string | undefined {
-  const project = connectedGlance(region)?.projectId;
+/**
+ * The plan line of a session whose project is not the one owning the images (diff: no network, a connected client
+ * only): a refusal, or with `projectId` naming the session's project, a move.
+ */
+function projectChangeLine(olds: GlanceTaggedImageOutputs, news: GlanceTaggedImageInputs): string | undefined {
+  const project = connectedGlance(news.region)?.projectId;
   if (project === undefined || olds.ownerId === "" || project === olds.ownerId) return undefined;
+  if (isProjectMove(project, olds, news)) return releasedLine(olds, project, `up publishes the source in ${project} and tags it there`);
   return (
     `the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
-    `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD`
+    `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD, or set projectId to move it`
   );
+}
+
+/** projectId naming another project than the session's, refused in check when Glance answers within a few seconds. */
+async function projectIdFailure(projectId: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
+  if (typeof projectId !== "string" || (region !== undefined && typeof region !== "string")) return undefined;
+  const glance = await withinCheckDeadline(glanceClient(region));
+  const reason = glance ? projectIdMismatch(projectId, glance.projectId) : undefined;
+  return reason ? { property: "projectId", reason } : undefined;
 }
 
 /** What the update will do, decided (decide.ts) on what Glance shows now; undefined when Glance does not answer in time. */
@@ -154,6 +166,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       const failure = await storesFailure(news.stores, news.region);
       if (failure) result.failures.push(failure);
     }
+    if (result.inputs.projectId !== undefined && !unknown.includes("region")) {
+      const failure = await projectIdFailure(result.inputs.projectId, news.region);
+      if (failure) result.failures.push(failure);
+    }
     if (result.inputs.acceptMembers === true && !unknown.includes("region")) {
       const failure = await acceptMembersFailure(news.region);
       if (failure) result.failures.push(failure);
@@ -179,7 +195,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return { changes: true, replaces: [], deleteBeforeReplace: false };
     }
     const news = parseInputs(newInputs);
-    const projectChange = olds ? projectChangeLine(olds, news.region) : undefined;
+    const projectChange = olds ? projectChangeLine(olds, news) : undefined;
     if (projectChange) {
       print(news.resourceKey, projectChange);
       return { changes: true, replaces: [], deleteBeforeReplace: false };

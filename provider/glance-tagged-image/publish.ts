@@ -295,11 +295,18 @@ export async function fillImage(ctx: FlowContext, image: Image, inputs: GlanceTa
  * A verified, active image of `inputs`' file or url, or of `origin` (importFrom), import done, untagged (reused
  * when a crash left one).
  */
-export async function publishImage(ctx: FlowContext, inputs: GlanceTaggedImageInputs, sourceKey: string, origin?: Origin): Promise<Image> {
+export async function publishImage(
+  ctx: FlowContext,
+  inputs: GlanceTaggedImageInputs,
+  sourceKey: string,
+  origin?: Origin,
+  /** The caller looked for earlier images of this source already (importFrom does before reading its origin). */
+  earlierSought = false,
+): Promise<Image> {
   if (inputs.file !== undefined) await assertReadable(ctx, inputs.file);
   // Before anything is asked of Glance, and before an earlier image of this source can be adopted.
   const inspected = inputs.file !== undefined ? await inspectSource(ctx, inputs) : undefined;
-  const reused = await reuseHalfMade(ctx, inputs, sourceKey, origin);
+  const reused = earlierSought ? undefined : await reuseHalfMade(ctx, inputs, sourceKey, origin);
   if (reused) return reused;
   const method = origin?.glanceDownload ? "glance-download" : await resolveMethod(ctx, inputs);
   const record = await step(ctx.resourceKey, "creating the image record", undefined, () =>

@@ -176,4 +176,42 @@ describe("GlanceTaggedImage identity: one owner per resource instance @cloud", f
     assert.deepEqual((await getImage(demo, created.imageId)).tags, [tag]);
     assert.match((await asDemo.destroy()).join("\n"), new RegExp(`${created.imageId.slice(0, 8)}`));
   });
+
+  it("projectId moves the resource: the new project publishes and tags, the old one's images stay tagged, neither query is ever empty", async () => {
+    const key = newKey("move");
+    const tag = uniqueTag("move");
+    const asDemo = new Engine(demo, key);
+    const created = (await asDemo.up(inputs(tag, a))).outputs;
+    const asAlt = new Engine(alt, key);
+    asAlt.state = created;
+
+    // projectId naming another project than the session's is refused in check, before anything happens.
+    const wrong = await asAlt.check(inputs(tag, a, { projectId: demo.projectId }));
+    assert.deepEqual(wrong.failures.map((f) => f.property), ["projectId"]);
+    assert.match(wrong.failures[0]!.reason, new RegExp(`the session is project ${alt.projectId}, not ${demo.projectId}`));
+
+    const move = inputs(tag, a, { projectId: alt.projectId, keepLastTaggedImage: false });
+    const preview = await asAlt.preview(move);
+    assert.equal(preview.changes, true);
+    assert.match(
+      preview.lines.join("\n"),
+      new RegExp(`project ${demo.projectId} → ${alt.projectId} \\(projectId\\): up publishes the source in ${alt.projectId} and tags it there; in ${demo.projectId}, image ${created.imageId} \\(tag "${tag}"\\) are left as they are`),
+    );
+    const demoQuery = startOctaviaPoller(octavia, tag, demo.projectId);
+    const moved = await asAlt.up(move);
+    await neverEmpty(demoQuery);
+    assert.equal(moved.outputs.ownerId, alt.projectId);
+    assert.notEqual(moved.outputs.imageId, created.imageId);
+    assert.match(moved.outputs.octavia.configSnippet, new RegExp(`amp_image_owner_id = ${alt.projectId}`));
+    assert.match(moved.lines.join("\n"), new RegExp(`tag "${tag}" is on image ${moved.outputs.imageId} in ${alt.projectId}; in ${demo.projectId}, image ${created.imageId}`));
+    assert.deepEqual((await octaviaQuery(octavia, tag, alt.projectId)).map((i) => i.id), [moved.outputs.imageId]);
+    assert.deepEqual(await ids(tag), [created.imageId], "the old project's image keeps the tag for Octavia's old configuration");
+
+    // Afterwards the resource is alt's: an up with nothing changed is a no-op, destroy removes alt's images only
+    // (keepLastTaggedImage false: its last one too).
+    assert.equal((await asAlt.up(move)).op, "same");
+    await asAlt.destroy();
+    assert.deepEqual((await octaviaQuery(octavia, tag, alt.projectId)).map((i) => i.id), []);
+    assert.deepEqual((await getImage(demo, created.imageId)).tags, [tag]);
+  });
 });

@@ -5,6 +5,8 @@ import { isStatus } from "../../provider/glance/errors";
 import { deleteImage, getImage } from "../../provider/glance/images";
 import { listImportMethods } from "../../provider/glance/info";
 import { listImageTasks } from "../../provider/glance/tasks";
+import * as sinon from "sinon";
+import * as markers from "../../provider/glance-tagged-image/markers";
 import { listMarkedImages } from "../../provider/glance-tagged-image/markers";
 import { OpenStackSession, resolveSessionConfig } from "../../provider/openstack";
 import { ensureRegionTwo, glanceIn } from "../examples/support";
@@ -71,7 +73,15 @@ describe("GlanceTaggedImage importFrom: publishing to a second region through gl
     const origin = await published(ONE, "gd");
     const e = engine(TWO, "gd");
     const tag = uniqueTag("gd");
-    const step = await e.up({ tag, importFrom: { region: ONE, imageId: origin.id }, diskFormat: "raw", region: TWO });
+    // Earlier images of this source are looked for once (before the origin is read), not again before publishing.
+    const lookups = sinon.spy(markers, "listOwnImages");
+    let step: Awaited<ReturnType<Engine["up"]>>;
+    try {
+      step = await e.up({ tag, importFrom: { region: ONE, imageId: origin.id }, diskFormat: "raw", region: TWO });
+    } finally {
+      lookups.restore();
+    }
+    assert.equal(lookups.getCalls().filter((c) => c.args[3] !== undefined).length, 1, "one look for earlier images of the source");
     const text = step.lines.join("\n");
     assert.match(
       text,

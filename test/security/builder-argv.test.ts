@@ -11,7 +11,7 @@ import { existsSync, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import sinon from "sinon";
-import { buildImage } from "../../provider/amphora-image-build/build";
+import { buildImage } from "../../provider/amphora-image-build/apply";
 import { runProcess } from "../../provider/builder/run-process";
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { collector, octaviaCheckout, parseInputs, readRecord, tmpDir } from "../amphora-image-build/helpers";

@@ -11,7 +11,7 @@ import { makeBootCertificates } from "./certificates";
 import { makeConfigDrive } from "./config-drive";
 import { AGENT_CONF, AGENT_PORT, AGENT_SERVER_CA, AGENT_SERVER_CERT, agentConfig, RSYSLOG_CONF, userData } from "./octavia-files";
 import { type Accelerator, chooseAccelerator, emulatorInstalled, hostArch, type QemuTarget, qemuTarget, sameArch } from "./qemu";
-import { type BootStage, consoleProblems, consoleStage, plainConsole, stageReached } from "./stages";
+import { type BootStage, consoleProblems, consoleStage, deadEnd, plainConsole, stageReached } from "./stages";
 
 /**
  * The boot gate: boots the artifact as Nova would boot an amphora (read-only, with a config drive carrying what
@@ -186,6 +186,7 @@ async function bootWith(
   let handshake = false;
   let last: AgentAnswer | undefined;
   let lastProgress = started;
+  let hopeless: string | undefined;
   try {
     while (Date.now() - started < timeoutMs && !exited && !run.signal?.aborted) {
       // Bounded by what is left: until the guest's network is up, slirp accepts the connection and waits.
@@ -197,6 +198,8 @@ async function bootWith(
         return { status: "passed", detail: `amphora agent answered after ${seconds} s (${accelerator}): ${versions}`, facts };
       }
       if (last.reached !== "nothing") handshake = true;
+      hopeless = deadEnd(plainConsole(await readConsole()));
+      if (hopeless) break;
       if (kvmGraceMs !== undefined && Date.now() - started > kvmGraceMs && consoleStage(await readConsole()) === "firmware") {
         run.print(`boot check: no kernel output under KVM after ${kvmGraceMs / 1000} s; booting again under TCG`);
         return "kvm-stalled";
@@ -219,7 +222,9 @@ async function bootWith(
   const ended = exited as RunResult | Error | undefined;
   const how = run.signal?.aborted
     ? "cancelled"
-    : ended instanceof Error
+    : hopeless
+      ? `${hopeless} (after ${elapsed} s)`
+      : ended instanceof Error
       ? `${target.binary} could not start: ${ended.message}`
       : ended && !ended.cancelled && !ended.timedOut && Date.now() - started < timeoutMs
         ? `${target.binary} exited (${ended.exitCode ?? ended.signal}) after ${elapsed} s${stderr.length ? `: ${stderr.join("").trim().slice(0, 300)}` : ""}`

@@ -44,6 +44,7 @@ const RECORDED_FIELDS = [
   "instanceId",
   "keepLastTaggedImage",
   "acceptMembers",
+  "projectId",
 ] as const;
 
 /**

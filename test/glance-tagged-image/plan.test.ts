@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { glanceTaggedImageInputsSchema, type GlanceTaggedImageInputs } from "../../provider/glance-tagged-image/inputs";
 import type { GlanceTaggedImageOutputs } from "../../provider/glance-tagged-image/outputs";
-import { planUpdate } from "../../provider/glance-tagged-image/diff";
+import { planUpdate } from "../../provider/glance-tagged-image/plan";
 import { planLine, retentionAfterMove } from "../../provider/glance-tagged-image/plan-line";
 import { sourceKey } from "../../provider/glance-tagged-image/source-key";
 import { parseOutputs } from "../../provider/glance-tagged-image/state";
@@ -52,7 +52,15 @@ function state(news: GlanceTaggedImageInputs, extra: Partial<GlanceTaggedImageOu
   };
 }
 
-describe("GlanceTaggedImage diff", () => {
+describe("GlanceTaggedImage plan", () => {
+  it("projectId naming the owner it already has is recorded: a change to the state, nothing for Glance", () => {
+    const before = inputs();
+    const news = inputs({ projectId: "owner" });
+    const plan = planUpdate(state(before), news, sourceKey(news));
+    assert.deepEqual([plan.changed, plan.newImage, plan.recorded], [true, false, ["projectId"]]);
+    assert.equal(planUpdate(state(news), news, sourceKey(news)).changed, false);
+  });
+
   it("reports no change for identical inputs", () => {
     const news = inputs();
     const plan = planUpdate(state(news), news, sourceKey(news));
