@@ -12,13 +12,14 @@
  * renew-and-resend, because a stream body is consumed: the session drops the token, and the file is sent once
  * more from the start with a fresh one.
  */
-import { createReadStream, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline, Transform } from "node:stream";
 import type { GlanceClient } from "../glance/client";
 import { isStatus } from "../glance/errors";
-import { stageImageData, uploadImageData } from "../glance/imagedata";
+import { FILE_READ_CHUNK, stageImageData, uploadImageData } from "../glance/imagedata";
 import { hashFileWith, multiHash, type Digests } from "../common/digests";
+import { fileChunks } from "../common/file-chunks";
 import { ProgressReporter } from "./progress";
 
 /** The source file changed while it was being sent: what Glance got is no single version of it. */
@@ -95,7 +96,8 @@ async function sendOnce(glance: GlanceClient, imageId: string, file: string, bef
   const size = before.size;
   const progress = new ProgressReporter(`${verb(opts)} ${imageId}`, size, opts.print, opts.progressEveryMs);
   const hashed = hashingStream((sent) => progress.update(sent), opts.algorithms, size);
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  const chunks = fileChunks(file, FILE_READ_CHUNK);
+  const source = chunks.stream;
   let readError: Error | undefined;
   pipeline(source, hashed.stream, (err) => {
     if (err) readError = err;
@@ -106,6 +108,7 @@ async function sendOnce(glance: GlanceClient, imageId: string, file: string, bef
     await put(glance, imageId, hashed.stream, {
       size,
       timeoutMs: opts.timeoutMs,
+      releaseChunk: chunks.release,
       ...(opts.method === "upload" && opts.store !== undefined ? { store: opts.store } : {}),
     });
   } catch (err) {

@@ -1,3 +1,5 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { Agent, request } from "./undici-client";
 import type { Delays, Headers, Method } from "./http-types";
@@ -10,6 +12,12 @@ import type { TlsOptions } from "./tls";
  * headersTimeout (same start, but a message that names neither) is off. A stream body passes through an async
  * generator that counts bytes (upload progress) and restarts the stall timer per chunk; undici pulls it one chunk
  * at a time, so memory stays flat. A stalled response body is undici's bodyTimeout (`socket`).
+ *
+ * With `releaseChunk`, the chunks of a stream body are handed back once the socket has written them to the system
+ * (its writableLength is 0 when undici asks for the next chunk), so the source can read into them again
+ * (../common/file-chunks.ts). undici does not say which socket carries a request except through its diagnostics
+ * channel `undici:client:sendHeaders` (the request's body is our generator); without that socket nothing is
+ * released: the chunks are then garbage, as before.
  */
 
 /** A timeout of ours; `ETIMEDOUT` (the code the retry policy knows). */
@@ -36,6 +44,8 @@ export interface Exchange {
   readonly body?: string | Buffer | Readable;
   readonly timeout: Delays;
   readonly onBytesSent?: (transferred: number) => void;
+  /** Called with each chunk of a stream body once the socket has written it (see above). */
+  readonly releaseChunk?: (chunk: Buffer) => void;
 }
 
 export interface Answer {
@@ -87,13 +97,18 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
   arm("request");
   let responseTimer: NodeJS.Timeout | undefined;
   let body: string | Buffer | AsyncGenerator<Buffer> | undefined;
+  let carrier: Carrier | undefined;
   if (isStream(exchange.body)) {
-    body = watched(exchange.body, {
+    const generator = watched(exchange.body, {
       idle: () => arm("socket"),
       disarm,
       sent: (transferred) => exchange.onBytesSent?.(transferred),
       done: () => (responseTimer = arm("response")),
+      written: () => carrier?.written() ?? false,
+      release: exchange.releaseChunk,
     });
+    if (exchange.releaseChunk) carrier = carrierOf(generator);
+    body = generator;
   } else {
     body = exchange.body;
     if (exchange.onBytesSent && body !== undefined) {
@@ -126,10 +141,38 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
   } catch (err) {
     disarmAll();
     throw err;
+  } finally {
+    carrier?.stop();
   }
 }
 
-/** Hands the source to undici chunk by chunk, counting the bytes; the stall timer restarts with each chunk. */
+const SEND_HEADERS = "undici:client:sendHeaders";
+
+/** The socket that carries a request body, as undici names it once it sends the request's headers. */
+interface Carrier {
+  /** Everything handed to the socket has been written to the system (false while the socket is unknown). */
+  written(): boolean;
+  stop(): void;
+}
+
+function carrierOf(body: AsyncGenerator<Buffer>): Carrier {
+  let socket: Socket | undefined;
+  const onSendHeaders = (message: unknown): void => {
+    const sent = message as { request?: { body?: unknown }; socket?: Socket };
+    if (sent.request?.body === body && sent.socket) socket = sent.socket;
+  };
+  subscribe(SEND_HEADERS, onSendHeaders);
+  return {
+    written: () => socket !== undefined && !socket.destroyed && socket.writableLength === 0,
+    stop: () => unsubscribe(SEND_HEADERS, onSendHeaders),
+  };
+}
+
+/**
+ * Hands the source to undici chunk by chunk, counting the bytes; the stall timer restarts with each chunk. undici
+ * asks for the next chunk after writing the last one to the socket; the chunks handed over are released when the
+ * socket has nothing left to write.
+ */
 async function* watched(
   source: Readable,
   hooks: {
@@ -137,9 +180,12 @@ async function* watched(
     disarm: (timer: NodeJS.Timeout | undefined) => void;
     sent: (transferred: number) => void;
     done: () => void;
+    written: () => boolean;
+    release?: ((chunk: Buffer) => void) | undefined;
   },
 ): AsyncGenerator<Buffer> {
   let transferred = 0;
+  let unwritten: Buffer[] = [];
   const stall = hooks.idle();
   try {
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
@@ -148,6 +194,12 @@ async function* watched(
       yield bytes;
       transferred += bytes.length;
       hooks.sent(transferred);
+      if (hooks.release === undefined) continue;
+      unwritten.push(bytes);
+      if (hooks.written()) {
+        for (const done of unwritten) hooks.release(done);
+        unwritten = [];
+      }
     }
   } catch (err) {
     throw new BodySourceError(err);

@@ -33,6 +33,11 @@ export interface RequestOptions {
   /** Sent as JSON (sets `content-type: application/json`). */
   readonly json?: unknown;
   readonly body?: string | Buffer | Readable;
+  /**
+   * A stream body's chunks come back here once the socket has written them, for the source to read into again
+   * (../common/file-chunks.ts); not every chunk needs to come back.
+   */
+  readonly releaseChunk?: (chunk: Buffer) => void;
   readonly searchParams?: Readonly<Record<string, string | number | boolean>> | URLSearchParams;
   /** What `response.body` holds: text (the default), a Buffer, or parsed JSON. */
   readonly responseType?: "text" | "buffer" | "json";

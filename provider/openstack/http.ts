@@ -134,6 +134,7 @@ async function exchange(
         url,
         headers,
         ...(body !== undefined && { body }),
+        ...(options.releaseChunk && { releaseChunk: options.releaseChunk }),
         timeout,
         ...(onProgress && { onBytesSent: (transferred: number) => onProgress({ transferred, ...(total !== undefined && { total }) }) }),
       });
