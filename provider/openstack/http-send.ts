@@ -96,6 +96,9 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
 
   arm("request");
   let responseTimer: NodeJS.Timeout | undefined;
+  // The server may answer before the body's source has said it ended (its end-of-file read is still under way):
+  // the wait for the response is over then, and its timer must not be armed after it.
+  let answered = false;
   let body: string | Buffer | AsyncGenerator<Buffer> | undefined;
   let carrier: Carrier | undefined;
   if (isStream(exchange.body)) {
@@ -103,7 +106,9 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
       idle: () => arm("socket"),
       disarm,
       sent: (transferred) => exchange.onBytesSent?.(transferred),
-      done: () => (responseTimer = arm("response")),
+      done: () => {
+        if (!answered) responseTimer = arm("response");
+      },
       written: () => carrier?.written() ?? false,
       release: exchange.releaseChunk,
     });
@@ -126,6 +131,7 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
       ...(body !== undefined && { body: body as string | Buffer | Readable }),
       signal: controller.signal,
     });
+    answered = true;
     disarm(responseTimer);
     const answerBody = res.body as unknown as Readable;
     answerBody.once("close", disarmAll);
@@ -139,6 +145,7 @@ export async function send(agent: Agent, exchange: Exchange): Promise<Answer> {
       },
     };
   } catch (err) {
+    answered = true;
     disarmAll();
     throw err;
   } finally {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { Readable } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,6 +68,45 @@ describe("openstack/http: a stream body's chunks go back to their source once wr
     const r = await put(48 * MiB, MiB, 300);
     assert.equal(r.received, r.sent);
     assert.ok(r.allocated <= 8, `${r.allocated} buffers for ${r.chunks} chunks`);
+  });
+
+  it("an answer that comes before the source has read its end of file leaves no timer behind", async () => {
+    // Timers armed meanwhile (the HTTP layer's own, by the global setTimeout) that neither fired nor were cleared.
+    const armed = new Set<NodeJS.Timeout>();
+    const [setTimer, clearTimer] = [global.setTimeout, global.clearTimeout];
+    global.setTimeout = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const timer: NodeJS.Timeout = setTimer((...a: unknown[]) => {
+        armed.delete(timer);
+        fn(...a);
+      }, ms, ...args);
+      armed.add(timer);
+      return timer;
+    }) as typeof setTimeout;
+    global.clearTimeout = ((timer: NodeJS.Timeout | undefined) => {
+      if (timer) armed.delete(timer);
+      clearTimer(timer);
+    }) as typeof clearTimeout;
+    const server = await md5Server(0);
+    try {
+      const data = randomBytes(MiB);
+      // All the bytes at once, the end only 300 ms later (a slow end-of-file read): the server answers meanwhile.
+      const source = new Readable({ read() {} });
+      source.push(data);
+      setTimer(() => source.push(null), 300);
+      const received = await createHttp({ tls: { rejectUnauthorized: true } }).put(server.url, {
+        body: source,
+        headers: { "content-length": String(data.length) },
+        retry: { limit: 0 },
+      }).text();
+      assert.equal(received, createHash("md5").update(data).digest("hex"));
+      await new Promise((resolve) => setTimer(resolve, 500));
+    } finally {
+      await server.close();
+      global.setTimeout = setTimer;
+      global.clearTimeout = clearTimer;
+    }
+    const holding = [...armed].filter((t) => t.hasRef());
+    assert.equal(holding.length, 0, "a timer of the finished request is still armed (it keeps the process alive until it fires)");
   });
 
   it("chunks smaller than the socket's buffer, handed over before it wrote them, come back only once it did", async () => {
