@@ -510,6 +510,13 @@ export class ResourceHandle {
     this.urn = host.urn(type, name);
   }
 
+  /** Names this resource in a request the way the engine does in every call: URN, name and type. */
+  private address(req: { setUrn(urn: string): unknown; setName(name: string): unknown; setType(type: string): unknown }): void {
+    req.setUrn(this.urn);
+    req.setName(this.name);
+    req.setType(this.type);
+  }
+
   /** Adds `__provider` when missing, as the engine's inputs/state always carry it. */
   private withProvider(props: PropertyMap): PropertyMap {
     return PROVIDER_KEY in props ? props : { ...props, [PROVIDER_KEY]: this.providerText };
@@ -518,9 +525,7 @@ export class ResourceHandle {
   /** Check(olds, news). `news` are the program's inputs (secrets allowed; the harness strips them). */
   async check(news: PropertyMap, olds?: PropertyMap): Promise<CheckResult> {
     const req = new provproto.CheckRequest();
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setOlds(toStruct(olds ? this.withProvider(olds) : {}));
     req.setNews(toStruct(this.withProvider(news)));
     req.setRandomseed(crypto.randomBytes(32));
@@ -539,9 +544,7 @@ export class ResourceHandle {
   async diff(id: string, olds: PropertyMap, news: PropertyMap, oldInputs?: PropertyMap): Promise<DiffResult> {
     const req = new provproto.DiffRequest();
     req.setId(id);
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setOlds(toStruct(this.withProvider(olds)));
     req.setNews(toStruct(this.withProvider(news)));
     req.setOldInputs(toStruct(this.withProvider(oldInputs ?? olds)));
@@ -559,9 +562,7 @@ export class ResourceHandle {
 
   async create(inputs: PropertyMap): Promise<CreateResult> {
     const req = new provproto.CreateRequest();
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setProperties(toStruct(this.withProvider(inputs)));
     req.setPreview(false);
     const { result, output } = await this.host.callWithOutput("create", req, this.urn);
@@ -574,9 +575,7 @@ export class ResourceHandle {
   async read(id: string, props: PropertyMap, inputs?: PropertyMap): Promise<ReadResult> {
     const req = new provproto.ReadRequest();
     req.setId(id);
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setProperties(toStruct(this.withProvider(props)));
     if (inputs) req.setInputs(toStruct(this.withProvider(inputs)));
     const { result, output } = await this.host.callWithOutput("read", req, this.urn);
@@ -596,9 +595,7 @@ export class ResourceHandle {
   async update(id: string, olds: PropertyMap, news: PropertyMap, oldInputs?: PropertyMap): Promise<UpdateResult> {
     const req = new provproto.UpdateRequest();
     req.setId(id);
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setOlds(toStruct(this.withProvider(olds)));
     req.setNews(toStruct(this.withProvider(news)));
     if (oldInputs) req.setOldInputs(toStruct(this.withProvider(oldInputs)));
@@ -613,9 +610,7 @@ export class ResourceHandle {
   async delete(id: string, props: PropertyMap, oldInputs?: PropertyMap): Promise<{ output: string[] }> {
     const req = new provproto.DeleteRequest();
     req.setId(id);
-    req.setUrn(this.urn);
-    req.setName(this.name);
-    req.setType(this.type);
+    this.address(req);
     req.setProperties(toStruct(this.withProvider(props)));
     if (oldInputs) req.setOldInputs(toStruct(this.withProvider(oldInputs)));
     const { output } = await this.host.callWithOutput("delete", req, this.urn);

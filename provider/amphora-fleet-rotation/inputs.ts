@@ -1,25 +1,10 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { text, uniqueTexts } from "../common/text-input";
 
 /**
  * Inputs of AmphoraFleetRotation, the single source of its input types (built on first use, see common/once.ts).
  */
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-
-function text(max = 255) {
-  return z
-    .string()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters")
-    .refine((s) => s.trim() === s, "must not start or end with white space");
-}
-
-function uniqueIds(what: string) {
-  return z.array(text(64)).refine((list) => new Set(list).size === list.length, `must not list a ${what} twice`);
-}
 
 function count(max: number) {
   return z.number().int("must be a whole number").min(1, "must be at least 1").max(max);
@@ -100,9 +85,9 @@ export const amphoraFleetRotationInputsSchema = once(function amphoraFleetRotati
     imageOwner: text(64)
       .optional()
       .describe("Octavia's `[controller_worker] amp_image_owner_id`: only this project's images count, as in Octavia."),
-    loadBalancers: uniqueIds("load balancer id").optional().describe("Only these load balancers (ids); default all the session sees."),
+    loadBalancers: uniqueTexts("load balancer id", 64).optional().describe("Only these load balancers (ids); default all the session sees."),
     projectId: text(64).optional().describe("Only load balancers of this project."),
-    flavorIds: uniqueIds("flavor id").optional().describe("Only load balancers with one of these Octavia flavors."),
+    flavorIds: uniqueTexts("flavor id", 64).optional().describe("Only load balancers with one of these Octavia flavors."),
     canary: z
       .number()
       .int("must be a whole number")

@@ -2,8 +2,7 @@
  * Glance-specific errors. They extend the shared hierarchy in ../openstack/errors.ts, so callers can keep
  * asking `err instanceof OpenStackError` / `isStatus(err, 404)` and switch on the stable `code`.
  */
-import { HttpError, OpenStackError, stripUrlCredentials } from "../openstack/errors";
-import { requestIdOf, serviceMessageFrom, truncate } from "../openstack/http-errors";
+import { OpenStackError, stripUrlCredentials } from "../openstack/errors";
 
 export { HttpError, isStatus, NetworkError, VersionError, WaitTimeoutError } from "../openstack/errors";
 
@@ -116,26 +115,4 @@ export class UnexpectedStateError extends OpenStackError {
 export class GlanceInputError extends OpenStackError {
   override name = "GlanceInputError";
   override readonly code = "ERR_INPUT";
-}
-
-/**
- * Builds an HttpError from a raw response, for the few calls made with `throwHttpErrors: false` (version
- * discovery, download streams); everything else gets its HttpError from the session's HTTP client.
- */
-export function httpErrorFrom(
-  method: string,
-  url: string,
-  status: number,
-  body: string,
-  headers: Record<string, string | string[] | undefined>,
-): HttpError {
-  const requestId = requestIdOf(headers);
-  return new HttpError({
-    status,
-    method,
-    url: stripUrlCredentials(url),
-    serviceMessage: serviceMessageFrom(body),
-    ...(body !== "" ? { body: truncate(body) } : {}),
-    ...(requestId !== undefined ? { requestId } : {}),
-  });
 }

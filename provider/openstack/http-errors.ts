@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { z } from "zod";
-import { HttpError, NetworkError, OpenStackError, stripUrlCredentials } from "./errors";
+import { HttpError, type HttpErrorDetails, NetworkError, OpenStackError, stripUrlCredentials } from "./errors";
 import { parseRetryAfter } from "./retry";
 
 /**
@@ -99,6 +99,25 @@ export const TLS_VERIFY_HINT =
   "TLS certificate verification failed: set openstack:cacertFile (OS_CACERT, clouds.yaml cacert) to the CA bundle " +
   "that signed the server's certificate; openstack:insecure=true skips verification (not recommended)";
 
+/** What a non-2xx answer says: status, credential-free URL, the service's message, request id and body. */
+export function httpErrorDetails(
+  method: string,
+  url: string,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): HttpErrorDetails {
+  const requestId = requestIdOf(headers);
+  return {
+    status,
+    method,
+    url: stripUrlCredentials(url),
+    serviceMessage: serviceMessageFrom(body),
+    ...(requestId !== undefined && { requestId }),
+    ...(body !== "" && { body: truncate(body) }),
+  };
+}
+
 /** The HttpError for a non-2xx answer; its cause is a bare `HTTPError` naming the status. */
 export function httpErrorFrom(
   method: string,
@@ -110,15 +129,9 @@ export function httpErrorFrom(
   const cause = new Error(`Response code ${status} (${STATUS_CODES[status] ?? "unknown"})`);
   cause.name = "HTTPError";
   const retryAfterMs = parseRetryAfter(header(headers, "retry-after"));
-  const requestId = requestIdOf(headers);
   return new HttpError(
     {
-      status,
-      method,
-      url: stripUrlCredentials(url),
-      serviceMessage: serviceMessageFrom(body),
-      ...(requestId !== undefined && { requestId }),
-      ...(body !== "" && { body: truncate(body) }),
+      ...httpErrorDetails(method, url, status, headers, body),
       ...(retryAfterMs !== undefined && { retryAfter: Math.ceil(retryAfterMs / 1000) }),
     },
     { cause },

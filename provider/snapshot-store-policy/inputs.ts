@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { text, uniqueTexts } from "../common/text-input";
 
 /**
  * Inputs of SnapshotStorePolicy, the single source of its input types (the SDK's are generated from it). Built on
@@ -20,22 +21,6 @@ export const DEFAULT_PAGE_SIZE = 500;
 
 /** Image properties that are attributes owned by Glance: not usable as `propertyFilters`. */
 const NOT_FILTERABLE = ["id", "status", "visibility", "owner", "stores", "tags", "name", "image_type", "limit", "marker", "sort"];
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
-
-function text(max = 255) {
-  return z
-    .string()
-    .min(1, "must not be empty")
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), "must not contain control characters")
-    .refine((s) => s.trim() === s, "must not start or end with white space");
-}
-
-function uniqueList(what: string) {
-  return z.array(text()).refine((list) => new Set(list).size === list.length, `must not list a ${what} twice`);
-}
 
 function propertyFiltersSchema() {
   return z.record(z.string(), text()).superRefine((filters, ctx) => {
@@ -72,7 +57,7 @@ export const snapshotStorePolicyInputsSchema = once(function snapshotStorePolicy
     /** Target store id, as listed by `GET /v2/info/stores`. */
     store: text().describe("Target store id, as listed by `GET /v2/info/stores`; must exist and not be read-only."),
     /** `image_type` values that select images (one image list per value). */
-    imageTypes: uniqueList("image type")
+    imageTypes: uniqueTexts("image type")
       .min(1, "must list at least one image type")
       .default([...DEFAULT_IMAGE_TYPES])
       .describe("`image_type` values that select images (one image list per value): Nova's `snapshot` and `backup`."),
@@ -89,7 +74,7 @@ export const snapshotStorePolicyInputsSchema = once(function snapshotStorePolicy
       .default(true)
       .describe("Also place the images named by the selected images' `base_image_ref` (whoever owns them)."),
     /** Image ids (UUIDs) or tags (e.g. the amphora tag) whose images must also live in the store. */
-    extraImages: uniqueList("image id or tag")
+    extraImages: uniqueTexts("image id or tag")
       .default([])
       .describe("Image ids (UUIDs) or tags (e.g. the amphora tag) whose images must also live in the store (any owner)."),
     /** `copy`: a copy in the store is enough; `move`: the store holds the only copy. */

@@ -67,16 +67,7 @@ http-socket = $HOST:${PORT[keystone]}
 wsgi-file = /usr/bin/keystone-wsgi-public
 env = OS_KEYSTONE_CONFIG_DIR=$ETC
 env = OS_KEYSTONE_CONFIG_FILES=keystone.conf
-master = true
-processes = 1
-threads = 4
-enable-threads = true
-lazy-apps = true
-buffer-size = 65535
-die-on-term = true
-no-orphans = true
-need-app = true
-add-header = Connection: close
+$(uwsgi_server_options)
 log-date = true
 EOF
 }

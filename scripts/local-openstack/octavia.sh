@@ -42,6 +42,10 @@ OCTAVIA_DEFAULT_IMAGE_TAG=${OCTAVIA_DEFAULT_IMAGE_TAG:-amphora-local}
 OCTAVIA_SERVICES=(mariadb rabbitmq api worker)
 OCTAVIA_DB_SOCKET=$OCTAVIA_RUN/mysqld.sock
 
+# launch_into, uwsgi_server_options (functions only: sourcing it again after local-openstack.sh did changes nothing).
+# shellcheck source=process.sh
+source "$OCTAVIA_SH_DIR/process.sh"
+
 octavia_log() { printf '[local-openstack:octavia] %s\n' "$*"; }
 octavia_die() { printf '[local-openstack:octavia] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -204,16 +208,7 @@ wsgi-file = /usr/bin/octavia-wsgi
 pyargv = --config-file $OCTAVIA_ETC/octavia.conf
 env = PYTHONPATH=$OCTAVIA_DRIVER_PATH
 env = OCTAVIA_TEST_COMPUTE_DIR=$OCTAVIA_DATA/compute
-master = true
-processes = 1
-threads = 4
-enable-threads = true
-lazy-apps = true
-buffer-size = 65535
-die-on-term = true
-no-orphans = true
-need-app = true
-add-header = Connection: close
+$(uwsgi_server_options)
 logto = $OCTAVIA_LOG/octavia-uwsgi.log
 EOF
     cat >"$OCTAVIA_ETC/rabbitmq.conf" <<EOF
@@ -264,15 +259,7 @@ octavia_provision() {
 octavia_launch() { # NAME COMMAND...: own session, descriptors above 2 closed, PID recorded
   local name=$1
   shift
-  printf '=== %s %s\n' "$(date '+%F %T')" "$*" >>"$OCTAVIA_LOG/$name.stdout.log"
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if ((fd > 2)); then eval "exec $fd>&-"; fi
-    done
-    exec setsid "$@"
-  ) </dev/null >>"$OCTAVIA_LOG/$name.stdout.log" 2>&1 &
-  printf '%s\n' "$!" >"$OCTAVIA_RUN/$name.pid"
+  launch_into "$OCTAVIA_LOG/$name.stdout.log" "$OCTAVIA_RUN/$name.pid" "$@"
 }
 
 octavia_start_one() {

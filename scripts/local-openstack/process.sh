@@ -70,11 +70,11 @@ show_logs() {
   printf -- '-----\n' >&2
 }
 
-# launch NAME COMMAND...: start as its own session/group leader, record PID.
-launch() {
-  local name=$1 stdout_log
-  shift
-  stdout_log=${LOGS[$name]%% *}
+# launch_into STDOUT_LOG PIDFILE COMMAND...: start COMMAND as its own
+# session/group leader, output appended to STDOUT_LOG, PID written to PIDFILE.
+launch_into() {
+  local stdout_log=$1 pidfile=$2
+  shift 2
   printf '=== %s %s\n' "$(date '+%F %T')" "$*" >>"$stdout_log"
   # setsid: own session and process group (stop signals only that group).
   # Close every inherited descriptor above 2 (our lock on fd 9, and pipes of
@@ -87,7 +87,33 @@ launch() {
     done
     exec setsid "$@"
   ) </dev/null >>"$stdout_log" 2>&1 &
-  printf '%s\n' "$!" >"${PIDFILE[$name]}"
+  printf '%s\n' "$!" >"$pidfile"
+}
+
+# launch NAME COMMAND...: launch_into the service's first log and its pid file.
+launch() {
+  local name=$1
+  shift
+  launch_into "${LOGS[$name]%% *}" "${PIDFILE[$name]}" "$@"
+}
+
+# The [uwsgi] lines every API server here shares (Keystone, Octavia): one
+# process of 4 threads that dies with its master, and "Connection: close",
+# which keeps keystonemiddleware from reusing sockets uwsgi has closed
+# (spurious 401s).
+uwsgi_server_options() {
+  cat <<'EOF'
+master = true
+processes = 1
+threads = 4
+enable-threads = true
+lazy-apps = true
+buffer-size = 65535
+die-on-term = true
+no-orphans = true
+need-app = true
+add-header = Connection: close
+EOF
 }
 
 wait_until_up() {

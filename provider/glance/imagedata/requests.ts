@@ -5,7 +5,8 @@ import { pipeline } from "node:stream/promises";
 import { multiHash } from "../../common/digests";
 import { fileChunks } from "../../common/file-chunks";
 import type { GlanceClient } from "../client";
-import { GlanceInputError, httpErrorFrom, UnexpectedResponseError } from "../errors";
+import { httpErrorDetails } from "../../openstack/http-errors";
+import { GlanceInputError, HttpError, UnexpectedResponseError } from "../errors";
 import type { ImageDataSource, ImageDownload, UploadProgress } from "./results";
 import { imageFileUrl, imageStageUrl } from "./urls";
 
@@ -137,7 +138,7 @@ export async function downloadImageData(c: GlanceClient, id: string, opts: { tim
           if (length < 65536) chunks.push(chunk);
           length += chunk.length;
         });
-        stream.once("end", () => reject(httpErrorFrom("GET", url, res.statusCode, Buffer.concat(chunks).toString("utf8"), res.headers)));
+        stream.once("end", () => reject(new HttpError(httpErrorDetails("GET", url, res.statusCode, res.headers, Buffer.concat(chunks).toString("utf8")))));
         return;
       }
       stream.off("error", reject);
