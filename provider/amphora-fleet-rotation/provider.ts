@@ -3,13 +3,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { connectFailure, serviceWords } from "../common/errors";
 import { sameValue } from "../common/compare";
-import { DeadlineError, withDeadline } from "../common/deadline";
+import { probeInCheck } from "../common/check-probe";
 import { configureOpenStack, glanceClient, octaviaClient } from "../common/provider-context";
 import { parseChecked, parseState } from "../common/provider-io";
 import { resourcePrinter } from "../common/resource-line";
 import { validateInputs } from "../common/validate";
 import type { GlanceClient } from "../glance/client";
-import { OpenStackError } from "../openstack/errors";
 import type { ServiceClient } from "../openstack/service-client";
 import { FleetRotationError, RotationStoppedError } from "./errors";
 import { readFleet, type Fleet } from "./fleet";
@@ -34,7 +33,8 @@ import { runRotation } from "./apply";
  * - delete: changes nothing in Octavia.
  */
 
-const CHECK_DEADLINE_MS = 15_000;
+/** A fleet's paged lists take longer than the other resources' looks. */
+const FLEET_READ_MS = 15_000;
 
 const printerFor = (tag: string): ((line: string) => void) => resourcePrinter("AmphoraFleetRotation", tag);
 const parseInputs = (raw: Record<string, unknown>): AmphoraFleetRotationInputs => parseChecked(amphoraFleetRotationInputsSchema(), raw);
@@ -136,17 +136,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const inputs = result.inputs as AmphoraFleetRotationInputs;
     if (Object.keys(olds).length === 0) {
       // A new resource gets no diff call: its preview shows the plan from here.
-      try {
-        const found = await withDeadline(
-          connect(inputs.imageTag).then((c) => survey(c, inputs)),
-          CHECK_DEADLINE_MS,
-          "reading the fleet",
-        );
-        printerFor(inputs.imageTag)(surveyLine(found));
-      } catch (err) {
-        if (!(err instanceof DeadlineError || err instanceof OpenStackError || err instanceof FleetRotationError)) throw err;
-        printerFor(inputs.imageTag)(`plan not computed now (${err.message}); computed again before any failover`);
-      }
+      const print = printerFor(inputs.imageTag);
+      const notComputed = (why: string): void => print(`plan not computed now (${why}); computed again before any failover`);
+      const found = await probeInCheck("reading the fleet", async () => survey(await connect(inputs.imageTag), inputs), notComputed, FLEET_READ_MS);
+      if (found) print(surveyLine(found));
     }
     return { inputs: result.inputs, failures: result.failures };
   },

@@ -15,10 +15,11 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { connectFailure } from "../common/errors";
+import { probeInCheck } from "../common/check-probe";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
 import { applyInputs } from "./apply";
-import { delay, flowContext, print, type FlowContext } from "./context";
+import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./plan";
 import { detectDrift } from "./drift";
 import { GlanceTaggedImageError, step } from "./errors";
@@ -51,28 +52,19 @@ async function flow(who: Identity, region: string | undefined, sourceRegion?: st
   return flowContext(glance, who, { ...(region !== undefined ? { region } : {}), ...(sourceGlance ? { sourceGlance } : {}) });
 }
 
-/** Stores checked in `check` when Glance answers within a few seconds; skipped silently otherwise (preview without credentials). */
+/** Stores checked in `check` when Glance answers in time; skipped otherwise (a preview without credentials or Glance). */
 async function storesFailure(stores: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
   if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
   if (region !== undefined && typeof region !== "string") return undefined; // unknown or invalid: checked later
-  const problem = await withinCheckDeadline(glanceClient(region).then((glance) => storeProblem(glance, stores as string[])));
+  const problem = await probeInCheck("checking the stores", async () => storeProblem(await glanceClient(region), stores as string[]));
   return problem ? { property: "stores", reason: problem } : undefined;
 }
 
-/** acceptMembers with a session that is not admin, refused in check when Glance answers within a few seconds. */
+/** acceptMembers with a session that is not admin, refused in check when Glance answers in time. */
 async function acceptMembersFailure(region: unknown): Promise<{ property: string; reason: string } | undefined> {
   if (region !== undefined && typeof region !== "string") return undefined;
-  const glance = await withinCheckDeadline(glanceClient(region));
+  const glance = await probeInCheck("connecting to Glance", () => glanceClient(region));
   return glance && !glance.isAdmin ? { property: "acceptMembers", reason: acceptNeedsAdmin(glance.projectId) } : undefined;
-}
-
-const CHECK_DEADLINE_MS = 5000;
-
-/** Within a few seconds, or undefined: check must not hang or fail for a preview without credentials or Glance. */
-function withinCheckDeadline<T>(work: Promise<T>): Promise<T | undefined> {
-  const timeout = delay(CHECK_DEADLINE_MS).then(() => undefined);
-  // No credentials, Glance down: create/update connect again, and fail there, before anything exists.
-  return Promise.race([work.catch(() => undefined), timeout]);
 }
 
 /**
@@ -89,10 +81,10 @@ function projectChangeLine(olds: GlanceTaggedImageOutputs, news: GlanceTaggedIma
   );
 }
 
-/** projectId naming another project than the session's, refused in check when Glance answers within a few seconds. */
+/** projectId naming another project than the session's, refused in check when Glance answers in time. */
 async function projectIdFailure(projectId: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
   if (typeof projectId !== "string" || (region !== undefined && typeof region !== "string")) return undefined;
-  const glance = await withinCheckDeadline(glanceClient(region));
+  const glance = await probeInCheck("connecting to Glance", () => glanceClient(region));
   const reason = glance ? projectIdMismatch(projectId, glance.projectId) : undefined;
   return reason ? { property: "projectId", reason } : undefined;
 }
@@ -100,19 +92,17 @@ async function projectIdFailure(projectId: unknown, region: unknown): Promise<{ 
 /** What the update will do, decided (decide.ts) on what Glance shows now; undefined when Glance does not answer in time. */
 async function observeAndDecide(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, key: string | undefined): Promise<Observed | undefined> {
   const who: Identity = { resourceKey: news.resourceKey, instanceId: news.instanceId ?? olds?.instanceId ?? "" };
-  return withinCheckDeadline(
-    (async () => {
-      const ctx = flowContext(await glanceClient(news.region), who, news.region !== undefined ? { region: news.region } : {});
-      let view = await observe(ctx, olds, news.tag, news.imageId === undefined);
-      let action = decide(ctx, olds, news, key, view);
-      // Octavia is asked only when retention would deactivate or delete something, as the update does.
-      if (removesImages(action.retention)) {
-        view = { ...view, amphoraUse: await ctx.amphoraUse() };
-        action = decide(ctx, olds, news, key, view);
-      }
-      return { view, action };
-    })(),
-  );
+  return probeInCheck("reading what Glance holds", async () => {
+    const ctx = flowContext(await glanceClient(news.region), who, news.region !== undefined ? { region: news.region } : {});
+    let view = await observe(ctx, olds, news.tag, news.imageId === undefined);
+    let action = decide(ctx, olds, news, key, view);
+    // Octavia is asked only when retention would deactivate or delete something, as the update does.
+    if (removesImages(action.retention)) {
+      view = { ...view, amphoraUse: await ctx.amphoraUse() };
+      action = decide(ctx, olds, news, key, view);
+    }
+    return { view, action };
+  });
 }
 
 const SOURCE_INPUTS = ["file", "url", "imageId", "importFrom", "expectedSha256", "expectedSha512", "diskFormat", "containerFormat"];
@@ -176,7 +166,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     }
     // An update: connect now (one token per process), so that diff can tell a change of project without a call.
     const region = news.region;
-    if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await withinCheckDeadline(glanceClient(region));
+    if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await probeInCheck("connecting to Glance", () => glanceClient(region));
     if (Object.keys(olds).length === 0 && result.failures.length === 0) {
       const line = await previewLine(undefined, result.inputs, unknown);
       print(String(result.inputs.resourceKey), line);

@@ -2,12 +2,11 @@ import { parseChecked, parseState } from "../common/provider-io";
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
-import { DeadlineError, withDeadline } from "../common/deadline";
+import { probeInCheck } from "../common/check-probe";
 import { configureOpenStack, glanceClient } from "../common/provider-context";
 import { resourcePrinter } from "../common/resource-line";
 import { validateInputs } from "../common/validate";
 import type { GlanceClient } from "../glance/client";
-import { OpenStackError } from "../openstack/errors";
 import { applyPolicy, inspectPolicy, previewPolicy } from "./apply";
 import { assess, type Assessment } from "./compliance";
 import { ConnectError, EnforcementError, policySubject, StorePolicyError } from "./errors";
@@ -31,9 +30,6 @@ import { preconditionFailures } from "./preconditions";
  * - delete: moves no data.
  */
 
-/** How long `check` waits for Glance before leaving the store check to create/update. */
-const CHECK_DEADLINE_MS = 10_000;
-
 /**
  * Prints lines of the policy of `store`, each starting with `SnapshotStorePolicy <store>`: dynamic providers are not
  * given the resource's name, and the target store is what tells one policy from another; no input is added for a
@@ -54,13 +50,7 @@ async function connect(store: string): Promise<GlanceClient> {
 
 /** The new selection's assessment, listed read-only within the check deadline; undefined when Glance does not answer. */
 async function listedWithin(inputs: SnapshotStorePolicyInputs): Promise<Assessment | undefined> {
-  try {
-    const c = await withDeadline(glanceClient(), CHECK_DEADLINE_MS, "connecting to Glance");
-    return await withDeadline(previewPolicy(c, inputs), CHECK_DEADLINE_MS, "listing the images");
-  } catch (err) {
-    if (err instanceof DeadlineError || err instanceof OpenStackError) return undefined;
-    throw err;
-  }
+  return probeInCheck("listing the images", async () => previewPolicy(await glanceClient(), inputs));
 }
 
 /** Runs the policy; single-image failures become an EnforcementError carrying the outputs (with `__provider`). */
@@ -81,17 +71,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const result = validateInputs(snapshotStorePolicyInputsSchema(), news);
     if (!result.complete || result.failures.length) return { inputs: result.inputs, failures: result.failures };
     const inputs = result.inputs as SnapshotStorePolicyInputs;
-    try {
-      const c = await withDeadline(glanceClient(), CHECK_DEADLINE_MS, "connecting to Glance");
-      result.failures.push(...(await withDeadline(preconditionFailures(c, inputs), CHECK_DEADLINE_MS, "listing Glance's stores")));
-      // A create's plan (the engine calls no diff for a create): what the policy finds now, listed read-only.
-      if (Object.keys(olds).length === 0 && result.failures.length === 0) {
-        const found = await withDeadline(previewPolicy(c, inputs), CHECK_DEADLINE_MS, "listing the images");
-        printerFor(inputs.store)(`create: ${enforceLine(inputs, found)}`);
-      }
-    } catch (err) {
-      if (!(err instanceof DeadlineError || err instanceof OpenStackError)) throw err;
-      printerFor(inputs.store)(`not checked against Glance now (${err.message}); checked again before any change`);
+    const notChecked = (why: string): void => printerFor(inputs.store)(`not checked against Glance now (${why}); checked again before any change`);
+    const c = await probeInCheck("connecting to Glance", () => glanceClient(), notChecked);
+    const failures = c && (await probeInCheck("listing Glance's stores", () => preconditionFailures(c, inputs), notChecked));
+    result.failures.push(...(failures ?? []));
+    // A create's plan (the engine calls no diff for a create): what the policy finds now, listed read-only.
+    if (c && failures && Object.keys(olds).length === 0 && result.failures.length === 0) {
+      const found = await probeInCheck("listing the images", () => previewPolicy(c, inputs), notChecked);
+      if (found) printerFor(inputs.store)(`create: ${enforceLine(inputs, found)}`);
     }
     return { inputs: result.inputs, failures: result.failures };
   },
