@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ArtifactMissingError, BuildError, BuildInputError, ValidationError } from "../builder/errors";
+import { ArtifactMissingError, BuildError, BuildInputError, ValidationError } from "./errors";
 import { hashFile } from "../common/digests";
 import { processAlive } from "../common/process";
 import { buildKeyOf, computeKeyParts, type KeyParts } from "./build-key";

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { BuildInputError } from "../builder/errors";
+import { BuildInputError } from "./errors";
 import type { AmphoraImageBuildInputs } from "./inputs";
 
 /**

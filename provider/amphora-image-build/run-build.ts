@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { BuildCancelledError, BuilderExitError, BuildTimeoutError } from "../builder/errors";
+import { BuildCancelledError, BuilderExitError, BuildTimeoutError } from "./errors";
 import { LineSplitter, TailBuffer } from "../builder/lines";
 import { runProcess } from "../builder/run-process";
 import type { BuilderCommand } from "./command";

@@ -1,7 +1,7 @@
 import * as assert from "node:assert";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { BuilderExitError } from "../../provider/builder/errors";
+import { BuilderExitError } from "../../provider/amphora-image-build/errors";
 import { buildImage } from "../../provider/amphora-image-build/apply";
 import { baseEnv, dibCommand, octaviaCommand, type BuilderCommand } from "../../provider/amphora-image-build/command";
 import { octaviaExitMeaning, runBuild } from "../../provider/amphora-image-build/run-build";

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { BuildTimeoutError, BuilderExitError, ValidationError } from "../../provider/builder/errors";
+import { BuildTimeoutError, BuilderExitError, ValidationError } from "../../provider/amphora-image-build/errors";
 import { provider } from "../../provider/amphora-image-build/provider";
 import { secretMatches } from "../../provider/amphora-image-build/secret-digest";
 import { exists, octaviaCheckout, tmpDir } from "./helpers";

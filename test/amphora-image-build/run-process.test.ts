@@ -2,7 +2,7 @@ import * as assert from "node:assert";
 import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { BuildCancelledError, BuildTimeoutError } from "../../provider/builder/errors";
+import { BuildCancelledError, BuildTimeoutError } from "../../provider/amphora-image-build/errors";
 import { groupAlive, runProcess } from "../../provider/builder/run-process";
 import { startWatchdog } from "../../provider/builder/watchdog";
 import { baseEnv, type BuilderCommand } from "../../provider/amphora-image-build/command";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { FleetRotationError, RotationStoppedError } from "../../provider/amphora-fleet-rotation/errors";
 import { provider as amphoraImageBuild } from "../../provider/amphora-image-build/provider";
-import { BuilderExitError, BuildError, BuildInputError, ValidationError } from "../../provider/builder/errors";
+import { BuilderExitError, BuildError, BuildInputError, ValidationError } from "../../provider/amphora-image-build/errors";
 import { connectFailure, ResourceError } from "../../provider/common/errors";
 import { GlanceTaggedImageError, step } from "../../provider/glance-tagged-image/errors";
 import { GlanceClient } from "../../provider/glance/client";
