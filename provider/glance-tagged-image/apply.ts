@@ -8,8 +8,7 @@
  * for nothing (the tag stays where it was); any failure once the tag is on the new image reports that image to the
  * engine with the error, which keeps it in state (a resource with init errors, updated by the next up).
  */
-import { isStatus } from "../glance/errors";
-import { getImage, reactivateImage, type Image } from "../glance/images";
+import { findImage, getImage, reactivateImage, type Image } from "../glance/images";
 import { adoptImage } from "./adopt";
 import { decideTarget } from "./decide";
 import { claimLegacyState, claimOrphans } from "./claims";
@@ -32,20 +31,13 @@ import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
 import { moveTag, type TagMove } from "./tag-move";
 
-async function imageOrGone(ctx: FlowContext, id: string): Promise<Image | undefined> {
-  return getImage(ctx.glance, id).catch((err: unknown) => {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  });
-}
-
 /**
  * The image to tag, as decide.ts decides it (the plan line said the same): the state's image when the source is
  * unchanged and it still exists; otherwise an adopted or published one (a publish re-tags an earlier image of the
  * same source, see half-made.ts, which is what the plan calls a re-tag).
  */
 async function targetImage(ctx: FlowContext, news: GlanceTaggedImageInputs, key: string, olds?: GlanceTaggedImageOutputs): Promise<Image> {
-  const stateImage = olds && olds.sourceKey === key ? await imageOrGone(ctx, olds.imageId) : undefined;
+  const stateImage = olds && olds.sourceKey === key ? await findImage(ctx.glance, olds.imageId) : undefined;
   const target = decideTarget(olds, news, key, stateImage, []);
   if (target.kind === "keep") {
     if (target.image.status !== "deactivated") return target.image;

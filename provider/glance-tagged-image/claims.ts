@@ -6,8 +6,7 @@
  *   names: its current image and the previous ones retention keeps.
  * Claiming rewrites only markers: no image is uploaded, untagged or deleted here.
  */
-import { isStatus } from "../glance/errors";
-import { getImage, type Image } from "../glance/images";
+import { findImage, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import { claimImage, hasResourceKey, INSTANCE_MARKER, isOwnedBy, listMarkedImages, PENDING_MARKER, RELEASED_MARKER } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
@@ -44,10 +43,7 @@ export async function claimLegacyState(ctx: FlowContext, olds: GlanceTaggedImage
 export async function legacyImagesOfState(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<Image[]> {
   const images: Image[] = [];
   for (const id of new Set([state.imageId, ...state.previousImageIds])) {
-    const image = await getImage(ctx.glance, id).catch((err: unknown): undefined => {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    });
+    const image = await findImage(ctx.glance, id);
     if (image && hasResourceKey(image, state.resourceKey) && image[INSTANCE_MARKER] === undefined) images.push(image);
   }
   return images;

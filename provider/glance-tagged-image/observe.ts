@@ -3,8 +3,7 @@
  * image, the images carrying the tag (and the old tag on a rename), this instance's images, the import methods.
  * diff reads it so that the plan line says what the update will do; four GETs at most, only for a change.
  */
-import { isStatus } from "../glance/errors";
-import { getImage, type Image } from "../glance/images";
+import { findImage } from "../glance/images";
 import type { FlowContext } from "./context";
 import type { GlanceView } from "./decide";
 import { listOwnImages } from "./markers";
@@ -12,18 +11,9 @@ import type { GlanceTaggedImageOutputs } from "./outputs";
 import { offeredMethods } from "./publish";
 import { ownImagesWithTag } from "./tag-move";
 
-async function imageOrGone(ctx: FlowContext, id: string): Promise<Image | undefined> {
-  try {
-    return await getImage(ctx.glance, id);
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
 export async function observe(ctx: FlowContext, olds: GlanceTaggedImageOutputs | undefined, tag: string, publishes: boolean): Promise<GlanceView> {
   const [stateImage, holders, oldHolders, ownImages, importMethods] = await Promise.all([
-    olds ? imageOrGone(ctx, olds.imageId) : undefined,
+    olds ? findImage(ctx.glance, olds.imageId) : undefined,
     ownImagesWithTag(ctx, tag),
     olds && olds.tag !== tag ? ownImagesWithTag(ctx, olds.tag) : [],
     olds ? listOwnImages(ctx.glance, ctx.glance.projectId, ctx) : [],

@@ -9,8 +9,7 @@
  * default true): the next resource with this name takes it over and moves the tag on. After a create-before-delete
  * replacement the new instance's image carries the tag already, so the old one goes.
  */
-import { isStatus } from "../glance/errors";
-import { deleteImageAndData, getImage, type Image } from "../glance/images";
+import { deleteImageAndData, findImage, type Image } from "../glance/images";
 import { restoreAdopted } from "./adopted";
 import { legacyImagesOfState } from "./claims";
 import type { FlowContext } from "./context";
@@ -38,10 +37,7 @@ async function lastTagged(ctx: FlowContext, state: GlanceTaggedImageOutputs, own
 /** Members of the state's `members` removed from an image this resource created (those it may keep: protected). */
 async function unshareOwn(ctx: FlowContext, state: GlanceTaggedImageOutputs): Promise<string[]> {
   if (!state.members?.length) return [];
-  const image = await getImage(ctx.glance, state.imageId).catch((err: unknown) => {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  });
+  const image = await findImage(ctx.glance, state.imageId);
   if (!image) return [];
   const present = new Set((await imageMembers(ctx, image)).map((m) => m.member_id));
   const gone = state.members.filter((m) => present.has(m));

@@ -1,5 +1,5 @@
 import { runPool } from "../common/pool";
-import { getImage, imageStores, isStatus, listImages, type GlanceClient, type Image } from "../glance";
+import { findImage, imageStores, listImages, type GlanceClient, type Image } from "../glance";
 import type { Inventory } from "./compliance";
 import { ALL_OWNERS, isImageId, type SnapshotStorePolicyInputs } from "./inputs";
 
@@ -29,15 +29,6 @@ const LOOKUP_CONCURRENCY = 4;
 
 const facts = (image: Image) => ({ status: image.status, stores: imageStores(image) });
 
-async function getOrUndefined(c: GlanceClient, id: string): Promise<Image | undefined> {
-  try {
-    return await getImage(c, id);
-  } catch (err) {
-    if (isStatus(err, 404)) return undefined;
-    throw err;
-  }
-}
-
 /** All pages of one image list, into `found`. Returns how many images the list had. */
 async function collect(c: GlanceClient, found: Map<string, Image>, query: Parameters<typeof listImages>[1]): Promise<number> {
   let n = 0;
@@ -64,7 +55,7 @@ export async function selectImages(c: GlanceClient, o: SelectionOptions): Promis
       if (typeof ref === "string" && ref !== "" && !found.has(ref)) refs.add(ref);
     }
     const sorted = [...refs].sort();
-    const bases = await runPool(sorted, LOOKUP_CONCURRENCY, (ref) => getOrUndefined(c, ref));
+    const bases = await runPool(sorted, LOOKUP_CONCURRENCY, (ref) => findImage(c, ref));
     bases.forEach((r, i) => {
       if (r.status === "rejected") throw r.reason;
       if (r.status === "fulfilled" && r.value) found.set(r.value.id, r.value);
@@ -74,7 +65,7 @@ export async function selectImages(c: GlanceClient, o: SelectionOptions): Promis
 
   for (const entry of o.extraImages) {
     if (isImageId(entry)) {
-      const image = found.get(entry) ?? (await getOrUndefined(c, entry));
+      const image = found.get(entry) ?? (await findImage(c, entry));
       if (image) found.set(image.id, image);
       else missing.push(entry);
     } else if ((await collect(c, found, { tag: entry, limit: o.pageSize })) === 0) {

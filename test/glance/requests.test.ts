@@ -6,6 +6,7 @@ import { stageImageData, uploadImageData } from "../../provider/glance/imagedata
 import { importImage, toImportBody } from "../../provider/glance/imageimport";
 import {
   addProperty,
+  findImage,
   getImage,
   nextPageUrl,
   removeProperty,
@@ -112,6 +113,18 @@ describe("glance request shapes", () => {
       });
       return new GlanceClient(fakeServiceClient(server.origin, { retry: { ...retry, baseDelayMs: 1 } }));
     }
+
+    it("findImage: the image, undefined on 404 (gone or not visible), any other answer an error", async () => {
+      const GONE = "0b0e5f2c-0000-4000-8000-00000000dead";
+      const c = await glance((m, url) => {
+        if (url === `/v2/images/${ID}`) return [200, IMAGE];
+        if (url === `/v2/images/${GONE}`) return [404, { message: "No image found with ID" }];
+        return [403, { message: "You are not authorized" }];
+      });
+      assert.equal((await findImage(c, ID))?.id, ID);
+      assert.equal(await findImage(c, GONE), undefined);
+      await assert.rejects(findImage(c, "0b0e5f2c-0000-4000-8000-000000000403"), (err: unknown) => err instanceof HttpError && err.status === 403);
+    });
 
     it("PATCH uses the openstack-images-v2.1-json-patch media type and a plain op list", async () => {
       const c = await glance((m) => (m === "PATCH" ? [200, IMAGE] : undefined));

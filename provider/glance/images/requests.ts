@@ -1,5 +1,5 @@
 import type { GlanceClient } from "../client";
-import { GlanceInputError } from "../errors";
+import { GlanceInputError, isStatus } from "../errors";
 import { requestJson, requestVoid } from "../http";
 import { IMAGE_PATCH_CONTENT_TYPE, type ImagePatchOp } from "./patch";
 import { CORE_IMAGE_ATTRIBUTES, Image, ImagePage, type ImageStatus, type ImageVisibility } from "./results";
@@ -61,6 +61,20 @@ export async function createImage(c: GlanceClient, opts: CreateImageOptions): Pr
 /** `GET /v2/images/{id}`; 404 (HttpError) when missing or not visible to the project. */
 export async function getImage(c: GlanceClient, id: string): Promise<Image> {
   return requestJson(c, "GET", imageUrl(await c.baseUrl(), id), Image);
+}
+
+/**
+ * The one "is it there" question: the image, or undefined when Glance answers 404 (deleted, or never visible to
+ * this session's project: a 404 alone cannot tell which). An image in a gone status (`isGoneStatus`) is returned
+ * as it is.
+ */
+export async function findImage(c: GlanceClient, id: string): Promise<Image | undefined> {
+  try {
+    return await getImage(c, id);
+  } catch (err) {
+    if (isStatus(err, 404)) return undefined;
+    throw err;
+  }
 }
 
 /** `PATCH /v2/images/{id}` with a list of JSON-patch ops (see ./patch.ts). Returns the updated image. */
