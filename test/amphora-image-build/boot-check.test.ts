@@ -128,6 +128,38 @@ describe("AmphoraImageBuild boot check parts (certificates, agent poller, config
     assert.ok(!none.ok && none.reached === "nothing", JSON.stringify(none));
   });
 
+  it("xorriso crashing (its SIGSEGV report) is run once more; any other xorriso failure is final", async function () {
+    const real = await resolveCommand("xorriso");
+    if (!real) this.skip();
+    const bin = path.join(dir, "fake-xorriso");
+    await fs.mkdir(bin, { recursive: true });
+    const calls = path.join(bin, "calls");
+    // The first call crashes as xorriso 1.5.4 did in CI, later ones are the real xorriso; MODE=fail always fails.
+    await fs.writeFile(
+      path.join(bin, "xorriso"),
+      `#!/bin/sh\necho x >> ${calls}\nif [ "$(wc -l < ${calls})" -eq 1 ] || [ -f ${bin}/fail ]; then\n` +
+        `  if [ -f ${bin}/fail ]; then echo "xorriso : FAILURE : Cannot open directory" >&2; exit 5; fi\n` +
+        `  printf 'UNIX-SIGNAL:  SIGSEGV  errno= 0\\nxorriso : ABORT : Trying to shut down drive and library\\n' >&2; exit 1\nfi\nexec ${real} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const spec = { instanceUuid: "5e3c1a34-7c51-4a34-9e0b-1f2a3b4c5d6e", hostname: "amphora-x", mac: "fa:16:3e:00:00:01", userData: userData(), files: {} };
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved ?? ""}`;
+    try {
+      await fs.mkdir(path.join(dir, "crash"), { recursive: true });
+      const iso = await makeConfigDrive(path.join(dir, "crash"), spec);
+      assert.ok((await fs.stat(iso)).size > 0);
+      assert.strictEqual((await fs.readFile(calls, "utf8")).split("\n").filter(Boolean).length, 2, "the crash was run once more");
+      await fs.writeFile(path.join(bin, "fail"), "");
+      await fs.rm(calls);
+      await fs.mkdir(path.join(dir, "fail"), { recursive: true });
+      await assert.rejects(makeConfigDrive(path.join(dir, "fail"), spec), /xorriso: cannot write the config drive \(rc 5\): xorriso : FAILURE/);
+      assert.strictEqual((await fs.readFile(calls, "utf8")).split("\n").filter(Boolean).length, 1, "a failure is not retried");
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it("the config drive is an ISO labelled config-2 with Nova's layout and the files Octavia writes", async function () {
     if (!(await resolveCommand("xorriso"))) this.skip();
     const mac = "fa:16:3e:12:34:56";

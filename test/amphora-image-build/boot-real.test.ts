@@ -150,7 +150,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     // three boots at once). Dead ends need no timeout: theirs is a ceiling that the test would otherwise reach, and
     // the detail would say so.
     const ceiling = BOOT_TIMEOUT;
-    const agentTimeout = Math.round(1.2 * seconds) + 30;
+    const agentTimeout = Math.round(1.5 * seconds) + 60;
     const boot = (file: string, timeoutSeconds: number): Promise<BootOutcome> =>
       bootCheck({ artifact: file, format: "raw", arch: "amd64", settings: { timeoutSeconds, memoryMb: 1024, cpus: 1, accelerator: "auto" }, print: () => undefined });
     const [kernel, cloudInit, agent] = await Promise.all([boot(variants.kernel, ceiling), boot(variants.cloudInit, ceiling), boot(variants.agent, agentTimeout)]);

@@ -62,7 +62,12 @@ export async function makeConfigDrive(dir: string, spec: ConfigDriveSpec): Promi
   const iso = path.join(dir, "config-drive.iso");
   // Nova's genisoimage flags, through xorriso's emulation of it.
   const args = ["-as", "genisoimage", "-o", iso, "-ldots", "-allow-lowercase", "-allow-multidot", "-l", "-quiet", "-J", "-r", "-V", "config-2", tree];
-  const r = await capture("xorriso", args, { timeoutMs: 60_000, env: toolEnv() });
+  let r = await capture("xorriso", args, { timeoutMs: 60_000, env: toolEnv() });
+  // xorriso 1.5.4 (Debian bookworm) has crashed on an unchanged tree (its own handler reports UNIX-SIGNAL SIGSEGV and
+  // ABORTs): a crash, not a verdict on the tree, so it is run once more. Any other failure is final.
+  if (r.exitCode !== 0 && crashed(r.stderr)) r = await capture("xorriso", args, { timeoutMs: 60_000, env: toolEnv() });
   if (r.exitCode !== 0) throw new ToolError("xorriso", `cannot write the config drive (rc ${r.exitCode}): ${r.stderr.trim().slice(0, 500)}`);
   return iso;
 }
+
+const crashed = (stderr: string): boolean => /UNIX-SIGNAL:\s+SIG(SEGV|BUS|ABRT)\b/.test(stderr);
