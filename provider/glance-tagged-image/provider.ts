@@ -18,6 +18,7 @@ import { connectFailure } from "../common/errors";
 import { probeInCheck } from "../common/check-probe";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
+import type { GlanceClient } from "../glance/client";
 import { applyInputs } from "./apply";
 import { flowContext, print, type FlowContext } from "./context";
 import { planUpdate } from "./plan";
@@ -52,19 +53,22 @@ async function flow(who: Identity, region: string | undefined, sourceRegion?: st
   return flowContext(glance, who, { ...(region !== undefined ? { region } : {}), ...(sourceGlance ? { sourceGlance } : {}) });
 }
 
-/** Stores checked in `check` when Glance answers in time; skipped otherwise (a preview without credentials or Glance). */
-async function storesFailure(stores: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
-  if (!Array.isArray(stores) || stores.length === 0 || !stores.every((s) => typeof s === "string")) return undefined;
-  if (region !== undefined && typeof region !== "string") return undefined; // unknown or invalid: checked later
-  const problem = await probeInCheck("checking the stores", async () => storeProblem(await glanceClient(region), stores as string[]));
-  return problem ? { property: "stores", reason: problem } : undefined;
-}
+const isTextList = (v: unknown): v is string[] => Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === "string");
 
-/** acceptMembers with a session that is not admin, refused in check when Glance answers in time. */
-async function acceptMembersFailure(region: unknown): Promise<{ property: string; reason: string } | undefined> {
-  if (region !== undefined && typeof region !== "string") return undefined;
-  const glance = await probeInCheck("connecting to Glance", () => glanceClient(region));
-  return glance && !glance.isAdmin ? { property: "acceptMembers", reason: acceptNeedsAdmin(glance.projectId) } : undefined;
+/**
+ * What check refuses once Glance answered (one connection for all of them): stores this Glance does not have,
+ * a `projectId` that is not the session's, `acceptMembers` without the admin role.
+ */
+async function glanceFailures(glance: GlanceClient, inputs: Record<string, unknown>, stores: string[] | undefined): Promise<pulumi.dynamic.CheckFailure[]> {
+  const failures: pulumi.dynamic.CheckFailure[] = [];
+  if (stores) {
+    const problem = await probeInCheck("checking the stores", () => storeProblem(glance, stores));
+    if (problem) failures.push({ property: "stores", reason: problem });
+  }
+  const mismatch = typeof inputs.projectId === "string" ? projectIdMismatch(inputs.projectId, glance.projectId) : undefined;
+  if (mismatch) failures.push({ property: "projectId", reason: mismatch });
+  if (inputs.acceptMembers === true && !glance.isAdmin) failures.push({ property: "acceptMembers", reason: acceptNeedsAdmin(glance.projectId) });
+  return failures;
 }
 
 /**
@@ -79,14 +83,6 @@ function projectChangeLine(olds: GlanceTaggedImageOutputs, news: GlanceTaggedIma
     `the session is project ${project}, but image ${olds.imageId} and tag "${olds.tag}" belong to project ` +
     `${olds.ownerId}: up will refuse (ERR_PROJECT_CHANGED) and change nothing; check openstack:cloud / OS_CLOUD, or set projectId to move it`
   );
-}
-
-/** projectId naming another project than the session's, refused in check when Glance answers in time. */
-async function projectIdFailure(projectId: unknown, region: unknown): Promise<{ property: string; reason: string } | undefined> {
-  if (typeof projectId !== "string" || (region !== undefined && typeof region !== "string")) return undefined;
-  const glance = await probeInCheck("connecting to Glance", () => glanceClient(region));
-  const reason = glance ? projectIdMismatch(projectId, glance.projectId) : undefined;
-  return reason ? { property: "projectId", reason } : undefined;
 }
 
 /** What the update will do, decided (decide.ts) on what Glance shows now; undefined when Glance does not answer in time. */
@@ -150,23 +146,15 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     // which passes no olds) this is a new instance: it never owns the images of the one it replaces.
     const instanceId = typeof olds.instanceId === "string" && olds.instanceId !== "" ? olds.instanceId : randomUUID();
     const result = validateInputs(glanceTaggedImageInputsSchema(), { ...news, instanceId });
-    const storesValid = result.failures.every((f) => !f.property.startsWith("stores"));
     const unknown = splitUnknowns(news).unknown;
-    if (storesValid && !unknown.includes("stores") && !unknown.includes("region")) {
-      const failure = await storesFailure(news.stores, news.region);
-      if (failure) result.failures.push(failure);
-    }
-    if (result.inputs.projectId !== undefined && !unknown.includes("region")) {
-      const failure = await projectIdFailure(result.inputs.projectId, news.region);
-      if (failure) result.failures.push(failure);
-    }
-    if (result.inputs.acceptMembers === true && !unknown.includes("region")) {
-      const failure = await acceptMembersFailure(news.region);
-      if (failure) result.failures.push(failure);
-    }
-    // An update: connect now (one token per process), so that diff can tell a change of project without a call.
     const region = news.region;
-    if (Object.keys(olds).length > 0 && !unknown.includes("region") && (region === undefined || typeof region === "string")) await probeInCheck("connecting to Glance", () => glanceClient(region));
+    const regionKnown = !unknown.includes("region") && (region === undefined || typeof region === "string");
+    const storesValid = result.failures.every((f) => !f.property.startsWith("stores")) && !unknown.includes("stores");
+    const stores = storesValid && isTextList(news.stores) ? news.stores : undefined;
+    // An update connects in any case (one token per process), so that diff can tell a change of project without a call.
+    const needsGlance = Object.keys(olds).length > 0 || stores !== undefined || result.inputs.projectId !== undefined || result.inputs.acceptMembers === true;
+    const glance = regionKnown && needsGlance ? await probeInCheck("connecting to Glance", () => glanceClient(region as string | undefined)) : undefined;
+    if (glance) result.failures.push(...(await glanceFailures(glance, result.inputs, stores)));
     if (Object.keys(olds).length === 0 && result.failures.length === 0) {
       const line = await previewLine(undefined, result.inputs, unknown);
       print(String(result.inputs.resourceKey), line);
