@@ -198,15 +198,17 @@ async function bootWith(
         return { status: "passed", detail: `amphora agent answered after ${seconds} s (${accelerator}): ${versions}`, facts };
       }
       if (last.reached !== "nothing") handshake = true;
-      hopeless = deadEnd(plainConsole(await readConsole()));
+      // Read once per poll: the dead-end test, the KVM grace and the progress line look at the same console.
+      const seen = await readConsole();
+      hopeless = deadEnd(plainConsole(seen));
       if (hopeless) break;
-      if (kvmGraceMs !== undefined && Date.now() - started > kvmGraceMs && consoleStage(await readConsole()) === "firmware") {
+      if (kvmGraceMs !== undefined && Date.now() - started > kvmGraceMs && consoleStage(seen) === "firmware") {
         run.print(`boot check: no kernel output under KVM after ${kvmGraceMs / 1000} s; booting again under TCG`);
         return "kvm-stalled";
       }
       if (Date.now() - lastProgress >= (run.progressMs ?? 15_000)) {
         lastProgress = Date.now();
-        run.print(`boot check: ${Math.round((Date.now() - started) / 1000)} s, stage ${stageReached(await readConsole(), handshake)}`);
+        run.print(`boot check: ${Math.round((Date.now() - started) / 1000)} s, stage ${stageReached(seen, handshake)}`);
       }
       // Ends early (rejects) when the boot is stopped; the loop condition then ends the wait.
       await sleep(run.pollMs ?? 2000, stop.signal).catch(() => undefined);
