@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { once } from "../common/once";
+import { CONTROL_CHARS } from "../common/text-input";
 import { CONTAINER_FORMATS, DISK_FORMATS, IMAGE_VISIBILITIES } from "../glance/images";
 import { osloConfigCanCarry } from "./oslo-config";
 
@@ -23,9 +24,6 @@ export const SOURCES = ["file", "url", "imageId", "importFrom"] as const;
 
 /** Prefix of the properties this package writes on the images it creates (crash-safety marker). */
 export const MARKER_PREFIX = "pulumi_amphora_";
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 function tagSchema() {
   return z
