@@ -8,8 +8,9 @@ export const CHECK_PROBE_MS = 10_000;
 /**
  * A look at a service that a plan (check, diff) can do without: a preview must work without credentials or with
  * the service down, and create/update look again before they change anything. The look gives up after `ms`
- * (CHECK_PROBE_MS unless the look reads much more), or when the service cannot answer (no credentials, unreachable, refused: an OpenStack error or a
- * resource's error that names the service's); `unavailable` hears why. Any other failure is a bug, and is thrown.
+ * (CHECK_PROBE_MS unless the look reads much more), or when the service cannot answer (no credentials,
+ * unreachable, refused: an OpenStack error or a resource's error that names the service's); `unavailable` hears
+ * why. Any other failure is a bug, and is thrown.
  */
 export async function probeInCheck<T>(
   what: string,
