@@ -94,6 +94,8 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
       elementsPath: [ELEMENTS],
       release: codename,
       distributionMirror: main,
+      // Octavia's diskimage-create.sh exports DIB_GRUB_TIMEOUT=0: GRUB's 5 s menu is no part of an amphora's boot.
+      grubTimeout: 0,
       cacheDir: cache,
       workDir: out,
       progressIntervalSeconds: 15,
