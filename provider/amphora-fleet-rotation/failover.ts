@@ -5,6 +5,7 @@ import { serviceWords } from "../common/errors";
 import { FleetRotationError } from "./errors";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
+import { GateWitness } from "./gate-witness";
 import { describeLb } from "./plan";
 import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./poll";
 
@@ -35,6 +36,13 @@ export interface TurnPace {
 
 /** Failover requests of one turn at most (each 409 means another operation started and ended meanwhile). */
 const MAX_REQUESTS = 5;
+/**
+ * Amphora lists sent beside the polls near a failover's expected end (gate-witness.ts), per turn at most: polls at
+ * most NEAR_END times the shortest interval apart, one list per EARLY_LIST_EVERY of them at most.
+ */
+const EARLY_LISTS = 6;
+const NEAR_END = 2;
+const EARLY_LIST_EVERY = 4;
 
 const servingAmphorae = async (octavia: ServiceClient, id: string, pageSize: number): Promise<Amphora[]> =>
   (await listAmphorae(octavia, { loadbalancer_id: id }, pageSize)).filter((a) => !GONE_AMPHORA_STATUSES.has(a.status));
@@ -103,11 +111,13 @@ export async function failoverTurn(
   }
 
   const acceptedMs = clock.now();
+  const early = earlyGate(octavia, inputs.pageSize, id, new GateWitness(member?.amphoraIds ?? [], member?.amphoraIds.length ?? 0, target));
   const settled = await awaitSettled(read, {
     clock,
     pollMs,
     deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
     learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
+    beside: early.beside,
   });
   if (settled.timedOut) {
     throw fail(
@@ -117,6 +127,12 @@ export async function failoverTurn(
     );
   }
   const state = settled.state;
+  if (state.provisioning_status === "ACTIVE" && (await early.proven())) {
+    if (!inputs.healthGate.operatingStatuses.includes(state.operating_status as never)) {
+      throw fail("ERR_GATE", `operating status ${state.operating_status} after failover, the gate accepts ${inputs.healthGate.operatingStatuses.join(", ")}`);
+    }
+    return { kind: "rotated" };
+  }
   const amphorae = await servingAmphorae(octavia, id, inputs.pageSize);
   if (state.provisioning_status !== "ACTIVE") {
     throw fail(
@@ -132,4 +148,36 @@ export async function failoverTurn(
     throw fail("ERR_GATE", `after failover its amphorae are not all on image ${target ?? "(none)"}: ${describeAmphorae(amphorae)}`);
   }
   return { kind: "rotated" };
+}
+
+/**
+ * The gate's amphora list while the failover runs (gate-witness.ts): one list as soon as Octavia accepted it, then
+ * lists sent beside polls near its expected end until one proves the gate. `proven` waits for a list in flight.
+ */
+function earlyGate(
+  octavia: ServiceClient,
+  pageSize: number,
+  id: string,
+  witness: GateWitness,
+): { beside: (intervalMs: number, shortestMs: number) => void; proven: () => Promise<boolean> } {
+  let proven = false;
+  let lists = 0;
+  let pollsSince = EARLY_LIST_EVERY;
+  let inFlight: Promise<void> | undefined = servingAmphorae(octavia, id, pageSize).then(
+    (amphorae) => witness.accepted(amphorae),
+    () => undefined,
+  );
+  void inFlight.finally(() => (inFlight = undefined));
+  const beside = (intervalMs: number, shortestMs: number): void => {
+    pollsSince++;
+    if (proven || !witness.ready || inFlight || lists >= EARLY_LISTS || intervalMs > NEAR_END * shortestMs || pollsSince < EARLY_LIST_EVERY) return;
+    lists++;
+    pollsSince = 0;
+    inFlight = servingAmphorae(octavia, id, pageSize).then(
+      (amphorae) => void (proven = witness.proves(amphorae)),
+      () => undefined,
+    );
+    void inFlight.finally(() => (inFlight = undefined));
+  };
+  return { beside, proven: async () => (await inFlight, proven) };
 }
