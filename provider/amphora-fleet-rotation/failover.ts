@@ -6,6 +6,7 @@ import { FleetRotationError } from "./errors";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
 import { GateWitness } from "./gate-witness";
+import { ReplacementWatch } from "./replacement-watch";
 import { describeLb } from "./plan";
 import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./poll";
 
@@ -37,12 +38,14 @@ export interface TurnPace {
 /** Failover requests of one turn at most (each 409 means another operation started and ended meanwhile). */
 const MAX_REQUESTS = 5;
 /**
- * Amphora lists sent beside the polls near a failover's expected end (gate-witness.ts), per turn at most: polls at
- * most NEAR_END times the shortest interval apart, one list per EARLY_LIST_EVERY of them at most.
+ * Amphora lists watching a failover's replacement (replacement-watch.ts): one every LIST_EVERY_MS (or
+ * LIST_EVERY_FRACTION of the expected failover time, if longer), from LIST_FROM of the expected time (alone; in a
+ * batch, from its first end), LISTS at most per failover.
  */
-const EARLY_LISTS = 6;
-const NEAR_END = 2;
-const EARLY_LIST_EVERY = 4;
+const LIST_EVERY_MS = 200;
+const LIST_EVERY_FRACTION = 0.05;
+const LIST_FROM = 0.5;
+const LISTS = 30;
 
 const servingAmphorae = async (octavia: ServiceClient, id: string, pageSize: number): Promise<Amphora[]> =>
   (await listAmphorae(octavia, { loadbalancer_id: id }, pageSize)).filter((a) => !GONE_AMPHORA_STATUSES.has(a.status));
@@ -111,14 +114,19 @@ export async function failoverTurn(
   }
 
   const acceptedMs = clock.now();
-  const early = earlyGate(octavia, inputs.pageSize, id, new GateWitness(member?.amphoraIds ?? [], member?.amphoraIds.length ?? 0, target));
-  const settled = await awaitSettled(read, {
-    clock,
-    pollMs,
-    deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
-    learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
-    beside: early.beside,
-  });
+  const watch = watchReplacement(octavia, inputs.pageSize, id, new GateWitness(member?.amphoraIds ?? [], member?.amphoraIds.length ?? 0, target), pace);
+  let settled;
+  try {
+    settled = await awaitSettled(read, {
+      clock,
+      pollMs,
+      deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
+      learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
+      progress: watch,
+    });
+  } finally {
+    watch.stop();
+  }
   if (settled.timedOut) {
     throw fail(
       "ERR_TIMEOUT",
@@ -127,7 +135,7 @@ export async function failoverTurn(
     );
   }
   const state = settled.state;
-  if (state.provisioning_status === "ACTIVE" && (await early.proven())) {
+  if (state.provisioning_status === "ACTIVE" && (await watch.proven())) {
     if (!inputs.healthGate.operatingStatuses.includes(state.operating_status as never)) {
       throw fail("ERR_GATE", `operating status ${state.operating_status} after failover, the gate accepts ${inputs.healthGate.operatingStatuses.join(", ")}`);
     }
@@ -150,34 +158,16 @@ export async function failoverTurn(
   return { kind: "rotated" };
 }
 
-/**
- * The gate's amphora list while the failover runs (gate-witness.ts): one list as soon as Octavia accepted it, then
- * lists sent beside polls near its expected end until one proves the gate. `proven` waits for a list in flight.
- */
-function earlyGate(
-  octavia: ServiceClient,
-  pageSize: number,
-  id: string,
-  witness: GateWitness,
-): { beside: (intervalMs: number, shortestMs: number) => void; proven: () => Promise<boolean> } {
-  let proven = false;
-  let lists = 0;
-  let pollsSince = EARLY_LIST_EVERY;
-  let inFlight: Promise<void> | undefined = servingAmphorae(octavia, id, pageSize).then(
-    (amphorae) => witness.accepted(amphorae),
-    () => undefined,
-  );
-  void inFlight.finally(() => (inFlight = undefined));
-  const beside = (intervalMs: number, shortestMs: number): void => {
-    pollsSince++;
-    if (proven || !witness.ready || inFlight || lists >= EARLY_LISTS || intervalMs > NEAR_END * shortestMs || pollsSince < EARLY_LIST_EVERY) return;
-    lists++;
-    pollsSince = 0;
-    inFlight = servingAmphorae(octavia, id, pageSize).then(
-      (amphorae) => void (proven = witness.proves(amphorae)),
-      () => undefined,
-    );
-    void inFlight.finally(() => (inFlight = undefined));
-  };
-  return { beside, proven: async () => (await inFlight, proven) };
+/** The watch of one turn's replacement, paced by what the run saw (LIST_* above). */
+function watchReplacement(octavia: ServiceClient, pageSize: number, id: string, witness: GateWitness, pace: TurnPace): ReplacementWatch {
+  const { times, step, inFlight, clock } = pace;
+  const expected = times.expected(step, inFlight, clock.now());
+  const batch = inFlight > 1;
+  const begin = batch && !times.firstEnded(step) ? new Promise<void>((resolve) => times.onFirstEnd(step, resolve)) : Promise.resolve();
+  return new ReplacementWatch(() => servingAmphorae(octavia, id, pageSize), witness, clock, {
+    firstMs: batch ? 0 : (expected ?? 0) * LIST_FROM,
+    everyMs: Math.max(LIST_EVERY_MS, (expected ?? 0) * LIST_EVERY_FRACTION),
+    max: LISTS,
+    begin,
+  });
 }

@@ -35,6 +35,11 @@ export class GateWitness {
     this.#ready = true;
   }
 
+  /** Some list can prove the gate (there is a target image and the load balancer had amphorae). */
+  get possible(): boolean {
+    return this.target !== undefined && this.count > 0;
+  }
+
   /** Lists taken from now on can prove the gate. */
   get ready(): boolean {
     return this.#ready;
@@ -44,8 +49,7 @@ export class GateWitness {
   proves(amphorae: readonly Amphora[]): boolean {
     return (
       this.#ready &&
-      this.target !== undefined &&
-      this.count > 0 &&
+      this.possible &&
       amphorae.length === this.count &&
       amphorae.every((a) => !this.#before.has(a.id) && a.status === "ALLOCATED" && a.image_id === this.target)
     );

@@ -48,15 +48,15 @@ export const SYSTEM_POLL_CLOCK: PollClock = { now: () => Date.now(), sleep: (ms,
  */
 export function nextPollDelayMs(elapsedMs: number, pollMs: number, expectedMs: number | undefined, fastPollsLeft: number): number {
   if (expectedMs === undefined || fastPollsLeft <= 0 || pollMs <= FAST_POLL_MS) return pollMs;
-  return Math.min(pollMs, Math.max(shortestPollMs(expectedMs), SLOPE * Math.abs(expectedMs - elapsedMs)));
+  const shortest = Math.max(FAST_POLL_MS, expectedMs * FLOOR_FRACTION);
+  return Math.min(pollMs, Math.max(shortest, SLOPE * Math.abs(expectedMs - elapsedMs)));
 }
-
-/** The shortest interval between polls of a failover expected to take `expectedMs`. */
-export const shortestPollMs = (expectedMs: number | undefined): number => Math.max(FAST_POLL_MS, (expectedMs ?? 0) * FLOOR_FRACTION);
 
 /** What one rotation saw of its failovers' times (ms, accepted → seen ACTIVE), and who waits for a batch's first end. */
 export class FailoverTimes {
   readonly #alone: number[] = [];
+  /** From the list that proved a replacement complete to the end (replacement-watch.ts), ms. */
+  readonly #tails: number[] = [];
   /** Step → the clock time its first failover was seen ACTIVE. */
   readonly #firstOfStep = new Map<number, number>();
   readonly #waiting = new Map<number, Set<() => void>>();
@@ -73,6 +73,21 @@ export class FailoverTimes {
     this.#waiting.delete(step);
   }
 
+  /** A failover ended `ms` after the list that proved its replacement complete. */
+  recordTail(ms: number): void {
+    this.#tails.push(ms);
+  }
+
+  /** The median of the latest RECENT tails (recordTail); 0 before the first. */
+  tail(): number {
+    return median(this.#tails.slice(-RECENT)) ?? 0;
+  }
+
+  /** Whether the first failover of `step` ended. */
+  firstEnded(step: number): boolean {
+    return this.#firstOfStep.has(step);
+  }
+
   /**
    * When a failover accepted at clock time `startMs` is expected to end, ms after `startMs`. Alone: the median of
    * the latest RECENT failovers alone; in a batch: when its first failover was seen to end (so its others poll
@@ -83,10 +98,7 @@ export class FailoverTimes {
       const first = this.#firstOfStep.get(step);
       return first === undefined ? undefined : first - startMs;
     }
-    const recent = this.#alone.slice(-RECENT).sort((a, b) => a - b);
-    if (recent.length === 0) return undefined;
-    const mid = recent.length >> 1;
-    return recent.length % 2 ? recent[mid] : ((recent[mid - 1] as number) + (recent[mid] as number)) / 2;
+    return median(this.#alone.slice(-RECENT));
   }
 
   /** Calls `wake` when the first failover of `step` ends (not if one has); returns the way to stop waiting. */
@@ -97,6 +109,13 @@ export class FailoverTimes {
     this.#waiting.set(step, set);
     return () => void set.delete(wake);
   }
+}
+
+function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Sleeps `ms`, or less when `wakeOn` calls back; true when woken early. */
@@ -139,8 +158,8 @@ export async function awaitSettled(
     deadlineMs: number;
     first?: LoadBalancer;
     learn?: { times: FailoverTimes; step: number; inFlight: number; startMs: number };
-    /** Called as each poll is sent, with its interval from the last one and the shortest interval there can be. */
-    beside?: (intervalMs: number, shortestMs: number) => void;
+    /** The failover's replacement, when watched (replacement-watch.ts): once proven complete, its end is expected a tail later. */
+    progress?: { provenAt(): number | undefined; onProven(wake: () => void): () => void };
   },
 ): Promise<Settled> {
   const { clock, pollMs, deadlineMs, learn } = opts;
@@ -151,19 +170,32 @@ export async function awaitSettled(
   let state = opts.first;
   while (state === undefined || pending(state.provisioning_status)) {
     if (state !== undefined && clock.now() >= deadlineMs) return { state, timedOut: true, polls };
-    // Asked before every poll: the batch's first end may have come meanwhile.
-    const expected = learn?.times.expected(learn.step, learn.inFlight, learn.startMs);
+    // Asked before every poll: the batch's first end or the replacement's may have come meanwhile.
+    const provenAt = opts.progress?.provenAt();
+    const expected = learn && provenAt !== undefined ? provenAt + learn.times.tail() - learn.startMs : learn?.times.expected(learn.step, learn.inFlight, learn.startMs);
     const delay = learn ? nextPollDelayMs(lastStart - learn.startMs, pollMs, expected, fastLeft) : pollMs;
-    const wakeOn = learn && learn.inFlight > 1 && expected === undefined && fastLeft > 0 ? (wake: () => void) => learn.times.onFirstEnd(learn.step, wake) : undefined;
+    const wakers: Array<(wake: () => void) => () => void> = [];
+    if (learn && learn.inFlight > 1 && expected === undefined && fastLeft > 0) wakers.push((wake) => learn.times.onFirstEnd(learn.step, wake));
+    if (opts.progress && provenAt === undefined && fastLeft > 0) wakers.push((wake) => opts.progress!.onProven(wake));
+    const wakeOn = wakers.length
+      ? (wake: () => void) => {
+          const stops = wakers.map((w) => w(wake));
+          return () => stops.forEach((stop) => stop());
+        }
+      : undefined;
     const now = clock.now();
     const woken = await nap(clock, Math.max(0, Math.min(lastStart + delay, deadlineMs) - now), wakeOn);
     if (delay < pollMs || woken) fastLeft--;
     lastStart = clock.now();
-    opts.beside?.(woken ? 0 : delay, shortestPollMs(expected));
     state = await read();
     polls++;
     if (pending(state.provisioning_status)) lastPending = clock.now();
   }
-  if (learn && state.provisioning_status === "ACTIVE") learn.times.record(learn.step, learn.inFlight, (lastPending + clock.now()) / 2 - learn.startMs, clock.now());
+  if (learn && state.provisioning_status === "ACTIVE") {
+    const endedAt = (lastPending + clock.now()) / 2;
+    learn.times.record(learn.step, learn.inFlight, endedAt - learn.startMs, clock.now());
+    const provenAt = opts.progress?.provenAt();
+    if (provenAt !== undefined) learn.times.recordTail(Math.max(0, endedAt - provenAt));
+  }
   return { state, timedOut: false, polls };
 }

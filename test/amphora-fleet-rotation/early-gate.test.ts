@@ -3,15 +3,15 @@ import { failoverTurn, type TurnOutcome } from "../../provider/amphora-fleet-rot
 import type { Fleet } from "../../provider/amphora-fleet-rotation/fleet";
 import { GateWitness } from "../../provider/amphora-fleet-rotation/gate-witness";
 import { amphoraFleetRotationInputsSchema } from "../../provider/amphora-fleet-rotation/inputs";
-import { FailoverTimes, SYSTEM_POLL_CLOCK } from "../../provider/amphora-fleet-rotation/poll";
+import { FAST_POLL_MS, FailoverTimes, SYSTEM_POLL_CLOCK } from "../../provider/amphora-fleet-rotation/poll";
 import type { Amphora } from "../../provider/octavia/client";
 import { fakeServiceClient, sendJson, startServer, type TestServer } from "../glance/support/fake-service";
 
 /**
- * The gate proven by an amphora list taken while the failover runs (gate-witness.ts), against a stand-in Octavia
- * that plays an ACTIVE_STANDBY failover as Octavia's flow runs it, in real time from its 202: the first amphora
- * PENDING_DELETE, its replacement created (no image yet), booted, ALLOCATED; the same for the second; the load
- * balancer ACTIVE last.
+ * The failover's replacement watched (replacement-watch.ts): the gate proven by an amphora list taken while the
+ * failover runs (gate-witness.ts) and the end expected from there, against a stand-in Octavia that plays an
+ * ACTIVE_STANDBY failover as Octavia's flow runs it, in real time from its 202: the first amphora PENDING_DELETE,
+ * its replacement created (no image yet), booted, ALLOCATED; the same for the second; the load balancer ACTIVE last.
  */
 
 const LB = "10000000-0000-4000-8000-000000000001";
@@ -22,10 +22,11 @@ const FAILOVER_MS = 1500;
 type Amp = Pick<Amphora, "id" | "status" | "image_id">;
 const amp = (id: string, image: string | null, status = "ALLOCATED"): Amp => ({ id, status, image_id: image });
 
-/** The serving amphorae from `ms` after the 202 on, in order. */
-function timeline(before: [Amp, Amp], secondImage: string): Array<[number, Amp[]]> {
+/** The serving amphorae from `ms` after the 202 on, in order (`slower` ms more from the second replacement on). */
+function timeline(before: [Amp, Amp], secondImage: string, slower = 0): Array<[number, Amp[]]> {
   const [a1, a2] = before;
-  return [
+  const at = (ms: number): number => (ms >= 1000 ? ms + slower : ms);
+  return ([
     [0, [a1, a2]],
     [100, [a2]],
     [150, [amp("n1", null, "PENDING_CREATE"), a2]],
@@ -35,13 +36,14 @@ function timeline(before: [Amp, Amp], secondImage: string): Array<[number, Amp[]
     [1020, [amp("n1", TARGET), amp("n2", null, "PENDING_CREATE")]],
     [1040, [amp("n1", TARGET), amp("n2", secondImage, "BOOTING")]],
     [1060, [amp("n1", TARGET), amp("n2", secondImage)]],
-  ];
+  ] as Array<[number, Amp[]]>).map(([ms, amps]) => [at(ms), amps]);
 }
 
 describe("AmphoraFleetRotation: the gate proven while the failover runs", () => {
   let server: TestServer;
   let script: Array<[number, Amp[]]> = [];
   let acceptedAt = 0;
+  let activeAt = FAILOVER_MS;
   /** When each request arrived (ms after the 202) and what it was. */
   let seen: Array<{ at: number; what: "poll" | "list"; active?: boolean }> = [];
   before(async () => {
@@ -55,7 +57,7 @@ describe("AmphoraFleetRotation: the gate proven while the failover runs", () => 
         return;
       }
       if (url.pathname === `/v2/lbaas/loadbalancers/${LB}`) {
-        const active = at >= FAILOVER_MS;
+        const active = at >= activeAt;
         seen.push({ at, what: "poll", active });
         const loadbalancer = { id: LB, project_id: "p", provisioning_status: active ? "ACTIVE" : "PENDING_UPDATE", operating_status: "ONLINE" };
         return sendJson(res, 200, { loadbalancer });
@@ -72,9 +74,13 @@ describe("AmphoraFleetRotation: the gate proven while the failover runs", () => 
 
   const inputs = amphoraFleetRotationInputsSchema().parse({ imageTag: "amphora", timeouts: { pollSeconds: 0.5, failoverSeconds: 30 } });
 
-  /** One turn, this run having seen a failover alone take `FAILOVER_MS` (so its end is expected). */
-  async function turn(fleetAmphorae: string[], before: [Amp, Amp], secondImage: string): Promise<TurnOutcome | Error> {
-    script = timeline(before, secondImage);
+  /**
+   * One turn, this run having seen failovers alone take `FAILOVER_MS` (so its end is expected), `tailMs` after the
+   * list that proved their replacement; this one is `slower` ms slower from its second replacement on.
+   */
+  async function turn(fleetAmphorae: string[], before: [Amp, Amp], secondImage: string, o: { slower?: number; tailMs?: number } = {}): Promise<TurnOutcome | Error> {
+    script = timeline(before, secondImage, o.slower);
+    activeAt = FAILOVER_MS + (o.slower ?? 0);
     seen = [];
     const fleet: Fleet = {
       members: [{ id: LB, name: "lb", provisioningStatus: "ACTIVE", operatingStatus: "ONLINE", standalone: false, tag: "amphora", images: ["old", "old"], amphoraIds: fleetAmphorae }],
@@ -82,6 +88,7 @@ describe("AmphoraFleetRotation: the gate proven while the failover runs", () => 
     };
     const times = new FailoverTimes();
     times.record(0, 1, FAILOVER_MS, 0);
+    if (o.tailMs !== undefined) times.recordTail(o.tailMs);
     return failoverTurn(fakeServiceClient(server.origin), fleet, inputs, LB, () => undefined, { clock: SYSTEM_POLL_CLOCK, times, step: 1, inFlight: 1 }).catch(
       (err: Error) => err,
     );
@@ -113,6 +120,18 @@ describe("AmphoraFleetRotation: the gate proven while the failover runs", () => 
     const outcome = await turn(["a1", "a2"], [amp("x1", TARGET), amp("x2", TARGET)], OTHER);
     assert.ok(outcome instanceof Error && /not all on image target-image/.test(outcome.message), String(outcome));
     assert.ok(seen.some((r) => r.what === "list" && r.at >= 300 && r.at < 1000), `a list while half done: ${seen.map((r) => `${r.what}@${r.at}`).join(" ")}`);
+  });
+
+  it("a failover far slower than the ones before: once a list proves its replacement complete, its end is expected a tail later and polled closely there", async () => {
+    // Before: ACTIVE 1.5 s after the 202, 0.35 s after the replacement was proven. This one: replaced at 2.56 s, ACTIVE at 3 s.
+    const outcome = await turn(["a1", "a2"], [amp("a1", "old"), amp("a2", "old")], TARGET, { slower: 1500, tailMs: 350 });
+    assert.deepStrictEqual(outcome, { kind: "rotated" });
+    const polls = seen.filter((r) => r.what === "poll").map((r) => r.at);
+    const last = polls.length - 1;
+    const gap = (polls[last] as number) - (polls[last - 1] as number);
+    // Expected from the earlier failovers alone, 3 s is 1.5 s late: polls would be 225 ms apart there.
+    assert.ok(gap <= 2 * FAST_POLL_MS + 30, `polls at ${polls.join(", ")}`);
+    assert.ok(!seen.slice(seen.findIndex((r) => r.active) + 1).some((r) => r.what === "list"), "the gate proven before the end");
   });
 
   it("GateWitness: proves only a complete replacement, all ALLOCATED on the target, once the accepted list is in", () => {
