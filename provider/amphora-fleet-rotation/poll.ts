@@ -158,8 +158,12 @@ export async function awaitSettled(
     deadlineMs: number;
     first?: LoadBalancer;
     learn?: { times: FailoverTimes; step: number; inFlight: number; startMs: number };
-    /** The failover's replacement, when watched (replacement-watch.ts): once proven complete, its end is expected a tail later. */
-    progress?: { provenAt(): number | undefined; onProven(wake: () => void): () => void };
+    /**
+     * The failover's replacement, when watched (replacement-watch.ts): while the watch runs nothing is expected
+     * (a failover cannot end ACTIVE before its replacement is complete); once proven complete, its end is expected
+     * a tail later; a watch that ended without proof leaves the expectation as without one.
+     */
+    progress?: { provenAt(): number | undefined; watching(): boolean; onEnd(wake: () => void): () => void };
   },
 ): Promise<Settled> {
   const { clock, pollMs, deadlineMs, learn } = opts;
@@ -172,11 +176,12 @@ export async function awaitSettled(
     if (state !== undefined && clock.now() >= deadlineMs) return { state, timedOut: true, polls };
     // Asked before every poll: the batch's first end or the replacement's may have come meanwhile.
     const provenAt = opts.progress?.provenAt();
-    const expected = learn && provenAt !== undefined ? provenAt + learn.times.tail() - learn.startMs : learn?.times.expected(learn.step, learn.inFlight, learn.startMs);
+    const watching = provenAt === undefined && (opts.progress?.watching() ?? false);
+    const expected = !learn || watching ? undefined : provenAt !== undefined ? provenAt + learn.times.tail() - learn.startMs : learn.times.expected(learn.step, learn.inFlight, learn.startMs);
     const delay = learn ? nextPollDelayMs(lastStart - learn.startMs, pollMs, expected, fastLeft) : pollMs;
     const wakers: Array<(wake: () => void) => () => void> = [];
-    if (learn && learn.inFlight > 1 && expected === undefined && fastLeft > 0) wakers.push((wake) => learn.times.onFirstEnd(learn.step, wake));
-    if (opts.progress && provenAt === undefined && fastLeft > 0) wakers.push((wake) => opts.progress!.onProven(wake));
+    if (learn && learn.inFlight > 1 && expected === undefined && !watching && fastLeft > 0) wakers.push((wake) => learn.times.onFirstEnd(learn.step, wake));
+    if (opts.progress && watching && fastLeft > 0) wakers.push((wake) => opts.progress!.onEnd(wake));
     const wakeOn = wakers.length
       ? (wake: () => void) => {
           const stops = wakers.map((w) => w(wake));

@@ -6,8 +6,10 @@ import type { PollClock } from "./poll";
  * Watches a failing-over load balancer's amphorae until a list proves its replacement complete (gate-witness.ts).
  * Then its gate is decided before Octavia marks it ACTIVE (no list is left to wait for after the end), and its end
  * can be expected from there: after the replacement only the flow's last tasks remain (configuring the new
- * amphorae), whose time varies far less than the whole failover's, so the polls gather there (poll.ts). An amphora
- * list costs Octavia less than half of a load balancer read (17 against 41 ms on the local one).
+ * amphorae), whose time varies far less than the whole failover's, so the polls gather there (poll.ts); while the
+ * watch runs, a failover that ends ACTIVE cannot have ended, so the load balancer is polled only every
+ * `pollSeconds` (for an ERROR). An amphora list costs Octavia less than half of a load balancer read (17 against
+ * 41 ms on the local one).
  *
  * One list as soon as Octavia accepted the failover (the witness's "before"), then, from `firstMs` after it (and
  * once `begin` resolves), one every `everyMs`, `max` at most, until one proves it or `stop`. A failed list ends the
@@ -17,6 +19,7 @@ export class ReplacementWatch {
   #provenAt: number | undefined;
   #inFlight: Promise<void> | undefined;
   #stopped = false;
+  #watching = true;
   readonly #wakes = new Set<() => void>();
   readonly #stop = new AbortController();
 
@@ -26,7 +29,15 @@ export class ReplacementWatch {
     private readonly clock: PollClock,
     private readonly pace: { firstMs: number; everyMs: number; max: number; begin: Promise<void> },
   ) {
-    void this.#run();
+    void this.#run().finally(() => {
+      this.#watching = false;
+      for (const wake of this.#wakes) wake();
+    });
+  }
+
+  /** Lists may still prove the replacement complete (the watch has not ended). */
+  watching(): boolean {
+    return this.#watching;
   }
 
   /** Clock time the list that proved the replacement complete was answered. */
@@ -34,8 +45,8 @@ export class ReplacementWatch {
     return this.#provenAt;
   }
 
-  /** Calls `wake` once the replacement is proven complete; returns the way to stop waiting. */
-  onProven(wake: () => void): () => void {
+  /** Calls `wake` when the watch ends (the replacement proven complete, or not); returns the way to stop waiting. */
+  onEnd(wake: () => void): () => void {
     this.#wakes.add(wake);
     return () => void this.#wakes.delete(wake);
   }
@@ -80,7 +91,6 @@ export class ReplacementWatch {
       if (amphorae === undefined) return;
       if (this.witness.proves(amphorae)) {
         this.#provenAt = this.clock.now();
-        for (const wake of this.#wakes) wake();
         return;
       }
       delay = this.pace.everyMs;

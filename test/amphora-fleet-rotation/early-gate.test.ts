@@ -131,6 +131,9 @@ describe("AmphoraFleetRotation: the gate proven while the failover runs", () => 
     const gap = (polls[last] as number) - (polls[last - 1] as number);
     // Expected from the earlier failovers alone, 3 s is 1.5 s late: polls would be 225 ms apart there.
     assert.ok(gap <= 2 * FAST_POLL_MS + 30, `polls at ${polls.join(", ")}`);
+    // Until the replacement is complete it cannot have ended ACTIVE: polled every pollSeconds only, also around 1.5 s.
+    const early = polls.filter((at) => at < 2500);
+    assert.ok(early.length <= 5 && early.slice(1).every((at, i) => at - (early[i] as number) >= 400), `polls at ${polls.join(", ")}`);
     assert.ok(!seen.slice(seen.findIndex((r) => r.active) + 1).some((r) => r.what === "list"), "the gate proven before the end");
   });
 
