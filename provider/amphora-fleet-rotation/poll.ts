@@ -147,7 +147,8 @@ export const pending = (status: string): boolean => status.startsWith("PENDING_"
  * Polls `read` until the load balancer leaves `PENDING_*` or `deadlineMs` (clock time) passes. With `first` (a
  * state just read) it polls again only if that is pending; without, it sleeps before the first poll (a failover
  * Octavia has just accepted is PENDING_UPDATE: its API sets it before answering). Polls start `pollMs` apart; with
- * `learn`, they follow nextPollDelayMs from the clock time `startMs` (a poll woken by its batch's first end counts as a fast one), and
+ * `learn`, they follow nextPollDelayMs from the clock time `startMs` (a poll woken by its batch's first end or its
+ * watch's counts as a fast one), and
  * a failover that ends ACTIVE adds its time (midway between the last pending answer and the answer that saw it end).
  */
 export async function awaitSettled(
@@ -166,7 +167,7 @@ export async function awaitSettled(
     progress?: { provenAt(): number | undefined; watching(): boolean; onEnd(wake: () => void): () => void };
   },
 ): Promise<Settled> {
-  const { clock, pollMs, deadlineMs, learn } = opts;
+  const { clock, pollMs, deadlineMs, learn, progress } = opts;
   let fastLeft = FAST_POLLS;
   let polls = 0;
   let lastPending = learn?.startMs ?? clock.now();
@@ -175,13 +176,13 @@ export async function awaitSettled(
   while (state === undefined || pending(state.provisioning_status)) {
     if (state !== undefined && clock.now() >= deadlineMs) return { state, timedOut: true, polls };
     // Asked before every poll: the batch's first end or the replacement's may have come meanwhile.
-    const provenAt = opts.progress?.provenAt();
-    const watching = provenAt === undefined && (opts.progress?.watching() ?? false);
+    const provenAt = progress?.provenAt();
+    const watching = provenAt === undefined && (progress?.watching() ?? false);
     const expected = !learn || watching ? undefined : provenAt !== undefined ? provenAt + learn.times.tail() - learn.startMs : learn.times.expected(learn.step, learn.inFlight, learn.startMs);
     const delay = learn ? nextPollDelayMs(lastStart - learn.startMs, pollMs, expected, fastLeft) : pollMs;
     const wakers: Array<(wake: () => void) => () => void> = [];
     if (learn && learn.inFlight > 1 && expected === undefined && !watching && fastLeft > 0) wakers.push((wake) => learn.times.onFirstEnd(learn.step, wake));
-    if (opts.progress && watching && fastLeft > 0) wakers.push((wake) => opts.progress!.onEnd(wake));
+    if (progress && watching && fastLeft > 0) wakers.push((wake) => progress.onEnd(wake));
     const wakeOn = wakers.length
       ? (wake: () => void) => {
           const stops = wakers.map((w) => w(wake));
@@ -199,7 +200,7 @@ export async function awaitSettled(
   if (learn && state.provisioning_status === "ACTIVE") {
     const endedAt = (lastPending + clock.now()) / 2;
     learn.times.record(learn.step, learn.inFlight, endedAt - learn.startMs, clock.now());
-    const provenAt = opts.progress?.provenAt();
+    const provenAt = progress?.provenAt();
     if (provenAt !== undefined) learn.times.recordTail(Math.max(0, endedAt - provenAt));
   }
   return { state, timedOut: false, polls };
