@@ -13,7 +13,10 @@ import type { LoadBalancer } from "../octavia/client";
  * - in a batch: the moment the first failover of its batch ended. The batch's failovers were asked for together
  *   and run on the same Octavia workers, so they end close together, and the step waits for the last one; earlier
  *   batches predict badly (on the local Octavia, batches of five took 8 to 14 s as its load changed). A failover
- *   sleeping through a `pollSeconds` is woken for this.
+ *   sleeping through a `pollSeconds` is woken for this;
+ * - but while amphora lists watch its replacement (replacement-watch.ts), nothing: a failover cannot end ACTIVE
+ *   before its replacement is complete; once one proved it complete, that moment plus the time this run's
+ *   failovers took from there (the flow's last tasks, which vary far less than a whole failover).
  * Intervals run from one poll's start to the next: a poll's own answer (~40 ms on the local Octavia) does not
  * push the next one back, so near the expected end the polls follow one another.
  */
