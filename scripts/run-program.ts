@@ -13,7 +13,8 @@
  *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
  *   --diff     the CLI's diff display: each step with its property changes (engine/display/diff-reporter.ts);
  *              diagnostics on stderr
- *   --json     (preview) only the CLI's preview digest, as JSON (engine/display/json-digest.ts)
+ *   --json     preview: only the CLI's preview digest, as JSON (engine/display/json-digest.ts); up, destroy,
+ *              refresh: the engine's events, one JSON object per line as they happen (engine/display/json-events.ts)
  *
  *   export [--file <out.json>]: the state as a deployment `pulumi stack import` accepts (secrets sealed with
  *   PULUMI_CONFIG_PASSPHRASE as the CLI's passphrase secrets manager seals them); scripts/up.sh uses it to move a
@@ -49,7 +50,7 @@ export interface CliArgs {
   refresh: boolean;
   /** `--diff`: the CLI's diff display (every step with its property changes) instead of resource rows. */
   diff: boolean;
-  /** `--json` (preview): the CLI's preview digest (engine/display/json-digest.ts) instead of the display. */
+  /** `--json`: the preview digest (preview) or the engine's event stream (up, destroy, refresh) instead of the display. */
   json: boolean;
   /** export: where the deployment is written (default: stdout). */
   file?: string;
@@ -90,7 +91,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       command = a as CliCommand;
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
-  if (json && command !== "preview") throw new UsageError("--json is supported for preview only (the preview digest)");
+  if (json && command === "export") throw new UsageError("--json is for up, preview, destroy and refresh");
   if (json && diff) throw new UsageError("--json and --diff exclude each other");
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
   return { command: command ?? "up", dir, stack, state, targets, replace, refresh, diff, json, file };
@@ -129,6 +130,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { Deployment } = await import("../engine/deployment/deployment");
     const { DiffReporter } = await import("../engine/display/diff-reporter");
     const { JsonDigestReporter } = await import("../engine/display/json-digest");
+    const { JsonEventReporter } = await import("../engine/display/json-events");
+    const jsonReporter = () => (args.command === "preview" ? new JsonDigestReporter() : new JsonEventReporter());
     return await new Deployment({
       command: args.command,
       project,
@@ -138,7 +141,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       targets: args.targets,
       replace: args.replace,
       refresh: args.refresh,
-      reporter: args.json ? new JsonDigestReporter() : args.diff ? new DiffReporter(args.command === "preview") : undefined,
+      reporter: args.json ? jsonReporter() : args.diff ? new DiffReporter(args.command === "preview") : undefined,
     }).run();
   } catch (e) {
     if (e instanceof ProjectError) {

@@ -5,7 +5,7 @@
  * step failed, as the engine's snapshot keeps it.
  */
 import { startProviderHost, type ProviderHost } from "../host/provider-host";
-import { Lifecycle, type StepOp } from "../host/lifecycle";
+import { Lifecycle, type StepOp, type StepStart } from "../host/lifecycle";
 import { CheckFailedError, ProviderCallError } from "../host/errors";
 import {
   PROVIDER_KEY,
@@ -119,7 +119,15 @@ export class StepExecutor {
         return this.plannedResult(reg, p.op, p.inputs, old);
       }
       try {
-        const r = await lc.up(inputs, { replace, deferDelete: true });
+        const onStart: StepStart = (startOp, checked, diff) =>
+          this.reporter.stepStarted(startOp, reg.type, reg.name, {
+            detail: {
+              ...oldDetail(reg, old),
+              newInputs: displayMap({ ...checked, [PROVIDER_KEY]: providerText }, secretInputs),
+              replaces: startOp === "replace" ? (diff?.replaces ?? ["id"]) : undefined,
+            },
+          });
+        const r = await lc.up(inputs, { replace, deferDelete: true, onStart });
         op = r.op;
         if (r.pendingDelete && old) this.commit.addPendingDelete(old);
         if (op === "same" && old?.initErrors?.length && lc.state) {
@@ -231,6 +239,7 @@ export class StepExecutor {
     const secretOutputs = [...new Set([...secretInputs, ...reg.additionalSecretOutputs.filter((k) => k in plain)])];
     const op: Op = reg.read ? "read" : !old ? "create" : wireEqual(old.inputs, plain) ? "same" : "update";
     const id = reg.read ? reg.id : old?.id || (reg.custom ? `${reg.name}-id` : "");
+    if (op !== "same") this.reporter.stepStarted(op, reg.type, reg.name, { detail: { ...oldDetail(reg, old), newInputs: displayMap(plain, secretInputs) } });
     this.report(op, reg, undefined, {
       ...oldDetail(reg, old),
       newInputs: displayMap(plain, secretInputs),
@@ -270,6 +279,7 @@ export class StepExecutor {
       this.counts.delete++;
       return true;
     }
+    this.reporter.stepStarted("delete", rec.type, rec.name, { detail, original: rec.pendingDelete });
     if (!rec.dynamic || rec.external || rec.retainOnDelete || !rec.custom) {
       const why = rec.external ? "(external: not deleted)" : rec.retainOnDelete ? "(retainOnDelete: not deleted)" : undefined;
       this.reporter.row("delete", rec.type, rec.name, { note: why, detail });
@@ -286,6 +296,7 @@ export class StepExecutor {
     }
     this.reporter.row("delete", rec.type, rec.name, {
       seconds: (Date.now() - started) / 1000,
+      original: rec.pendingDelete,
       note: rec.pendingDelete ? "(original)" : undefined,
       detail,
     });

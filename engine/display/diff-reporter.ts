@@ -17,11 +17,11 @@
  * Each step is printed with its property detail (diff-view.ts); unchanged resources are not printed. Diagnostics
  * (provider output, warnings, errors) go to STDERR as they arrive, as the CLI writes diagnostic events there in
  * this display; there is no `Diagnostics:` section and no `Outputs:` section: the stack's outputs are printed
- * under the stack (`--outputs:--`). Differences from the CLI: a step is printed when it completes (the CLI
- * prints it when it starts), the stack's outputs after the deletes of removed resources (the CLI before them);
- * refresh steps print only their rows' summary counts.
+ * under the stack (`--outputs:--`). As in the CLI, an up prints a step when it starts and its outputs when it
+ * completes (a preview: the step once planned). Differences from the CLI: the stack's outputs after the deletes of
+ * removed resources (the CLI before them); refresh steps print only their rows' summary counts.
  */
-import { Reporter, type Op, type RowOptions } from "../report";
+import { Reporter, type Op, type RowOptions, type StartOptions } from "../report";
 import type { PropertyValue } from "../host/marshal";
 import { renderOutputs, renderStackOutputs, renderStep } from "./diff-view";
 import { displayMap } from "./step-detail";
@@ -40,6 +40,8 @@ const DIFF_OP: Record<Op, DiffOp | undefined> = {
 
 export class DiffReporter extends Reporter {
   private oldStackOutputs?: { outputs: Record<string, PropertyValue>; secretKeys: readonly string[] };
+  /** Steps printed when they started, by URN. */
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly preview: boolean,
@@ -56,10 +58,18 @@ export class DiffReporter extends Reporter {
     if (existed) this.oldStackOutputs = { outputs: oldOutputs ?? {}, secretKeys };
   }
 
+  /** A step that starts is printed then (ShowDiffEvents on ResourcePreEvent); its outputs follow when it completes. */
+  override stepStarted(op: Op, _type: string, _name: string, opts: StartOptions = {}): void {
+    const diffOp = DIFF_OP[op];
+    if (!diffOp || !opts.detail || this.preview) return;
+    this.started.add(opts.detail.urn);
+    this.out(renderStep(diffOp, opts.detail, 1, false));
+  }
+
   override row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const diffOp = DIFF_OP[op];
     if (!diffOp || !opts.detail) return;
-    this.out(renderStep(diffOp, opts.detail, 1, this.preview));
+    if (!this.started.delete(opts.detail.urn)) this.out(renderStep(diffOp, opts.detail, 1, this.preview));
     if (!this.preview && opts.detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, opts.detail, 1));
   }
 

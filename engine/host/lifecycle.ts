@@ -53,6 +53,9 @@ export interface ResourceState {
 
 export type StepOp = "create" | "same" | "update" | "replace";
 
+/** A step about to be carried out: its op, the checked inputs the provider gets, and the Diff behind it. */
+export type StepStart = (op: Exclude<StepOp, "same">, checked: Record<string, PropertyValue>, diff?: DiffResult) => void;
+
 export interface StepResult {
   op: StepOp;
   id: string;
@@ -107,6 +110,11 @@ export class Lifecycle {
       replace?: boolean;
       /** Leave the delete of a create-before-delete replacement to the caller (the engine runs it last). */
       deferDelete?: boolean;
+      /**
+       * Called once the step is decided and before the provider is asked to carry it out (the engine's
+       * ResourcePreEvent): with the checked inputs it will send, and the Diff that decided it.
+       */
+      onStart?: StepStart;
     } = {},
   ): Promise<StepResult> {
     if (opts.provider) await this.useProvider(opts.provider);
@@ -115,11 +123,14 @@ export class Lifecycle {
     const old = this.state;
     if (old && opts.replace) {
       const rechecked = await this.checkOrThrow(inputs, undefined, output);
-      return this.replace(old, inputs, rechecked, output, { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] }, opts.deferDelete);
+      const forced: DiffResult = { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] };
+      opts.onStart?.("replace", rechecked, forced);
+      return this.replace(old, inputs, rechecked, output, forced, opts.deferDelete);
     }
     const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
 
     if (!old) {
+      opts.onStart?.("create", checked);
       const created = await h.create(checked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, checked, created.raw);
@@ -132,6 +143,7 @@ export class Lifecycle {
       return this.result("same", output, { diff });
     }
     if (diff.replaces.length === 0) {
+      opts.onStart?.("update", checked, diff);
       const updated = await h.update(old.id, old.outputs, checked, old.inputs);
       output.push(...updated.output);
       this.state = this.newState(old.id, inputs, checked, updated.raw);
@@ -140,6 +152,7 @@ export class Lifecycle {
 
     // Replacement: defaults are recomputed with a Check against no olds.
     const rechecked = await this.checkOrThrow(inputs, undefined, output);
+    opts.onStart?.("replace", rechecked, diff);
     return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete);
   }
 
