@@ -27,7 +27,7 @@
  * starts by `creating replacement`, a pending delete by `deleting original`) and again when it completes;
  * unchanged custom resources get no row. A preview prints one row per step, its plan.
  */
-import type { PropertyValue } from "./host/marshal";
+import { toWire, type PropertyValue } from "./host/marshal";
 import { rowDiff, type StepDetail } from "./display/step-detail";
 
 export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
@@ -114,6 +114,9 @@ export interface RowOptions {
 }
 
 export class Reporter {
+  /** `--show-secrets`: secret values are shown where the display would print `[secret]`. */
+  showSecrets = false;
+
   /** Diagnostics per resource (type and name), in the order resources first reported one. */
   private readonly diagnostics = new Map<string, { type: string; name: string; lines: string[] }>();
   private stackType = "pulumi:pulumi:Stack";
@@ -247,7 +250,8 @@ export class Reporter {
     this.line("Outputs:");
     const width = Math.max(...keys.map((k) => k.length));
     for (const k of keys) {
-      const shown = secretKeys.includes(k) ? "[secret]" : formatValue(outputs[k] as PropertyValue);
+      const value = outputs[k] as PropertyValue;
+      const shown = this.showSecrets ? formatValue(toWire(value)) : secretKeys.includes(k) ? "[secret]" : formatValue(value);
       this.line(`${DETAIL_INDENT}${k.padEnd(width)}: ${shown}`);
     }
     this.line();

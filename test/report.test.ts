@@ -8,6 +8,7 @@ import { Reporter } from "../engine/report";
 import { DiffReporter } from "../engine/display/diff-reporter";
 import { JsonEventReporter } from "../engine/display/json-events";
 import type { StepDetail } from "../engine/display/step-detail";
+import { secret } from "../engine/host/marshal";
 
 const TYPE = "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage";
 const URN = `urn:pulumi:dev::amphora::${TYPE}::amphora`;
@@ -68,6 +69,20 @@ describe("runner displays: a step shown when it starts and when it completes", (
     assert.doesNotMatch(atEnd, /\(update\)/, "the step is not printed twice");
     assert.match(atEnd, /--outputs:--/);
     assert.match(atEnd, /imageId: "1" => "2"/);
+  });
+
+  it("--show-secrets: --diff prints secret values where it would print [secret]", () => {
+    const withSecret: StepDetail = { urn: URN, type: TYPE, newInputs: { tag: "a", password: secret("pw-1") } };
+    const printed = (show: boolean) => {
+      const out = capture();
+      const r = new DiffReporter(true, out.write, () => undefined);
+      r.showSecrets = show;
+      r.row("create", TYPE, "amphora", { preview: true, detail: withSecret });
+      return out.text();
+    };
+    assert.match(printed(false), /password: \[secret\]/);
+    assert.doesNotMatch(printed(false), /pw-1/);
+    assert.match(printed(true), /password: "pw-1"/);
   });
 
   it("up --json: a resourcePreEvent when the step starts, a resOutputsEvent when it completes, numbered from 0", () => {

@@ -257,6 +257,13 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(summaryLine(r.stdout), "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
       assert.deepStrictEqual(providerCallLines(r), []);
       assert.match(r.stdout, /^ {4}secondMessage *: "after echo-1"$/m); // outputs come from state
+      assert.match(r.stdout, /^ {4}secondPassword *: \[secret\]$/m);
+
+      // --show-secrets (the CLI's flag): the secret output as it is, and nothing else changes.
+      const shown = await up("up", "--show-secrets");
+      assert.strictEqual(shown.code, 0, explain(shown));
+      assert.match(shown.stdout, new RegExp(`^ {4}secondPassword *: "${PASSWORD}"$`, "m"), explain(shown));
+      assert.strictEqual(summaryLine(shown.stdout), "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
       assert.deepStrictEqual(
         readState().resources.map((x) => [x.name, x.id]).sort(),
         before.resources.map((x) => [x.name, x.id]).sort(),

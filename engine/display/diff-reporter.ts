@@ -22,9 +22,10 @@
  * removed resources (the CLI before them); refresh steps print only their rows' summary counts.
  */
 import { Reporter, type Op, type RowOptions, type StartOptions } from "../report";
-import type { PropertyValue } from "../host/marshal";
+import { toWire, type PropertyValue } from "../host/marshal";
 import { renderOutputs, renderStackOutputs, renderStep } from "./diff-view";
-import { displayMap } from "./step-detail";
+import { displayMap, type StepDetail } from "./step-detail";
+import type { DisplayMap } from "./property-diff";
 import type { DiffOp } from "./property-print";
 
 const DIFF_OP: Record<Op, DiffOp | undefined> = {
@@ -63,14 +64,22 @@ export class DiffReporter extends Reporter {
     const diffOp = DIFF_OP[op];
     if (!diffOp || !opts.detail || this.preview) return;
     this.started.add(opts.detail.urn);
-    this.out(renderStep(diffOp, opts.detail, 1, false));
+    this.out(renderStep(diffOp, this.shown(opts.detail), 1, false));
   }
 
   override row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const diffOp = DIFF_OP[op];
     if (!diffOp || !opts.detail) return;
-    if (!this.started.delete(opts.detail.urn)) this.out(renderStep(diffOp, opts.detail, 1, this.preview));
-    if (!this.preview && opts.detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, opts.detail, 1));
+    const detail = this.shown(opts.detail);
+    if (!this.started.delete(detail.urn)) this.out(renderStep(diffOp, detail, 1, this.preview));
+    if (!this.preview && detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, detail, 1));
+  }
+
+  /** The step's detail as displayed: with `--show-secrets`, secret values unwrapped. */
+  private shown(d: StepDetail): StepDetail {
+    if (!this.showSecrets) return d;
+    const reveal = (m: DisplayMap | undefined) => (m ? (toWire(m) as DisplayMap) : undefined);
+    return { ...d, oldInputs: reveal(d.oldInputs), oldOutputs: reveal(d.oldOutputs), newInputs: reveal(d.newInputs), newOutputs: reveal(d.newOutputs) };
   }
 
   override failedRow(op: Op, type: string, name: string, message: string): void {
@@ -105,13 +114,8 @@ export class DiffReporter extends Reporter {
 
   override outputs(outputs: Record<string, PropertyValue>, secretKeys: readonly string[]): void {
     const old = this.oldStackOutputs;
-    this.out(
-      renderStackOutputs(
-        "pulumi:pulumi:Stack",
-        old ? displayMap(old.outputs, old.secretKeys) : undefined,
-        displayMap(outputs, secretKeys) ?? {},
-        this.preview,
-      ),
-    );
+    const shown = (values: Record<string, PropertyValue>, keys: readonly string[]) =>
+      this.showSecrets ? (toWire(values) as DisplayMap) : (displayMap(values, keys) ?? {});
+    this.out(renderStackOutputs("pulumi:pulumi:Stack", old ? shown(old.outputs, old.secretKeys) : undefined, shown(outputs, secretKeys), this.preview));
   }
 }
