@@ -107,6 +107,8 @@ export interface RowOptions {
   preview?: boolean;
   /** The delete of a replaced resource's old half (a pending delete). */
   original?: boolean;
+  /** A replacement that deleted the old resource first (its logical replace step was shown before the create). */
+  deletedFirst?: boolean;
   seconds?: number;
   note?: string;
   /** What the display knows of the step: old and new inputs (and outputs once it ran). */
@@ -171,11 +173,29 @@ export class Reporter {
    * old and new inputs after the status (rows.go getInfoColumn).
    */
   row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
-    const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
     const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
     const diff = rowDiff(opts.detail);
     const info = [opts.note, diff].filter(Boolean).join(" ");
-    this.line(rowText(op, type, name, `${status}${time}${info ? ` ${info}` : ""}`.trim()));
+    const rest = `${time}${info ? ` ${info}` : ""}`;
+    if (!opts.preview && op === "replace") {
+      // The replacement's create, then (create-before-delete) the logical replace step; the old half is deleted
+      // last, as `deleted original`.
+      this.line(` ++ ${type} ${name} created replacement${rest}`);
+      if (!opts.deletedFirst) this.replaceStep(type, name, opts.detail);
+      return;
+    }
+    if (!opts.preview && op === "delete" && opts.original) {
+      this.line(` -- ${type} ${name} deleted original${rest}`);
+      return;
+    }
+    const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
+    this.line(rowText(op, type, name, `${status}${rest}`.trim()));
+  }
+
+  /** The logical step of a replacement (the engine's OpReplace): it starts and completes at once. */
+  replaceStep(type: string, name: string, detail?: StepDetail): void {
+    const diff = rowDiff(detail);
+    for (const status of ["replacing", "replaced"]) this.line(rowText("replace", type, name, `${status} (0s)${diff ? ` ${diff}` : ""}`));
   }
 
   /**

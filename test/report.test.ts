@@ -96,21 +96,32 @@ describe("runner displays: a step shown when it starts and when it completes", (
     r.summary({ create: 0, update: 0, replace: 1, same: 1, delete: 0, read: 0 }, false);
     const events = out.text().trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, { metadata?: { op: string; urn: string; keys?: string[] } } & Record<string, unknown>>);
     const kind = (e: Record<string, unknown>) => Object.keys(e).find((k) => k.endsWith("Event"));
-    assert.deepStrictEqual(events.map(kind), ["preludeEvent", "resourcePreEvent", "resourcePreEvent", "resOutputsEvent", "diagnosticEvent", "resOpFailedEvent", "summaryEvent"]);
-    assert.deepStrictEqual(events.map((e) => e.sequence), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepStrictEqual(events.map(kind), [
+      "preludeEvent",
+      "resourcePreEvent",
+      "resourcePreEvent",
+      "resOutputsEvent",
+      "resourcePreEvent",
+      "resOutputsEvent",
+      "diagnosticEvent",
+      "resOpFailedEvent",
+      "summaryEvent",
+    ]);
+    assert.deepStrictEqual(events.map((e) => e.sequence), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     const pre = events[2]!.resourcePreEvent!.metadata!;
     assert.deepStrictEqual([pre.op, pre.urn, pre.keys], ["create-replacement", URN, ["region"]]);
-    assert.strictEqual(events[3]!.resOutputsEvent!.metadata!.op, "replace");
-    assert.deepStrictEqual(events[4]!.diagnosticEvent, {
+    assert.strictEqual(events[3]!.resOutputsEvent!.metadata!.op, "create-replacement");
+    assert.deepStrictEqual([events[4]!.resourcePreEvent!.metadata!.op, events[5]!.resOutputsEvent!.metadata!.op], ["replace", "replace"]);
+    assert.deepStrictEqual(events[6]!.diagnosticEvent, {
       urn: `urn:pulumi:dev::amphora::${TYPE}::other`,
       prefix: "error: ",
       message: "Glance said no\n",
       color: "never",
       severity: "error",
     });
-    assert.deepStrictEqual(events[6]!.summaryEvent, {
+    assert.deepStrictEqual(events[8]!.summaryEvent, {
       maybeCorrupt: false,
-      durationSeconds: (events[6]!.summaryEvent as { durationSeconds: number }).durationSeconds,
+      durationSeconds: (events[8]!.summaryEvent as { durationSeconds: number }).durationSeconds,
       resourceChanges: { replace: 1, same: 1 },
       PolicyPacks: {},
       isPreview: false,

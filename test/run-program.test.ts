@@ -517,6 +517,35 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const summary = events.at(-1)!.summaryEvent!;
       assert.deepStrictEqual([summary.result, summary.isPreview, summary.resourceChanges.update], ["succeeded", false, 2]);
     });
+
+    it("a replacement's rows are the engine's steps: create-before-delete deletes the original last, delete-before-replace first", async () => {
+      const config = { "echo-program:message": "as json", withExtra: false, rendezvous: "pair" };
+      const rowsOf = (r: RunResult) => lines(r).filter((l) => l.includes(`${ECHO} first `)).map((l) => l.replace(/ \(\d+s\)/, " (Ns)").split(` ${ECHO} first `).join(" | "));
+      setConfig({ ...config, bucket: "b" });
+      const cbd = await up("up");
+      assert.strictEqual(cbd.code, 0, explain(cbd));
+      assert.deepStrictEqual(rowsOf(cbd), [
+        " ++ | creating replacement (Ns) [diff: ~bucket]",
+        " ++ | created replacement (Ns) [diff: ~bucket]",
+        " +- | replacing (Ns) [diff: ~bucket]",
+        " +- | replaced (Ns) [diff: ~bucket]",
+        " -- | deleting original (Ns)",
+        " -- | deleted original (Ns)",
+      ]);
+
+      setConfig({ ...config, bucket: "c", exclusive: true });
+      const dbr = await up("up");
+      assert.strictEqual(dbr.code, 0, explain(dbr));
+      assert.deepStrictEqual(rowsOf(dbr), [
+        " -- | deleting original (Ns)",
+        " -- | deleted original (Ns)",
+        " +- | replacing (Ns) [diff: +exclusive~bucket]",
+        " +- | replaced (Ns) [diff: +exclusive~bucket]",
+        " ++ | creating replacement (Ns) [diff: +exclusive~bucket]",
+        " ++ | created replacement (Ns) [diff: +exclusive~bucket]",
+      ]);
+      assert.strictEqual(summaryLine(dbr.stdout), "Resources: 0 created, 0 updated, 1 replaced, 4 unchanged, 0 deleted");
+    });
   });
 
   describe("async-export program (only non-dynamic resources), run in place", function () {

@@ -62,17 +62,22 @@ export class DiffReporter extends Reporter {
   /** A step that starts is printed then (ShowDiffEvents on ResourcePreEvent); its outputs follow when it completes. */
   override stepStarted(op: Op, _type: string, _name: string, opts: StartOptions = {}): void {
     const diffOp = DIFF_OP[op];
-    if (!diffOp || !opts.detail || this.preview) return;
+    // The delete of a replaced resource's old half is not a logical step: the diff display does not show it.
+    if (!diffOp || !opts.detail || this.preview || opts.original) return;
     this.started.add(opts.detail.urn);
     this.out(renderStep(diffOp, this.shown(opts.detail), 1, false));
   }
 
   override row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const diffOp = DIFF_OP[op];
-    if (!diffOp || !opts.detail) return;
+    if (!diffOp || !opts.detail || opts.original) return;
     const detail = this.shown(opts.detail);
     if (!this.started.delete(detail.urn)) this.out(renderStep(diffOp, detail, 1, this.preview));
     if (!this.preview && detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, detail, 1));
+  }
+
+  override replaceStep(): void {
+    // the replacement was printed when it started, as one `(replace)` step
   }
 
   /** The step's detail as displayed: with `--show-secrets`, secret values unwrapped. */

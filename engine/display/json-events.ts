@@ -10,8 +10,9 @@
  *   {"sequence":9,…,"resOutputsEvent":{"metadata":{"op":"update",…,"new":{…,"outputs":{…}}}}}
  *   {"sequence":12,…,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":9,"resourceChanges":{"update":2},…}}
  *
- * A step's `resourcePreEvent` comes when it starts and its `resOutputsEvent` when it completes (a replacement
- * starts as `create-replacement`; the old half of a replacement is deleted as `delete-replaced`); a failed step
+ * A step's `resourcePreEvent` comes when it starts and its `resOutputsEvent` when it completes (a replacement is
+ * a `create-replacement`, then the logical `replace`; the old half of a replacement is deleted as
+ * `delete-replaced`, last, or first for delete-before-replace); a failed step
  * gets an error `diagnosticEvent` on its URN and a `resOpFailedEvent`. As with `--color=never`: colour directives
  * removed, `color` is "never". Secrets are "[secret]", unknowns the engine's unknown sentinel (json-digest.ts).
  * Left out, as in the preview digest: the config (the runner's stack config may hold credentials given as plain
@@ -71,7 +72,6 @@ const STARTED_OP: Partial<Record<Op, string>> = { create: "create", update: "upd
 const DONE_OP: Partial<Record<Op, string>> = {
   create: "create",
   update: "update",
-  replace: "replace",
   delete: "delete",
   read: "read",
   refresh: "refresh",
@@ -112,10 +112,19 @@ export class JsonEventReporter extends Reporter {
     this.emit({ resourcePreEvent: { metadata: this.metadata(stepOp, opts.detail, op === "delete") } });
   }
 
-  override row(op: Op, _type: string, _name: string, opts: RowOptions = {}): void {
-    const stepOp = opts.original ? "delete-replaced" : DONE_OP[op];
+  override row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
+    const stepOp = opts.original ? "delete-replaced" : op === "replace" ? "create-replacement" : DONE_OP[op];
     if (!stepOp || !opts.detail) return;
     this.emit({ resOutputsEvent: { metadata: this.metadata(stepOp, opts.detail, op === "delete" || op === "gone") } });
+    if (op === "replace" && !opts.deletedFirst) this.replaceStep(type, name, opts.detail);
+  }
+
+  /** The logical replace step (OpReplace), once the replacement exists. */
+  override replaceStep(_type: string, _name: string, detail?: StepDetail): void {
+    if (!detail) return;
+    const metadata = { ...this.metadata("replace", detail, false), logical: true };
+    this.emit({ resourcePreEvent: { metadata } });
+    this.emit({ resOutputsEvent: { metadata } });
   }
 
   override failedRow(op: Op, type: string, name: string, message: string, detail?: StepDetail): void {

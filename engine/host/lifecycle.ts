@@ -53,8 +53,16 @@ export interface ResourceState {
 
 export type StepOp = "create" | "same" | "update" | "replace";
 
-/** A step about to be carried out: its op, the checked inputs the provider gets, and the Diff behind it. */
-export type StepStart = (op: Exclude<StepOp, "same">, checked: Record<string, PropertyValue>, diff?: DiffResult) => void;
+/**
+ * A step about to be carried out, as the engine emits its ResourcePreEvent: its op (a replacement is the create of
+ * the new resource and, for delete-before-replace, first the delete of the old one), the checked inputs the
+ * provider gets, and the Diff behind it.
+ */
+export type StepStart = (
+  op: "create" | "update" | "create-replacement" | "delete-replaced",
+  checked: Record<string, PropertyValue>,
+  diff?: DiffResult,
+) => void;
 
 export interface StepResult {
   op: StepOp;
@@ -124,8 +132,7 @@ export class Lifecycle {
     if (old && opts.replace) {
       const rechecked = await this.checkOrThrow(inputs, undefined, output);
       const forced: DiffResult = { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] };
-      opts.onStart?.("replace", rechecked, forced);
-      return this.replace(old, inputs, rechecked, output, forced, opts.deferDelete);
+      return this.replace(old, inputs, rechecked, output, forced, opts.deferDelete, opts.onStart);
     }
     const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
 
@@ -152,8 +159,7 @@ export class Lifecycle {
 
     // Replacement: defaults are recomputed with a Check against no olds.
     const rechecked = await this.checkOrThrow(inputs, undefined, output);
-    opts.onStart?.("replace", rechecked, diff);
-    return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete);
+    return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete, opts.onStart);
   }
 
   private async replace(
@@ -163,17 +169,21 @@ export class Lifecycle {
     output: string[],
     diff: DiffResult,
     deferDelete = false,
+    onStart?: StepStart,
   ): Promise<StepResult> {
     const h = this.handle;
     const dbr = this.options.deleteBeforeReplace ?? diff.deleteBeforeReplace;
     if (dbr) {
+      onStart?.("delete-replaced", rechecked, diff);
       const deleted = await h.delete(old.id, old.outputs, old.inputs);
       output.push(...deleted.output);
       this.state = undefined;
+      onStart?.("create-replacement", rechecked, diff);
       const created = await h.create(rechecked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, rechecked, created.raw);
     } else {
+      onStart?.("create-replacement", rechecked, diff);
       const created = await h.create(rechecked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, rechecked, created.raw);
