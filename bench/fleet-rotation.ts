@@ -31,7 +31,7 @@ import { failoverSpans, logMark, octaviaLogFiles } from "./lib/octavia-log";
 import { quietly } from "./lib/quiet";
 import { countRequests } from "./lib/requests";
 import { rotationOverhead, turnsFromTrace, type RotationOverhead } from "./lib/rotation-overhead";
-import { msSince, sleep } from "./lib/stats";
+import { median, msSince, sleep } from "./lib/stats";
 
 type Props = Record<string, unknown>;
 
@@ -69,6 +69,8 @@ export interface RotationRun {
   overhead?: RotationOverhead;
   /** Requests of the update call per `METHOD path pattern` (ids as {id}, query values left out). */
   requests: Record<string, number>;
+  /** Median time Octavia took to answer, ms: a load balancer read (a poll), one load balancer's amphora list. */
+  answerMs?: { poll: number; list: number };
   error?: string;
 }
 
@@ -257,6 +259,10 @@ async function measureRotation(
     failed: outs && typeof outs.failed === "object" && outs.failed ? Object.keys(outs.failed).length : 0,
     onNewImage: JSON.stringify(outs?.amphoraeByImage ?? {}) === JSON.stringify({ [image]: ctx.ids.length * 2 }),
     requests: tally(requests.map(pattern)),
+    answerMs: {
+      poll: median(requests.filter((r) => pattern(r) === "GET /v2/lbaas/loadbalancers/{id}").map((r) => r.endMs - r.startMs)),
+      list: median(requests.filter((r) => pattern(r) === "GET /v2/octavia/amphorae?loadbalancer_id&limit").map((r) => r.endMs - r.startMs)),
+    },
     ...(error !== undefined ? { error } : {}),
   };
   try {

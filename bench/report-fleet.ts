@@ -97,6 +97,8 @@ export function renderFleet(f: FleetResult, load: string): string[] {
         `${mm(o.perTurn.octaviaMs)} | ${mm(o.perTurn.submitMs)} | ${mm(o.perTurn.detectMs)} | ${mm(o.perTurn.gateMs)} |`,
     );
   }
+  const answers = rot.runs.filter((r) => r.answerMs).map((r) => `${specLabel(r)}: ${fmt(r.answerMs?.poll ?? NaN, 0)} / ${fmt(r.answerMs?.list ?? NaN, 0)} ms`);
+  if (answers.length) lines.push("", `Octavia's answer (median) to a poll (\`GET …/loadbalancers/{id}\`) / to one load balancer's amphora list: ${answers.join("; ")}.`);
   const first = rot.runs[0];
   if (first) lines.push("", `Requests of the first rotation's update: ${describePaths(first.requests)}.`);
   lines.push("");
@@ -144,7 +146,7 @@ export function fleetTargets(f: FleetResult | undefined): Target[] {
       cause: reached
         ? ""
         : `${s(perStep, 2)} s per step (${steps} steps) on failovers of ${s(median(o.perTurn.octaviaMs), 2)} s (median; the test compute driver boots nothing): ` +
-          `detecting Octavia's ACTIVE ${fmt(median(o.perTurn.detectMs), 0)} ms (median; timeouts.pollSeconds ${r.spec.pollSeconds}, 0.1 s once the end is near), submitting the failover ${fmt(median(o.perTurn.submitMs), 0)} ms (Octavia's API until it logs the request), ` +
+          `detecting Octavia's ACTIVE ${fmt(median(o.perTurn.detectMs), 0)} ms (median; timeouts.pollSeconds ${r.spec.pollSeconds}, down to 0.05 s near the expected end), submitting the failover ${fmt(median(o.perTurn.submitMs), 0)} ms (Octavia's API until it logs the request), ` +
           `the gate's amphora list ${fmt(median(o.perTurn.gateMs), 0)} ms; fleet reads before and after ${s(o.parts.beforeMs, 2)} + ${s(o.parts.afterMs, 2)} s` +
           (serial
             ? ""

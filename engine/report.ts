@@ -21,9 +21,13 @@
  *
  * As in the CLI, provider output reaches the display as diagnostics of the stack (the host's stdout/stderr carry
  * no resource): shown live on the stack's row and grouped under the stack at the end. Errors of a step are
- * diagnostics of its resource. A row is printed when a step completes; unchanged custom resources get no row.
+ * diagnostics of its resource. As the CLI's display when stdout is not a terminal (progress.go processNormalEvent,
+ * jsonmessage.go rowUpdated): the stack's row when the run starts (`running`) and once it is done (with the count
+ * of its messages); a step's row when it starts (`creating (0s)`, the engine's ResourcePreEvent; a replacement
+ * starts by `creating replacement`, a pending delete by `deleting original`) and again when it completes;
+ * unchanged custom resources get no row. A preview prints one row per step, its plan.
  */
-import type { PropertyValue } from "./host/marshal";
+import { toWire, type PropertyValue } from "./host/marshal";
 import { rowDiff, type StepDetail } from "./display/step-detail";
 
 export type Op = "create" | "update" | "same" | "replace" | "delete" | "read" | "refresh" | "gone";
@@ -62,6 +66,15 @@ const FAILED: Record<Op, string> = {
   gone: "**refreshing failed**",
 };
 
+/** A step's status while it runs (progress.go getStepInProgressOpText), and the op column it shows then. */
+const STARTED: Partial<Record<Op, { symbol: string; text: string }>> = {
+  create: { symbol: "+ ", text: "creating" },
+  update: { symbol: "~ ", text: "updating" },
+  replace: { symbol: "++", text: "creating replacement" },
+  delete: { symbol: "- ", text: "deleting" },
+};
+const DELETING_ORIGINAL = { symbol: "--", text: "deleting original" };
+
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const DETAIL_INDENT = "    ";
 
@@ -83,8 +96,19 @@ export function rowText(op: Op, type: string, name: string, status: string): str
   return ` ${SYMBOLS[op]} ${type} ${name}${status ? ` ${status}` : ""}`;
 }
 
+export interface StartOptions {
+  /** What the display knows of the step: old inputs and the checked inputs the provider gets. */
+  detail?: StepDetail;
+  /** The delete of a replaced resource's old half (a pending delete). */
+  original?: boolean;
+}
+
 export interface RowOptions {
   preview?: boolean;
+  /** The delete of a replaced resource's old half (a pending delete). */
+  original?: boolean;
+  /** A replacement that deleted the old resource first (its logical replace step was shown before the create). */
+  deletedFirst?: boolean;
   seconds?: number;
   note?: string;
   /** What the display knows of the step: old and new inputs (and outputs once it ran). */
@@ -92,10 +116,19 @@ export interface RowOptions {
 }
 
 export class Reporter {
+  /** `--show-secrets`: secret values are shown where the display would print `[secret]`. */
+  showSecrets = false;
+
   /** Diagnostics per resource (type and name), in the order resources first reported one. */
   private readonly diagnostics = new Map<string, { type: string; name: string; lines: string[] }>();
   private stackType = "pulumi:pulumi:Stack";
   private stackName = "";
+  private planOnly = false;
+  /** Whether the stack's row was shown when the run started (up and preview). */
+  private stackShown = false;
+  private stackFailedShown = false;
+  /** The stack's diagnostics by severity, for its done row. */
+  private readonly stackMessages = { error: 0, warning: 0, info: 0 };
 
   constructor(private readonly write: (text: string) => void = (t) => process.stdout.write(t)) {}
 
@@ -103,24 +136,66 @@ export class Reporter {
     this.write(text + "\n");
   }
 
-  /** The stack row's name (`<project>-<stack>`), under which provider output is grouped. */
-  setStack(name: string): void {
+  /** The URN of the stack (`urn:pulumi:<stack>::<project>::pulumi:pulumi:Stack::<project>-<stack>`). */
+  protected rootUrn = "";
+
+  /** The stack row's name (`<project>-<stack>`), under which provider output is grouped, and its URN. */
+  setStack(name: string, preview = false, urn = ""): void {
     this.stackName = name;
+    this.planOnly = preview;
+    this.rootUrn = urn;
   }
 
-  /** The stack's own step, before any other (only the diff display prints it). */
-  stackStep(_urn: string, _existed: boolean, _oldOutputs?: Record<string, PropertyValue>, _secretKeys?: readonly string[]): void {}
+  /** The URN of a resource of this stack, parented by the stack. */
+  protected urnOf(type: string, name: string): string {
+    return `${this.rootUrn.split("::").slice(0, 2).join("::")}::${type}::${name}`;
+  }
+
+  /** The stack's own step, before any other: its row, `running`. */
+  stackStep(_urn: string, _existed: boolean, _oldOutputs?: Record<string, PropertyValue>, _secretKeys?: readonly string[]): void {
+    this.stackShown = true;
+    this.line(rowText("same", this.stackType, this.stackName, "running"));
+  }
+
+  /**
+   * A step starts (not in a preview, whose rows are the plan): `<op> <type> <name> creating (0s)`, with the
+   * engine's `[diff: …]` of old and checked inputs.
+   */
+  stepStarted(op: Op, type: string, name: string, opts: StartOptions = {}): void {
+    const started = opts.original ? DELETING_ORIGINAL : STARTED[op];
+    if (!started || this.planOnly) return;
+    const diff = rowDiff(opts.detail);
+    this.line(` ${started.symbol} ${type} ${name} ${started.text} (0s)${diff ? ` ${diff}` : ""}`);
+  }
 
   /**
    * The row of a completed (or, in preview, planned) step; with the step's detail, the engine's `[diff: …]` of
    * old and new inputs after the status (rows.go getInfoColumn).
    */
   row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
-    const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
     const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
     const diff = rowDiff(opts.detail);
     const info = [opts.note, diff].filter(Boolean).join(" ");
-    this.line(rowText(op, type, name, `${status}${time}${info ? ` ${info}` : ""}`.trim()));
+    const rest = `${time}${info ? ` ${info}` : ""}`;
+    if (!opts.preview && op === "replace") {
+      // The replacement's create, then (create-before-delete) the logical replace step; the old half is deleted
+      // last, as `deleted original`.
+      this.line(` ++ ${type} ${name} created replacement${rest}`);
+      if (!opts.deletedFirst) this.replaceStep(type, name, opts.detail);
+      return;
+    }
+    if (!opts.preview && op === "delete" && opts.original) {
+      this.line(` -- ${type} ${name} deleted original${rest}`);
+      return;
+    }
+    const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];
+    this.line(rowText(op, type, name, `${status}${rest}`.trim()));
+  }
+
+  /** The logical step of a replacement (the engine's OpReplace): it starts and completes at once. */
+  replaceStep(type: string, name: string, detail?: StepDetail): void {
+    const diff = rowDiff(detail);
+    for (const status of ["replacing", "replaced"]) this.line(rowText("replace", type, name, `${status} (0s)${diff ? ` ${diff}` : ""}`));
   }
 
   /**
@@ -149,6 +224,7 @@ export class Reporter {
    * row marked failed, as the CLI prints them.
    */
   stackFailed(kind: string): void {
+    this.stackFailedShown = true;
     this.stackDiagnostic("error", `${kind} failed`);
     const errors = this.diagnosticsOf(this.stackType, this.stackName).filter((l) => l.startsWith("error: ")).length;
     this.line(`    ${this.stackType} ${this.stackName} **failed** ${plural(errors, "error")}`);
@@ -156,12 +232,14 @@ export class Reporter {
 
   /** A line the provider host printed: live on the stack's row, kept for the stack's diagnostics. */
   providerOutput(text: string): void {
+    this.stackMessages.info++;
     this.line(`    ${this.stackType} ${this.stackName} running ${text}`);
     this.record(this.stackType, this.stackName, [text]);
   }
 
   /** A warning or error of the stack (the runner's own, or the program's). */
   stackDiagnostic(severity: "warning" | "error", message: string): void {
+    this.stackMessages[severity]++;
     this.line(`    ${this.stackType} ${this.stackName} running ${severity}: ${message.split("\n")[0] ?? ""}`);
     this.diagnostic(this.stackType, this.stackName, `${severity}: ${message}`);
   }
@@ -192,7 +270,8 @@ export class Reporter {
     this.line("Outputs:");
     const width = Math.max(...keys.map((k) => k.length));
     for (const k of keys) {
-      const shown = secretKeys.includes(k) ? "[secret]" : formatValue(outputs[k] as PropertyValue);
+      const value = outputs[k] as PropertyValue;
+      const shown = this.showSecrets ? formatValue(toWire(value)) : secretKeys.includes(k) ? "[secret]" : formatValue(value);
       this.line(`${DETAIL_INDENT}${k.padEnd(width)}: ${shown}`);
     }
     this.line();
@@ -224,8 +303,16 @@ export class Reporter {
     this.line();
   }
 
-  /** The blank line between the steps and the end-of-run sections. */
+  /**
+   * The stack's row once the run is done (not in a preview; a failed run already marked it failed): no status,
+   * the count of its diagnostics (rows.go getInfoColumn); then the blank line before the end-of-run sections.
+   */
   endOfSteps(): void {
+    if (this.stackShown && !this.planOnly && !this.stackFailedShown) {
+      const m = this.stackMessages;
+      const counts = [plural(m.error, "error"), plural(m.warning, "warning"), plural(m.info, "message")].filter((_, i) => [m.error, m.warning, m.info][i]! > 0);
+      this.line(rowText("same", this.stackType, this.stackName, counts.join("; ")));
+    }
     this.line();
   }
 

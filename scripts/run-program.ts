@@ -3,7 +3,7 @@
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
  *                                      [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]
- *                                      [--diff] [--json]
+ *                                      [--diff] [--json] [--show-secrets]
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
@@ -13,7 +13,9 @@
  *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
  *   --diff     the CLI's diff display: each step with its property changes (engine/display/diff-reporter.ts);
  *              diagnostics on stderr
- *   --json     (preview) only the CLI's preview digest, as JSON (engine/display/json-digest.ts)
+ *   --show-secrets  secret values shown where the display prints [secret] (not in --json, as in the CLI)
+ *   --json     preview: only the CLI's preview digest, as JSON (engine/display/json-digest.ts); up, destroy,
+ *              refresh: the engine's events, one JSON object per line as they happen (engine/display/json-events.ts)
  *
  *   export [--file <out.json>]: the state as a deployment `pulumi stack import` accepts (secrets sealed with
  *   PULUMI_CONFIG_PASSPHRASE as the CLI's passphrase secrets manager seals them); scripts/up.sh uses it to move a
@@ -49,8 +51,10 @@ export interface CliArgs {
   refresh: boolean;
   /** `--diff`: the CLI's diff display (every step with its property changes) instead of resource rows. */
   diff: boolean;
-  /** `--json` (preview): the CLI's preview digest (engine/display/json-digest.ts) instead of the display. */
+  /** `--json`: the preview digest (preview) or the engine's event stream (up, destroy, refresh) instead of the display. */
   json: boolean;
+  /** `--show-secrets`: secret values shown in the display. */
+  showSecrets: boolean;
   /** export: where the deployment is written (default: stdout). */
   file?: string;
 }
@@ -65,6 +69,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let refresh = false;
   let diff = false;
   let json = false;
+  let showSecrets = false;
   let file: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -83,6 +88,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--refresh") refresh = true;
     else if (a === "--diff") diff = true;
     else if (a === "--json") json = true;
+    else if (a === "--show-secrets") showSecrets = true;
     else if (a === "--file" || a.startsWith("--file=")) file = value();
     else if (a === "-h" || a === "--help") throw new UsageError("");
     else if (!a.startsWith("-") && command === undefined) {
@@ -90,10 +96,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       command = a as CliCommand;
     } else throw new UsageError(`unexpected argument "${a}"`);
   }
-  if (json && command !== "preview") throw new UsageError("--json is supported for preview only (the preview digest)");
+  if (json && command === "export") throw new UsageError("--json is for up, preview, destroy and refresh");
   if (json && diff) throw new UsageError("--json and --diff exclude each other");
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, diff, json, file };
+  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, diff, json, showSecrets, file };
 }
 
 function urnArg(value: string): string {
@@ -105,7 +111,7 @@ class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh] [--diff] [--json]\n" +
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh] [--diff] [--json] [--show-secrets]\n" +
   "       npx ts-node scripts/run-program.ts export [--dir <project dir>] [--stack <name>] [--state <file>] [--file <out.json>]";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -127,8 +133,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.command === "export") return exportState(project, args, statePath);
     // Loaded only now: @pulumi/pulumi and the harness take a second to load, not needed for usage/config errors.
     const { Deployment } = await import("../engine/deployment/deployment");
+    const { Reporter } = await import("../engine/report");
     const { DiffReporter } = await import("../engine/display/diff-reporter");
     const { JsonDigestReporter } = await import("../engine/display/json-digest");
+    const { JsonEventReporter } = await import("../engine/display/json-events");
+    const jsonReporter = () => (args.command === "preview" ? new JsonDigestReporter() : new JsonEventReporter());
+    const reporter = args.json ? jsonReporter() : args.diff ? new DiffReporter(args.command === "preview") : new Reporter();
+    reporter.showSecrets = args.showSecrets && !args.json; // the CLI's JSON never shows secrets
     return await new Deployment({
       command: args.command,
       project,
@@ -138,7 +149,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       targets: args.targets,
       replace: args.replace,
       refresh: args.refresh,
-      reporter: args.json ? new JsonDigestReporter() : args.diff ? new DiffReporter(args.command === "preview") : undefined,
+      reporter,
     }).run();
   } catch (e) {
     if (e instanceof ProjectError) {

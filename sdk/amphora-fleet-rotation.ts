@@ -108,10 +108,14 @@ export interface AmphoraFleetRotationArgs {
    *   `2400`.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400. Default `2400`.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Once its end
-   *   is near, a failover is polled every 0.1 s instead, 20 times at most (at most 20 requests more per failover):
-   *   alone (a canary, batches of one) from 70 % of the time this up's latest failovers alone took; in a batch from the
-   *   moment the batch's first failover ended. Range 0.05 to 60. Default `5`.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Near a
+   *   failover's expected end its polls come closer, 0.15 of the distance to it down to 0.05 s (or 1 % of the expected
+   *   time), 40 times at most (at most 40 requests more per failover). The expected end: alone (a canary, batches of
+   *   one) the median of this up's latest three failovers alone; in a batch when its first failover ended; but while
+   *   amphora lists watch the replacement (every 0.2 s or 5 % of the expected time, from half of it, 30 at most),
+   *   nothing: a failover cannot end ACTIVE before, and once one shows it complete (as many amphorae as before, all
+   *   new, ALLOCATED and on the target image: this also decides the image gate), the time this up's failovers took from
+   *   there. Range 0.05 to 60. Default `5`.
    */
   timeouts?: pulumi.Input<AmphoraFleetRotationArgsInput["timeouts"]>;
 }
@@ -215,10 +219,14 @@ export class AmphoraFleetRotation extends pulumi.dynamic.Resource {
    *   default retries (compute build, amphora connection, VRRP) is about 40 minutes. Range > 0, ≤ 86400.
    * - `pendingSeconds`: Bound of the wait, at a load balancer's turn, for another operation on it (`PENDING_*`, Octavia
    *   answers 409 to a failover meanwhile) to end; with `whenPending: "wait"`. Range 0 to 86400.
-   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Once its end
-   *   is near, a failover is polled every 0.1 s instead, 20 times at most (at most 20 requests more per failover):
-   *   alone (a canary, batches of one) from 70 % of the time this up's latest failovers alone took; in a batch from the
-   *   moment the batch's first failover ended. Range 0.05 to 60.
+   * - `pollSeconds`: How often a failing-over load balancer is polled (and one waited for in `PENDING_*`). Near a
+   *   failover's expected end its polls come closer, 0.15 of the distance to it down to 0.05 s (or 1 % of the expected
+   *   time), 40 times at most (at most 40 requests more per failover). The expected end: alone (a canary, batches of
+   *   one) the median of this up's latest three failovers alone; in a batch when its first failover ended; but while
+   *   amphora lists watch the replacement (every 0.2 s or 5 % of the expected time, from half of it, 30 at most),
+   *   nothing: a failover cannot end ACTIVE before, and once one shows it complete (as many amphorae as before, all
+   *   new, ALLOCATED and on the target image: this also decides the image gate), the time this up's failovers took from
+   *   there. Range 0.05 to 60.
    */
   declare readonly timeouts: pulumi.Output<AmphoraFleetRotationOutputs["timeouts"]>;
   /**

@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { z } from "zod";
 import { verifyCheckpoint } from "./support/checkpoint-check";
 import { diagnosticsOf, erroredCount, findRow, row, stackDiagnostics, summaryLine } from "./support/run-output";
 
@@ -73,6 +74,50 @@ function lineIndex(r: RunResult, line: string): number {
   assert.ok(i >= 0, `expected the line ${JSON.stringify(line)} in:\n${explain(r)}`);
   return i;
 }
+
+/** The fields of the engine's events this runner writes (apitype.EngineEvent, sdk/go/common/apitype/events.go). */
+const stepStateSchema = z
+  .object({ type: z.string(), urn: z.string(), id: z.string(), parent: z.string(), provider: z.string(), inputs: z.record(z.string(), z.unknown()), outputs: z.record(z.string(), z.unknown()) })
+  .strict()
+  .extend({ custom: z.boolean().optional() });
+const metadataSchema = z.object({
+  op: z.enum(["same", "create", "update", "delete", "replace", "create-replacement", "delete-replaced", "read", "refresh"]),
+  urn: z.string(),
+  type: z.string(),
+  old: stepStateSchema.nullable(),
+  new: stepStateSchema.nullable(),
+  keys: z.array(z.string()).optional(),
+  detailedDiff: z.null(),
+  provider: z.string(),
+});
+const engineEventSchema = z
+  .object({
+    sequence: z.number().int(),
+    timestamp: z.number().int(),
+    preludeEvent: z.object({ config: z.record(z.string(), z.string()) }),
+    resourcePreEvent: z.object({ metadata: metadataSchema }),
+    resOutputsEvent: z.object({ metadata: metadataSchema }),
+    resOpFailedEvent: z.object({ metadata: metadataSchema, status: z.number().int(), steps: z.number().int() }),
+    diagnosticEvent: z.object({
+      urn: z.string().optional(),
+      prefix: z.string().optional(),
+      message: z.string(),
+      color: z.literal("never"),
+      severity: z.enum(["info", "warning", "error"]),
+    }),
+    summaryEvent: z.object({
+      maybeCorrupt: z.boolean(),
+      durationSeconds: z.number().int(),
+      resourceChanges: z.record(z.string(), z.number().int()),
+      PolicyPacks: z.record(z.string(), z.string()),
+      isPreview: z.boolean(),
+      result: z.enum(["succeeded", "failed"]),
+    }),
+  })
+  .partial()
+  .required({ sequence: true, timestamp: true })
+  .strict()
+  .refine((e) => Object.keys(e).filter((k) => k.endsWith("Event")).length === 1, "exactly one event per line");
 
 const ECHO = "pulumi-nodejs:dynamic/amphora:Echo";
 const NOTE = "fixture:index:Note";
@@ -154,6 +199,19 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(r.code, 0, explain(r));
       assert.strictEqual(lines(r)[0], "Updating (dev):");
       for (const name of ["first", "second", "extra"]) row(r.stdout, "+", ECHO, name, "created");
+      // As the CLI's display when stdout is not a terminal: the stack's row first; a step's row when it starts,
+      // then the provider's lines of the Create, then its row when it completes; the stack's row once done, with
+      // the count of its messages.
+      assert.strictEqual(lines(r)[2], "    pulumi:pulumi:Stack echo-program-dev running", explain(r));
+      const creating = row(r.stdout, "+", ECHO, "first", "creating");
+      assert.match(lines(r)[creating] ?? "", / creating \(0s\)$/);
+      const applied = lineIndex(r, '    pulumi:pulumi:Stack echo-program-dev running + echo echo-1 message="hello"');
+      assert.ok(creating < applied && applied < row(r.stdout, "+", ECHO, "first", "created"), explain(r));
+      assert.ok(row(r.stdout, "+", NOTE, "note", "creating") < row(r.stdout, "+", NOTE, "note", "created"), explain(r));
+      const messages = stackDiagnostics(r.stdout).length;
+      assert.ok(messages > 0);
+      const done = lineIndex(r, `    pulumi:pulumi:Stack echo-program-dev ${messages} messages`);
+      assert.ok(done > row(r.stdout, "+", ECHO, "extra", "created") && done < lineIndex(r, "Diagnostics:"), explain(r));
       assertProviderLine(r, '+ echo echo-1 message="hello"');
       assertProviderLine(r, '+ echo echo-2 message="after echo-1"');
       assertProviderLine(r, '+ echo echo-3 message="extra"');
@@ -199,6 +257,13 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(summaryLine(r.stdout), "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
       assert.deepStrictEqual(providerCallLines(r), []);
       assert.match(r.stdout, /^ {4}secondMessage *: "after echo-1"$/m); // outputs come from state
+      assert.match(r.stdout, /^ {4}secondPassword *: \[secret\]$/m);
+
+      // --show-secrets (the CLI's flag): the secret output as it is, and nothing else changes.
+      const shown = await up("up", "--show-secrets");
+      assert.strictEqual(shown.code, 0, explain(shown));
+      assert.match(shown.stdout, new RegExp(`^ {4}secondPassword *: "${PASSWORD}"$`, "m"), explain(shown));
+      assert.strictEqual(summaryLine(shown.stdout), "Resources: 0 created, 0 updated, 4 unchanged, 0 deleted");
       assert.deepStrictEqual(
         readState().resources.map((x) => [x.name, x.id]).sort(),
         before.resources.map((x) => [x.name, x.id]).sort(),
@@ -301,6 +366,9 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       const r = await up("up");
       assert.strictEqual(r.code, 0, explain(r));
       row(r.stdout, "~", ECHO, "first", "updated");
+      // The row of an update as it starts carries the engine's summary of the change.
+      assert.match(lines(r)[row(r.stdout, "~", ECHO, "first", "updating")] ?? "", / updating \(0s\) \[diff: ~message\]$/, explain(r));
+      assert.ok(row(r.stdout, "-", ECHO, "extra", "deleting") < row(r.stdout, "-", ECHO, "extra", "deleted"), explain(r));
       assertProviderLine(r, '~ echo echo-1 message="hello" -> "changed"');
       row(r.stdout, "~", NOTE, "note", "updated");
       assert.strictEqual(findRow(r.stdout, "~", ECHO, "second", "updated"), -1); // its message ("after echo-1") did not change
@@ -400,8 +468,9 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       setConfig({ "echo-program:message": "changed", withExtra: false, rendezvous: "pair" });
       const r = await up("up");
       assert.strictEqual(r.code, 0, explain(r));
-      row(r.stdout, "+", ECHO, "left", "created");
-      row(r.stdout, "+", ECHO, "right", "created");
+      // Both rows as they start come before either completes: the display shows the two steps running at once.
+      const started = Math.max(row(r.stdout, "+", ECHO, "left", "creating"), row(r.stdout, "+", ECHO, "right", "creating"));
+      assert.ok(started < Math.min(row(r.stdout, "+", ECHO, "left", "created"), row(r.stdout, "+", ECHO, "right", "created")), explain(r));
       assert.ok(providerCallLines(r).some((l) => l.endsWith('message="left"')), explain(r));
       assert.ok(providerCallLines(r).some((l) => l.endsWith('message="right"')), explain(r));
     });
@@ -421,6 +490,61 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(r.code, 0, explain(r));
       row(r.stdout, "+", ECHO, "first", "created");
       row(r.stdout, "+", ECHO, "second", "created");
+    });
+
+    it("up --json streams the engine's events as they happen, one JSON object per line, as `pulumi up --json`", async () => {
+      setConfig({ "echo-program:message": "as json", withExtra: false, rendezvous: "pair" });
+      const r = await up("up", "--json");
+      assert.strictEqual(r.code, 0, explain(r));
+      const events = r.stdout.trimEnd().split("\n").map((l) => engineEventSchema.parse(JSON.parse(l)));
+      assert.deepStrictEqual(events.map((e) => e.sequence), events.map((_, i) => i));
+      const kinds = events.map((e) => Object.keys(e).find((k) => k.endsWith("Event")));
+      assert.strictEqual(kinds[0], "preludeEvent");
+      assert.strictEqual(kinds.at(-1), "summaryEvent");
+      const firstUrn = "urn:pulumi:dev::echo-program::pulumi-nodejs:dynamic/amphora:Echo::first";
+      const pre = events.findIndex((e) => e.resourcePreEvent?.metadata.urn === firstUrn);
+      const applied = events.findIndex((e) => /^~ echo \S+ message="changed" -> "as json"\n$/.test(e.diagnosticEvent?.message ?? ""));
+      const done = events.findIndex((e) => e.resOutputsEvent?.metadata.urn === firstUrn);
+      assert.ok(pre > 0 && pre < applied && applied < done, explain(r)); // started, the provider's Update lines, completed
+      const started = events[pre]!.resourcePreEvent!.metadata;
+      assert.strictEqual(started.op, "update");
+      assert.strictEqual(started.old?.inputs.message, "changed");
+      assert.strictEqual(started.new?.inputs.message, "as json");
+      assert.strictEqual(events[done]!.resOutputsEvent!.metadata.new?.outputs.message, "as json");
+      const stackOutputs = events.find((e) => e.resOutputsEvent?.metadata.type === "pulumi:pulumi:Stack")?.resOutputsEvent?.metadata.new?.outputs;
+      assert.strictEqual(stackOutputs?.secondPassword, "[secret]");
+      assert.ok(!r.stdout.includes(PASSWORD) && !r.stdout.includes(TOKEN));
+      const summary = events.at(-1)!.summaryEvent!;
+      assert.deepStrictEqual([summary.result, summary.isPreview, summary.resourceChanges.update], ["succeeded", false, 2]);
+    });
+
+    it("a replacement's rows are the engine's steps: create-before-delete deletes the original last, delete-before-replace first", async () => {
+      const config = { "echo-program:message": "as json", withExtra: false, rendezvous: "pair" };
+      const rowsOf = (r: RunResult) => lines(r).filter((l) => l.includes(`${ECHO} first `)).map((l) => l.replace(/ \(\d+s\)/, " (Ns)").split(` ${ECHO} first `).join(" | "));
+      setConfig({ ...config, bucket: "b" });
+      const cbd = await up("up");
+      assert.strictEqual(cbd.code, 0, explain(cbd));
+      assert.deepStrictEqual(rowsOf(cbd), [
+        " ++ | creating replacement (Ns) [diff: ~bucket]",
+        " ++ | created replacement (Ns) [diff: ~bucket]",
+        " +- | replacing (Ns) [diff: ~bucket]",
+        " +- | replaced (Ns) [diff: ~bucket]",
+        " -- | deleting original (Ns)",
+        " -- | deleted original (Ns)",
+      ]);
+
+      setConfig({ ...config, bucket: "c", exclusive: true });
+      const dbr = await up("up");
+      assert.strictEqual(dbr.code, 0, explain(dbr));
+      assert.deepStrictEqual(rowsOf(dbr), [
+        " -- | deleting original (Ns)",
+        " -- | deleted original (Ns)",
+        " +- | replacing (Ns) [diff: +exclusive~bucket]",
+        " +- | replaced (Ns) [diff: +exclusive~bucket]",
+        " ++ | creating replacement (Ns) [diff: +exclusive~bucket]",
+        " ++ | created replacement (Ns) [diff: +exclusive~bucket]",
+      ]);
+      assert.strictEqual(summaryLine(dbr.stdout), "Resources: 0 created, 0 updated, 1 replaced, 4 unchanged, 0 deleted");
     });
   });
 

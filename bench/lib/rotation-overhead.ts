@@ -15,7 +15,7 @@ export interface Turn {
   requestMs: number;
   /** The poll that saw the load balancer out of PENDING_UPDATE was answered. */
   seenMs: number;
-  /** The gate's amphora list was answered: the turn's end. */
+  /** The gate's amphora list was answered (or the poll that saw the end, when a list before it proved the gate): the turn's end. */
   gateEndMs: number;
 }
 
@@ -23,8 +23,10 @@ const last = <T>(list: T[]): T | undefined => list[list.length - 1];
 
 /**
  * Each load balancer's turn in a rotation's requests (failover.ts): its accepted `PUT …/failover`, then polls of
- * `GET …/loadbalancers/{id}` until it is no longer PENDING_*, then the gate's `GET /v2/octavia/amphorae?…
- * loadbalancer_id={id}`. The poll that saw it settle is the last one before the gate's list.
+ * `GET …/loadbalancers/{id}` until it is no longer PENDING_*, and its amphora lists (`GET /v2/octavia/amphorae?…
+ * loadbalancer_id={id}`): the gate's after the end, or, when one taken while the failover ran proved the gate
+ * (gate-witness.ts), none after it. The poll that saw it settle is its last poll; the turn ends with the last
+ * answer of either.
  */
 export function turnsFromTrace(requests: readonly TracedRequest[], ids: readonly string[]): Map<string, Turn> {
   const turns = new Map<string, Turn>();
@@ -32,10 +34,10 @@ export function turnsFromTrace(requests: readonly TracedRequest[], ids: readonly
     const put = last(requests.filter((r) => r.method === "PUT" && r.path.endsWith(`/loadbalancers/${id}/failover`) && r.status === 202));
     if (!put) continue;
     const after = requests.filter((r) => r.method === "GET" && r.startMs >= put.startMs);
-    const gate = last(after.filter((r) => r.path.includes("/v2/octavia/amphorae?") && new URLSearchParams(r.path.split("?")[1]).get("loadbalancer_id") === id));
-    const seen = gate && last(after.filter((r) => r.path.endsWith(`/loadbalancers/${id}`) && r.startMs < gate.startMs));
-    if (!gate || !seen) continue;
-    turns.set(id, { requestMs: put.startMs, seenMs: seen.endMs, gateEndMs: gate.endMs });
+    const lists = after.filter((r) => r.path.includes("/v2/octavia/amphorae?") && new URLSearchParams(r.path.split("?")[1]).get("loadbalancer_id") === id);
+    const seen = last(after.filter((r) => r.path.endsWith(`/loadbalancers/${id}`)));
+    if (!lists.length || !seen) continue;
+    turns.set(id, { requestMs: put.startMs, seenMs: seen.endMs, gateEndMs: Math.max(seen.endMs, ...lists.map((r) => r.endMs)) });
   }
   return turns;
 }

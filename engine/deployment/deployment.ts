@@ -97,7 +97,8 @@ export class Deployment {
     const started = Date.now();
     const { command, stack, project } = this.opts;
     const r = this.reporter;
-    r.setStack(`${project.name}-${stack}`);
+    const stackUrn = `urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`;
+    r.setStack(`${project.name}-${stack}`, this.preview, stackUrn);
     let locked = false;
     try {
       if (command !== "preview") {
@@ -116,7 +117,7 @@ export class Deployment {
       r.line();
       if (command === "up" || command === "preview") {
         const old = this.commit.old;
-        r.stackStep(`urn:pulumi:${stack}::${project.name}::pulumi:pulumi:Stack::${project.name}-${stack}`, old.updatedAt !== "", old.outputs, old.secretOutputs);
+        r.stackStep(stackUrn, old.updatedAt !== "", old.outputs, old.secretOutputs);
       }
       for (const w of project.warnings) r.stackDiagnostic("warning", w);
       if (this.commit.old.resources.some((x) => x.dynamic)) this.steps.prestartHost();

@@ -5,7 +5,7 @@
  * step failed, as the engine's snapshot keeps it.
  */
 import { startProviderHost, type ProviderHost } from "../host/provider-host";
-import { Lifecycle, type StepOp } from "../host/lifecycle";
+import { Lifecycle, type StepOp, type StepStart } from "../host/lifecycle";
 import { CheckFailedError, ProviderCallError } from "../host/errors";
 import {
   PROVIDER_KEY,
@@ -17,7 +17,7 @@ import {
   type PropertyValue,
 } from "../host/marshal";
 import type { Project } from "../project";
-import type { Counts, Op, Reporter } from "../report";
+import type { Counts, Op, Reporter, RowOptions } from "../report";
 import { displayMap, type StepDetail } from "../display/step-detail";
 import type { ResourceRecord } from "../state";
 import { isDynamicType, type StateCommit } from "./state-commit";
@@ -101,6 +101,7 @@ export class StepExecutor {
     const started = Date.now();
     let lc: Lifecycle | undefined;
     let op: StepOp = old ? "update" : "create";
+    let deletedFirst = false;
     try {
       const handle = await (await this.host()).resource({ text: providerText }, reg.type, reg.name);
       lc = new Lifecycle(handle, {
@@ -119,8 +120,9 @@ export class StepExecutor {
         return this.plannedResult(reg, p.op, p.inputs, old);
       }
       try {
-        const r = await lc.up(inputs, { replace, deferDelete: true });
+        const r = await lc.up(inputs, { replace, deferDelete: true, onStart: this.startReporter(reg, old, providerText, secretInputs) });
         op = r.op;
+        deletedFirst = r.deleteBeforeReplace === true;
         if (r.pendingDelete && old) this.commit.addPendingDelete(old);
         if (op === "same" && old?.initErrors?.length && lc.state) {
           // The engine always updates a resource whose create failed after it got an id.
@@ -148,13 +150,42 @@ export class StepExecutor {
       return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error, inputs);
     }
     const s = lc.state!;
-    this.report(op, reg, started, {
-      ...oldDetail(reg, old),
-      newInputs: displayMap(s.inputs, secretInputs),
-      newOutputs: displayMap(s.outputs, secretOutputKeys(s.outputs)),
-    });
+    this.report(
+      op,
+      reg,
+      started,
+      { ...oldDetail(reg, old), newInputs: displayMap(s.inputs, secretInputs), newOutputs: displayMap(s.outputs, secretOutputKeys(s.outputs)) },
+      { deletedFirst },
+    );
     const outs = withoutProvider(s.outputs) as Wire;
     return { id: lc.state!.id, state: markSecrets(outs, secretOutputKeys(outs)) };
+  }
+
+  /**
+   * The rows of a step as the engine starts its parts: the create or update; for a replacement, the create of the
+   * new resource, and for delete-before-replace first the delete of the old one (then the logical replace step).
+   */
+  private startReporter(reg: Registration, old: ResourceRecord | undefined, providerText: string, secretInputs: string[]): StepStart {
+    let deleting: number | undefined;
+    return (startOp, checked, diff) => {
+      const replacing = startOp === "create-replacement" || startOp === "delete-replaced";
+      const detail: StepDetail = {
+        ...oldDetail(reg, old),
+        newInputs: displayMap({ ...checked, [PROVIDER_KEY]: providerText }, secretInputs),
+        replaces: replacing ? (diff?.replaces ?? ["id"]) : undefined,
+      };
+      const original = { ...oldDetail(reg, old), newInputs: undefined };
+      if (startOp === "delete-replaced") {
+        deleting = Date.now();
+        this.reporter.stepStarted("delete", reg.type, reg.name, { detail: original, original: true });
+        return;
+      }
+      if (startOp === "create-replacement" && deleting !== undefined) {
+        this.reporter.row("delete", reg.type, reg.name, { detail: original, original: true, seconds: (Date.now() - deleting) / 1000 });
+        this.reporter.replaceStep(reg.type, reg.name, detail);
+      }
+      this.reporter.stepStarted(startOp === "create-replacement" ? "replace" : startOp, reg.type, reg.name, { detail });
+    };
   }
 
   /** What the program sees of a planned step: no Create/Update in preview, so the checked inputs; other outputs stay unknown. */
@@ -231,6 +262,7 @@ export class StepExecutor {
     const secretOutputs = [...new Set([...secretInputs, ...reg.additionalSecretOutputs.filter((k) => k in plain)])];
     const op: Op = reg.read ? "read" : !old ? "create" : wireEqual(old.inputs, plain) ? "same" : "update";
     const id = reg.read ? reg.id : old?.id || (reg.custom ? `${reg.name}-id` : "");
+    if (op !== "same") this.reporter.stepStarted(op, reg.type, reg.name, { detail: { ...oldDetail(reg, old), newInputs: displayMap(plain, secretInputs) } });
     this.report(op, reg, undefined, {
       ...oldDetail(reg, old),
       newInputs: displayMap(plain, secretInputs),
@@ -270,6 +302,7 @@ export class StepExecutor {
       this.counts.delete++;
       return true;
     }
+    this.reporter.stepStarted("delete", rec.type, rec.name, { detail, original: rec.pendingDelete });
     if (!rec.dynamic || rec.external || rec.retainOnDelete || !rec.custom) {
       const why = rec.external ? "(external: not deleted)" : rec.retainOnDelete ? "(retainOnDelete: not deleted)" : undefined;
       this.reporter.row("delete", rec.type, rec.name, { note: why, detail });
@@ -286,7 +319,7 @@ export class StepExecutor {
     }
     this.reporter.row("delete", rec.type, rec.name, {
       seconds: (Date.now() - started) / 1000,
-      note: rec.pendingDelete ? "(original)" : undefined,
+      original: rec.pendingDelete,
       detail,
     });
     this.counts.delete++;
@@ -382,7 +415,13 @@ export class StepExecutor {
     return (await this.host()).resource({ text }, rec.type, rec.name);
   }
 
-  private report(op: StepOp | Op, reg: Pick<Registration, "type" | "name" | "custom">, started?: number, detail?: StepDetail): void {
+  private report(
+    op: StepOp | Op,
+    reg: Pick<Registration, "type" | "name" | "custom">,
+    started?: number,
+    detail?: StepDetail,
+    extra: Pick<RowOptions, "deletedFirst"> = {},
+  ): void {
     const shown = op as Op;
     if (shown === "create" || shown === "update" || shown === "replace" || shown === "same" || shown === "delete" || shown === "read") {
       this.counts[shown]++;
@@ -390,6 +429,7 @@ export class StepExecutor {
     // As the CLI's non-interactive display: no row for an unchanged custom resource.
     if (shown === "same") return;
     this.reporter.row(shown, reg.type, reg.name, {
+      ...extra,
       preview: this.opts.preview,
       seconds: started === undefined ? undefined : (Date.now() - started) / 1000,
       detail,

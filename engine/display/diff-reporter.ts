@@ -17,14 +17,15 @@
  * Each step is printed with its property detail (diff-view.ts); unchanged resources are not printed. Diagnostics
  * (provider output, warnings, errors) go to STDERR as they arrive, as the CLI writes diagnostic events there in
  * this display; there is no `Diagnostics:` section and no `Outputs:` section: the stack's outputs are printed
- * under the stack (`--outputs:--`). Differences from the CLI: a step is printed when it completes (the CLI
- * prints it when it starts), the stack's outputs after the deletes of removed resources (the CLI before them);
- * refresh steps print only their rows' summary counts.
+ * under the stack (`--outputs:--`). As in the CLI, an up prints a step when it starts and its outputs when it
+ * completes (a preview: the step once planned). Differences from the CLI: the stack's outputs after the deletes of
+ * removed resources (the CLI before them); refresh steps print only their rows' summary counts.
  */
-import { Reporter, type Op, type RowOptions } from "../report";
-import type { PropertyValue } from "../host/marshal";
+import { Reporter, type Op, type RowOptions, type StartOptions } from "../report";
+import { toWire, type PropertyValue } from "../host/marshal";
 import { renderOutputs, renderStackOutputs, renderStep } from "./diff-view";
-import { displayMap } from "./step-detail";
+import { displayMap, type StepDetail } from "./step-detail";
+import type { DisplayMap } from "./property-diff";
 import type { DiffOp } from "./property-print";
 
 const DIFF_OP: Record<Op, DiffOp | undefined> = {
@@ -40,6 +41,8 @@ const DIFF_OP: Record<Op, DiffOp | undefined> = {
 
 export class DiffReporter extends Reporter {
   private oldStackOutputs?: { outputs: Record<string, PropertyValue>; secretKeys: readonly string[] };
+  /** Steps printed when they started, by URN. */
+  private readonly started = new Set<string>();
 
   constructor(
     private readonly preview: boolean,
@@ -56,11 +59,32 @@ export class DiffReporter extends Reporter {
     if (existed) this.oldStackOutputs = { outputs: oldOutputs ?? {}, secretKeys };
   }
 
+  /** A step that starts is printed then (ShowDiffEvents on ResourcePreEvent); its outputs follow when it completes. */
+  override stepStarted(op: Op, _type: string, _name: string, opts: StartOptions = {}): void {
+    const diffOp = DIFF_OP[op];
+    // The delete of a replaced resource's old half is not a logical step: the diff display does not show it.
+    if (!diffOp || !opts.detail || this.preview || opts.original) return;
+    this.started.add(opts.detail.urn);
+    this.out(renderStep(diffOp, this.shown(opts.detail), 1, false));
+  }
+
   override row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
     const diffOp = DIFF_OP[op];
-    if (!diffOp || !opts.detail) return;
-    this.out(renderStep(diffOp, opts.detail, 1, this.preview));
-    if (!this.preview && opts.detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, opts.detail, 1));
+    if (!diffOp || !opts.detail || opts.original) return;
+    const detail = this.shown(opts.detail);
+    if (!this.started.delete(detail.urn)) this.out(renderStep(diffOp, detail, 1, this.preview));
+    if (!this.preview && detail.newOutputs && diffOp !== "delete") this.out(renderOutputs(diffOp, detail, 1));
+  }
+
+  override replaceStep(): void {
+    // the replacement was printed when it started, as one `(replace)` step
+  }
+
+  /** The step's detail as displayed: with `--show-secrets`, secret values unwrapped. */
+  private shown(d: StepDetail): StepDetail {
+    if (!this.showSecrets) return d;
+    const reveal = (m: DisplayMap | undefined) => (m ? (toWire(m) as DisplayMap) : undefined);
+    return { ...d, oldInputs: reveal(d.oldInputs), oldOutputs: reveal(d.oldOutputs), newInputs: reveal(d.newInputs), newOutputs: reveal(d.newOutputs) };
   }
 
   override failedRow(op: Op, type: string, name: string, message: string): void {
@@ -95,13 +119,8 @@ export class DiffReporter extends Reporter {
 
   override outputs(outputs: Record<string, PropertyValue>, secretKeys: readonly string[]): void {
     const old = this.oldStackOutputs;
-    this.out(
-      renderStackOutputs(
-        "pulumi:pulumi:Stack",
-        old ? displayMap(old.outputs, old.secretKeys) : undefined,
-        displayMap(outputs, secretKeys) ?? {},
-        this.preview,
-      ),
-    );
+    const shown = (values: Record<string, PropertyValue>, keys: readonly string[]) =>
+      this.showSecrets ? (toWire(values) as DisplayMap) : (displayMap(values, keys) ?? {});
+    this.out(renderStackOutputs("pulumi:pulumi:Stack", old ? shown(old.outputs, old.secretKeys) : undefined, shown(outputs, secretKeys), this.preview));
   }
 }

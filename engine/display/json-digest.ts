@@ -67,7 +67,6 @@ export class JsonDigestReporter extends Reporter {
   private readonly steps: DigestStep[] = [];
   private readonly events: DigestDiagnostic[] = [];
   private readonly started = Date.now();
-  private stackUrn = "";
   private stack?: DigestStep;
 
   constructor(private readonly out: (text: string) => void = (t) => process.stdout.write(t)) {
@@ -75,7 +74,6 @@ export class JsonDigestReporter extends Reporter {
   }
 
   override stackStep(urn: string, existed: boolean, oldOutputs?: Record<string, PropertyValue>, secretKeys: readonly string[] = []): void {
-    this.stackUrn = urn;
     const state = (outputs: DisplayMap): DigestState => ({ urn, custom: false, type: "pulumi:pulumi:Stack", inputs: {}, outputs: massage(outputs) });
     this.stack = {
       op: existed ? "same" : "create",
@@ -143,17 +141,14 @@ export class JsonDigestReporter extends Reporter {
       type: d.type,
       inputs: massage(inputs),
       outputs: massage(outputs),
-      parent: d.parent || this.stackUrn,
+      parent: d.parent || this.rootUrn,
     };
   }
 
-  private urnOf(type: string, name: string): string {
-    return `${this.stackUrn.split("::").slice(0, 2).join("::")}::${type}::${name}`;
-  }
 }
 
 /** MassageSecrets: every secret becomes the string "[secret]". */
-function massage(m: DisplayMap): Record<string, unknown> {
+export function massage(m: DisplayMap): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(m)) out[k] = massageValue(v);
   return out;

@@ -53,6 +53,17 @@ export interface ResourceState {
 
 export type StepOp = "create" | "same" | "update" | "replace";
 
+/**
+ * A step about to be carried out, as the engine emits its ResourcePreEvent: its op (a replacement is the create of
+ * the new resource and, for delete-before-replace, first the delete of the old one), the checked inputs the
+ * provider gets, and the Diff behind it.
+ */
+export type StepStart = (
+  op: "create" | "update" | "create-replacement" | "delete-replaced",
+  checked: Record<string, PropertyValue>,
+  diff?: DiffResult,
+) => void;
+
 export interface StepResult {
   op: StepOp;
   id: string;
@@ -107,6 +118,11 @@ export class Lifecycle {
       replace?: boolean;
       /** Leave the delete of a create-before-delete replacement to the caller (the engine runs it last). */
       deferDelete?: boolean;
+      /**
+       * Called once the step is decided and before the provider is asked to carry it out (the engine's
+       * ResourcePreEvent): with the checked inputs it will send, and the Diff that decided it.
+       */
+      onStart?: StepStart;
     } = {},
   ): Promise<StepResult> {
     if (opts.provider) await this.useProvider(opts.provider);
@@ -115,11 +131,13 @@ export class Lifecycle {
     const old = this.state;
     if (old && opts.replace) {
       const rechecked = await this.checkOrThrow(inputs, undefined, output);
-      return this.replace(old, inputs, rechecked, output, { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] }, opts.deferDelete);
+      const forced: DiffResult = { changes: "some", replaces: ["id"], deleteBeforeReplace: false, output: [] };
+      return this.replace(old, inputs, rechecked, output, forced, opts.deferDelete, opts.onStart);
     }
     const checked = await this.checkOrThrow(inputs, this.state?.inputs, output);
 
     if (!old) {
+      opts.onStart?.("create", checked);
       const created = await h.create(checked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, checked, created.raw);
@@ -132,6 +150,7 @@ export class Lifecycle {
       return this.result("same", output, { diff });
     }
     if (diff.replaces.length === 0) {
+      opts.onStart?.("update", checked, diff);
       const updated = await h.update(old.id, old.outputs, checked, old.inputs);
       output.push(...updated.output);
       this.state = this.newState(old.id, inputs, checked, updated.raw);
@@ -140,7 +159,7 @@ export class Lifecycle {
 
     // Replacement: defaults are recomputed with a Check against no olds.
     const rechecked = await this.checkOrThrow(inputs, undefined, output);
-    return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete);
+    return this.replace(old, inputs, rechecked, output, diff, opts.deferDelete, opts.onStart);
   }
 
   private async replace(
@@ -150,17 +169,21 @@ export class Lifecycle {
     output: string[],
     diff: DiffResult,
     deferDelete = false,
+    onStart?: StepStart,
   ): Promise<StepResult> {
     const h = this.handle;
     const dbr = this.options.deleteBeforeReplace ?? diff.deleteBeforeReplace;
     if (dbr) {
+      onStart?.("delete-replaced", rechecked, diff);
       const deleted = await h.delete(old.id, old.outputs, old.inputs);
       output.push(...deleted.output);
       this.state = undefined;
+      onStart?.("create-replacement", rechecked, diff);
       const created = await h.create(rechecked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, rechecked, created.raw);
     } else {
+      onStart?.("create-replacement", rechecked, diff);
       const created = await h.create(rechecked);
       output.push(...created.output);
       this.state = this.newState(created.id, inputs, rechecked, created.raw);

@@ -5,6 +5,8 @@ import { serviceWords } from "../common/errors";
 import { FleetRotationError } from "./errors";
 import type { Fleet } from "./fleet";
 import type { AmphoraFleetRotationInputs } from "./inputs";
+import { GateWitness } from "./gate-witness";
+import { ReplacementWatch } from "./replacement-watch";
 import { describeLb } from "./plan";
 import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./poll";
 
@@ -18,7 +20,7 @@ import { awaitSettled, pending, type FailoverTimes, type PollClock } from "./pol
  * the amphorae again, and either finds the load balancer already on its target image (someone else's failover
  * put it there: it is not failed over again) or asks again. After an accepted failover it waits through
  * `PENDING_UPDATE` until `ACTIVE` or `ERROR` (bounded by `timeouts.failoverSeconds`), polling faster once its end
- * is near by what the run saw (poll.ts), and checks the gate.
+ * is near by what the run saw and by its amphorae (poll.ts, replacement-watch.ts), and checks the gate.
  */
 
 export type TurnOutcome = { kind: "rotated" } | { kind: "skipped"; reason: string };
@@ -35,6 +37,15 @@ export interface TurnPace {
 
 /** Failover requests of one turn at most (each 409 means another operation started and ended meanwhile). */
 const MAX_REQUESTS = 5;
+/**
+ * Amphora lists watching a failover's replacement (replacement-watch.ts): one every LIST_EVERY_MS (or
+ * LIST_EVERY_FRACTION of the expected failover time, if longer), from LIST_FROM of the expected time (alone; in a
+ * batch, from its first end), LISTS at most per failover.
+ */
+const LIST_EVERY_MS = 200;
+const LIST_EVERY_FRACTION = 0.05;
+const LIST_FROM = 0.5;
+const LISTS = 30;
 
 const servingAmphorae = async (octavia: ServiceClient, id: string, pageSize: number): Promise<Amphora[]> =>
   (await listAmphorae(octavia, { loadbalancer_id: id }, pageSize)).filter((a) => !GONE_AMPHORA_STATUSES.has(a.status));
@@ -103,12 +114,19 @@ export async function failoverTurn(
   }
 
   const acceptedMs = clock.now();
-  const settled = await awaitSettled(read, {
-    clock,
-    pollMs,
-    deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
-    learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
-  });
+  const watch = watchReplacement(octavia, inputs.pageSize, id, new GateWitness(member?.amphoraIds ?? [], member?.amphoraIds.length ?? 0, target), pace);
+  let settled;
+  try {
+    settled = await awaitSettled(read, {
+      clock,
+      pollMs,
+      deadlineMs: acceptedMs + inputs.timeouts.failoverSeconds * 1000,
+      learn: { times: pace.times, step: pace.step, inFlight: pace.inFlight, startMs: acceptedMs },
+      progress: watch,
+    });
+  } finally {
+    watch.stop();
+  }
   if (settled.timedOut) {
     throw fail(
       "ERR_TIMEOUT",
@@ -117,7 +135,9 @@ export async function failoverTurn(
     );
   }
   const state = settled.state;
-  const amphorae = await servingAmphorae(octavia, id, inputs.pageSize);
+  // A list taken while the failover ran may have proven the image gate (gate-witness.ts); otherwise one now.
+  const proven = state.provisioning_status === "ACTIVE" && (await watch.proven());
+  const amphorae = proven ? [] : await servingAmphorae(octavia, id, inputs.pageSize);
   if (state.provisioning_status !== "ACTIVE") {
     throw fail(
       "ERR_GATE",
@@ -128,8 +148,22 @@ export async function failoverTurn(
   if (!inputs.healthGate.operatingStatuses.includes(state.operating_status as never)) {
     throw fail("ERR_GATE", `operating status ${state.operating_status} after failover, the gate accepts ${inputs.healthGate.operatingStatuses.join(", ")}`);
   }
-  if (!onImage(amphorae, target)) {
+  if (!proven && !onImage(amphorae, target)) {
     throw fail("ERR_GATE", `after failover its amphorae are not all on image ${target ?? "(none)"}: ${describeAmphorae(amphorae)}`);
   }
   return { kind: "rotated" };
+}
+
+/** The watch of one turn's replacement, paced by what the run saw (LIST_* above). */
+function watchReplacement(octavia: ServiceClient, pageSize: number, id: string, witness: GateWitness, pace: TurnPace): ReplacementWatch {
+  const { times, step, inFlight, clock } = pace;
+  const expected = times.expected(step, inFlight, clock.now());
+  const batch = inFlight > 1;
+  const begin = batch && !times.firstEnded(step) ? new Promise<void>((resolve) => times.onFirstEnd(step, resolve)) : Promise.resolve();
+  return new ReplacementWatch(() => servingAmphorae(octavia, id, pageSize), witness, clock, {
+    firstMs: batch ? 0 : (expected ?? 0) * LIST_FROM,
+    everyMs: Math.max(LIST_EVERY_MS, (expected ?? 0) * LIST_EVERY_FRACTION),
+    max: LISTS,
+    begin,
+  });
 }

@@ -23,6 +23,8 @@ export interface FleetMember {
   tag: string;
   /** Image ids of its serving amphorae (absent image ids as ""). */
   images: string[];
+  /** Ids of its serving amphorae. */
+  amphoraIds: string[];
 }
 
 export interface Fleet {
@@ -115,6 +117,7 @@ export async function readFleet(octavia: ServiceClient, glance: GlanceClient, in
         standalone: amps.length === 1 && amps[0]?.role === "STANDALONE",
         tag: (lb.flavor_id && flavorTags.get(lb.flavor_id)) || inputs.imageTag,
         images: amps.map((a) => a.image_id ?? "").sort(),
+        amphoraIds: amps.map((a) => a.id).sort(),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));

@@ -18,6 +18,7 @@ function lb(name: string, over: Partial<FleetMember> = {}): FleetMember {
     standalone: false,
     tag: "amphora",
     images: [OLD, OLD],
+    amphoraIds: [`${name}-amphora-1`, `${name}-amphora-2`],
     ...over,
   };
 }

@@ -55,6 +55,20 @@ describe("bench: fleet rotation overhead arithmetic", () => {
     assert.deepStrictEqual([...turnsFromTrace(trace, [A, B])], [[A, { requestMs: 200, seenMs: 875, gateEndMs: 900 }]]);
   });
 
+  it("a turn whose gate a list taken while the failover ran proved ends with the poll that saw it settle, or with a list still in flight then", () => {
+    const r = (method: string, path: string, startMs: number, endMs: number, status = 200): TracedRequest => ({ method, path, startMs, endMs, status });
+    const list = (startMs: number, endMs: number): TracedRequest => r("GET", `/v2/octavia/amphorae?loadbalancer_id=${A}&limit=1000`, startMs, endMs);
+    const trace = [
+      r("PUT", `/v2/lbaas/loadbalancers/${A}/failover`, 200, 230, 202),
+      list(231, 250), // as soon as Octavia accepted it
+      r("GET", `/v2/lbaas/loadbalancers/${A}`, 600, 640),
+      list(600, 620), // beside a poll near the end: proves the gate
+      r("GET", `/v2/lbaas/loadbalancers/${A}`, 650, 690),
+    ];
+    assert.deepStrictEqual([...turnsFromTrace(trace, [A])], [[A, { requestMs: 200, seenMs: 690, gateEndMs: 690 }]]);
+    assert.deepStrictEqual([...turnsFromTrace([...trace, list(650, 700)], [A])], [[A, { requestMs: 200, seenMs: 690, gateEndMs: 700 }]]);
+  });
+
   it("splits the rotation's time over the batches' critical path into parts that add up to it", () => {
     const spans = new Map([
       [A, [{ startMs: 1_100, endMs: 4_100, failed: false }]], // canary: 3 s
