@@ -72,6 +72,7 @@ const STARTED: Partial<Record<Op, { symbol: string; text: string }>> = {
   update: { symbol: "~ ", text: "updating" },
   replace: { symbol: "++", text: "creating replacement" },
   delete: { symbol: "- ", text: "deleting" },
+  refresh: { symbol: "~ ", text: "refreshing" },
 };
 const DELETING_ORIGINAL = { symbol: "--", text: "deleting original" };
 
@@ -107,6 +108,8 @@ export interface RowOptions {
   preview?: boolean;
   /** The delete of a replaced resource's old half (a pending delete). */
   original?: boolean;
+  /** The completion of a refresh step: a row even when nothing changed (the engine shows every refresh). */
+  refreshed?: boolean;
   /** A replacement that deleted the old resource first (its logical replace step was shown before the create). */
   deletedFirst?: boolean;
   seconds?: number;
@@ -186,6 +189,11 @@ export class Reporter {
     }
     if (!opts.preview && op === "delete" && opts.original) {
       this.line(` -- ${type} ${name} deleted original${rest}`);
+      return;
+    }
+    if (op === "same" && opts.refreshed) {
+      // unchanged: no status and no time (progress.go getStepDoneDescription for OpSame)
+      if (!opts.preview) this.line(rowText("same", type, name, ""));
       return;
     }
     const status = opts.preview ? (op === "gone" ? "delete" : op === "same" ? "" : op) : DONE[op];

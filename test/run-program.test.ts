@@ -483,6 +483,10 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(ids.length, 2, explain(refreshed));
       for (const id of ids) assert.ok(stackDiagnostics(refreshed.stdout).includes(`? echo ${id} diff`), explain(refreshed));
       row(refreshed.stdout, "-", ECHO, "first", "deleted");
+      // Every refresh step shows, as the engine's: `refreshing (0s)`, then its result; unchanged has no status.
+      for (const name of ["left", "right", "first"]) row(refreshed.stdout, "~", ECHO, name, "refreshing");
+      for (const name of ["left", "right"]) lineIndex(refreshed, `    ${ECHO} ${name}`);
+      assert.strictEqual(summaryLine(refreshed.stdout), "Resources: 0 created, 0 updated, 3 unchanged, 2 deleted", explain(refreshed));
 
       // Gone again in the next host: without --refresh up would update first and second in place from stale
       // state; with it they are recreated.

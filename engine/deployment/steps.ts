@@ -7,6 +7,7 @@
 import { startProviderHost, type ProviderHost } from "../host/provider-host";
 import { Lifecycle, type StepOp, type StepStart } from "../host/lifecycle";
 import { CheckFailedError, ProviderCallError } from "../host/errors";
+import type { DiffChanges } from "../host/provider-host";
 import {
   PROVIDER_KEY,
   containsSecrets,
@@ -334,7 +335,8 @@ export class StepExecutor {
       return true;
     }
     const started = Date.now();
-    let outcome: { gone: true } | { gone: false; state: NonNullable<Lifecycle["state"]> };
+    this.reporter.stepStarted("refresh", rec.type, rec.name);
+    let outcome: { gone: true } | { gone: false; state: NonNullable<Lifecycle["state"]>; drift: DiffChanges };
     try {
       const handle = await this.recordHandle(rec);
       const lc = new Lifecycle(handle, { additionalSecretOutputs: rec.additionalSecretOutputs });
@@ -342,8 +344,8 @@ export class StepExecutor {
       const r = await lc.refresh();
       if (r.op === "gone" || !lc.state) outcome = { gone: true };
       else {
-        await handle.diff(lc.state.id, lc.state.outputs, lc.state.inputs);
-        outcome = { gone: false, state: lc.state };
+        const diff = await handle.diff(lc.state.id, lc.state.outputs, lc.state.inputs);
+        outcome = { gone: false, state: lc.state, drift: diff.changes };
       }
     } catch (error) {
       return this.failRecord("refresh", rec, error);
@@ -356,11 +358,14 @@ export class StepExecutor {
       return true;
     }
     const s = outcome.state;
+    // The engine's result of a refresh (RefreshStep.ResultOp): an update when the Diff after Read finds the
+    // resource differing from its inputs, else unchanged; a provider without an opinion: whether the read changed it.
     const changed = !wireEqual(s.outputs, rec.outputs) || !wireEqual(s.inputs, rec.inputs) || s.id !== rec.id;
-    if (changed) {
-      this.reporter.row("refresh", rec.type, rec.name, { seconds, preview: this.opts.preview, note: "(changed)" });
-      this.counts.update++;
-    } else this.counts.same++;
+    const drifted = outcome.drift === "some" || (outcome.drift === "unknown" && changed);
+    const shown: Op = drifted ? (this.opts.preview ? "refresh" : "update") : "same";
+    this.reporter.row(shown, rec.type, rec.name, { seconds, preview: this.opts.preview, refreshed: true });
+    if (drifted) this.counts.update++;
+    else this.counts.same++;
     {
       this.commit.refreshed({
         ...rec,
