@@ -85,6 +85,24 @@ describe("runner displays: a step shown when it starts and when it completes", (
     assert.match(printed(true), /password: "pw-1"/);
   });
 
+  it("refresh --json: each refresh starts as `refresh` and completes as its result (same, update, delete)", () => {
+    const out = capture();
+    const r = new JsonEventReporter(out.write);
+    r.setStack("amphora-dev", false, STACK);
+    const before: StepDetail = { urn: URN, type: TYPE, id: "img-1", oldInputs: { tag: "a" }, oldOutputs: { tag: "a" } };
+    for (const [op, refreshed] of [["same", true], ["update", true], ["gone", false]] as const) {
+      r.stepStarted("refresh", TYPE, "amphora", { detail: before });
+      r.row(op, TYPE, "amphora", { refreshed, detail: op === "gone" ? before : { ...before, newInputs: { tag: "a" }, newOutputs: { tag: "b" } } });
+    }
+    const ops = out
+      .text()
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { resourcePreEvent?: { metadata: { op: string } }; resOutputsEvent?: { metadata: { op: string; new: unknown } } })
+      .flatMap((e) => (e.resourcePreEvent ? [`pre ${e.resourcePreEvent.metadata.op}`] : e.resOutputsEvent ? [`out ${e.resOutputsEvent.metadata.op}`] : []));
+    assert.deepStrictEqual(ops, ["pre refresh", "out same", "pre refresh", "out update", "pre refresh", "out delete"]);
+  });
+
   it("up --json: a resourcePreEvent when the step starts, a resOutputsEvent when it completes, numbered from 0", () => {
     const out = capture();
     const r = new JsonEventReporter(out.write);

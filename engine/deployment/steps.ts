@@ -335,7 +335,8 @@ export class StepExecutor {
       return true;
     }
     const started = Date.now();
-    this.reporter.stepStarted("refresh", rec.type, rec.name);
+    const before = recordDetail(rec);
+    this.reporter.stepStarted("refresh", rec.type, rec.name, { detail: before });
     let outcome: { gone: true } | { gone: false; state: NonNullable<Lifecycle["state"]>; drift: DiffChanges };
     try {
       const handle = await this.recordHandle(rec);
@@ -352,7 +353,7 @@ export class StepExecutor {
     }
     const seconds = (Date.now() - started) / 1000;
     if (outcome.gone) {
-      this.reporter.row("gone", rec.type, rec.name, { seconds, preview: this.opts.preview });
+      this.reporter.row("gone", rec.type, rec.name, { seconds, preview: this.opts.preview, detail: before });
       this.counts.delete++;
       this.commit.gone(rec.urn);
       return true;
@@ -363,7 +364,8 @@ export class StepExecutor {
     const changed = !wireEqual(s.outputs, rec.outputs) || !wireEqual(s.inputs, rec.inputs) || s.id !== rec.id;
     const drifted = outcome.drift === "some" || (outcome.drift === "unknown" && changed);
     const shown: Op = drifted ? (this.opts.preview ? "refresh" : "update") : "same";
-    this.reporter.row(shown, rec.type, rec.name, { seconds, preview: this.opts.preview, refreshed: true });
+    const after = { ...before, newInputs: displayMap(s.inputs, rec.secretInputs), newOutputs: displayMap(s.outputs, rec.secretOutputs) };
+    this.reporter.row(shown, rec.type, rec.name, { seconds, preview: this.opts.preview, refreshed: true, detail: after });
     if (drifted) this.counts.update++;
     else this.counts.same++;
     {

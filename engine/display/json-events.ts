@@ -12,7 +12,8 @@
  *
  * A step's `resourcePreEvent` comes when it starts and its `resOutputsEvent` when it completes (a replacement is
  * a `create-replacement`, then the logical `replace`; the old half of a replacement is deleted as
- * `delete-replaced`, last, or first for delete-before-replace); a failed step
+ * `delete-replaced`, last, or first for delete-before-replace; a refresh starts as `refresh` and completes as its
+ * result: `same`, `update` (drift) or `delete` (gone)); a failed step
  * gets an error `diagnosticEvent` on its URN and a `resOpFailedEvent`. As with `--color=never`: colour directives
  * removed, `color` is "never". Secrets are "[secret]", unknowns the engine's unknown sentinel (json-digest.ts).
  * Left out, as in the preview digest: the config (the runner's stack config may hold credentials given as plain
@@ -68,14 +69,21 @@ export interface EngineEvent {
 type EventBody = Omit<EngineEvent, "sequence" | "timestamp">;
 
 /** The engine's op of a step as it starts and as it completes (deploy.StepOp). */
-const STARTED_OP: Partial<Record<Op, string>> = { create: "create", update: "update", replace: "create-replacement", delete: "delete" };
+const STARTED_OP: Partial<Record<Op, string>> = {
+  create: "create",
+  update: "update",
+  replace: "create-replacement",
+  delete: "delete",
+  refresh: "refresh",
+};
 const DONE_OP: Partial<Record<Op, string>> = {
   create: "create",
   update: "update",
   delete: "delete",
   read: "read",
-  refresh: "refresh",
-  gone: "refresh",
+  refresh: "update",
+  gone: "delete",
+  same: "same",
 };
 
 /** resource.Status of a failed step: the step left a partial state, or its outcome is unknown. */
