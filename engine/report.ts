@@ -176,7 +176,7 @@ export class Reporter {
    * old and new inputs after the status (rows.go getInfoColumn).
    */
   row(op: Op, type: string, name: string, opts: RowOptions = {}): void {
-    const time = opts.seconds !== undefined && !opts.preview ? ` (${Math.round(opts.seconds)}s)` : "";
+    const time = opts.seconds !== undefined && !opts.preview ? ` (${stepDuration(opts.seconds)})` : "";
     const diff = rowDiff(opts.detail);
     const info = [opts.note, diff].filter(Boolean).join(" ");
     const rest = `${time}${info ? ` ${info}` : ""}`;
@@ -203,7 +203,7 @@ export class Reporter {
   /** The logical step of a replacement (the engine's OpReplace): it starts and completes at once. */
   replaceStep(type: string, name: string, detail?: StepDetail): void {
     const diff = rowDiff(detail);
-    for (const status of ["replacing", "replaced"]) this.line(rowText("replace", type, name, `${status} (0s)${diff ? ` ${diff}` : ""}`));
+    for (const status of ["replacing (0s)", `replaced (${stepDuration(0)})`]) this.line(rowText("replace", type, name, `${status}${diff ? ` ${diff}` : ""}`));
   }
 
   /**
@@ -334,6 +334,11 @@ export class Reporter {
     if (!d) this.diagnostics.set(key, (d = { type, name, lines: [] }));
     d.lines.push(...lines);
   }
+}
+
+/** A completed step's duration as the CLI prints it: hundredths under a second, else whole seconds (truncated). */
+function stepDuration(seconds: number): string {
+  return seconds < 1 ? `${seconds.toFixed(2)}s` : `${Math.floor(seconds)}s`;
 }
 
 function plural(n: number, word: string): string {

@@ -46,6 +46,17 @@ describe("runner displays: a step shown when it starts and when it completes", (
     ]);
   });
 
+  it("a completed step's time as the CLI prints it: hundredths under a second, else whole seconds, truncated", () => {
+    const out = capture();
+    const r = new Reporter(out.write);
+    for (const seconds of [0.4, 1.99, 61.9]) r.row("create", TYPE, "amphora", { seconds });
+    assert.deepStrictEqual(out.text().trimEnd().split("\n"), [
+      ` +  ${TYPE} amphora created (0.40s)`,
+      ` +  ${TYPE} amphora created (1s)`,
+      ` +  ${TYPE} amphora created (61s)`,
+    ]);
+  });
+
   it("a preview prints each step once, as planned, and no done row for the stack", () => {
     const out = capture();
     const r = new Reporter(out.write);

@@ -524,7 +524,7 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
 
     it("a replacement's rows are the engine's steps: create-before-delete deletes the original last, delete-before-replace first", async () => {
       const config = { "echo-program:message": "as json", withExtra: false, rendezvous: "pair" };
-      const rowsOf = (r: RunResult) => lines(r).filter((l) => l.includes(`${ECHO} first `)).map((l) => l.replace(/ \(\d+s\)/, " (Ns)").split(` ${ECHO} first `).join(" | "));
+      const rowsOf = (r: RunResult) => lines(r).filter((l) => l.includes(`${ECHO} first `)).map((l) => l.replace(/ \(\d+(\.\d+)?s\)/, " (Ns)").split(` ${ECHO} first `).join(" | "));
       setConfig({ ...config, bucket: "b" });
       const cbd = await up("up");
       assert.strictEqual(cbd.code, 0, explain(cbd));
