@@ -19,7 +19,7 @@
  * this display; there is no `Diagnostics:` section and no `Outputs:` section: the stack's outputs are printed
  * under the stack (`--outputs:--`). As in the CLI, an up prints a step when it starts and its outputs when it
  * completes (a preview: the step once planned). Differences from the CLI: the stack's outputs after the deletes of
- * removed resources (the CLI before them); refresh steps print only their rows' summary counts.
+ * removed resources (the CLI before them); a refresh step is printed only when it found drift (as an update).
  */
 import { Reporter, type Op, type RowOptions, type StartOptions } from "../report";
 import { toWire, type PropertyValue } from "../host/marshal";
