@@ -94,7 +94,12 @@ export function emptyCounts(): Counts {
 
 /** The row of a resource: ` +  <type> <name> <status>`. */
 export function rowText(op: Op, type: string, name: string, status: string): string {
-  return ` ${SYMBOLS[op]} ${type} ${name}${status ? ` ${status}` : ""}`;
+  return rowLine(SYMBOLS[op], type, name, status);
+}
+
+/** A row with the op column given as its text (the engine's `++`, `--` of a replacement's steps). */
+function rowLine(symbol: string, type: string, name: string, status: string): string {
+  return ` ${symbol} ${type} ${name}${status ? ` ${status}` : ""}`;
 }
 
 export interface StartOptions {
@@ -168,7 +173,7 @@ export class Reporter {
     const started = opts.original ? DELETING_ORIGINAL : STARTED[op];
     if (!started || this.planOnly) return;
     const diff = rowDiff(opts.detail);
-    this.line(` ${started.symbol} ${type} ${name} ${started.text} (0s)${diff ? ` ${diff}` : ""}`);
+    this.line(rowLine(started.symbol, type, name, `${started.text} (0s)${diff ? ` ${diff}` : ""}`));
   }
 
   /**
@@ -183,12 +188,12 @@ export class Reporter {
     if (!opts.preview && op === "replace") {
       // The replacement's create, then (create-before-delete) the logical replace step; the old half is deleted
       // last, as `deleted original`.
-      this.line(` ++ ${type} ${name} created replacement${rest}`);
+      this.line(rowLine("++", type, name, `created replacement${rest}`));
       if (!opts.deletedFirst) this.replaceStep(type, name, opts.detail);
       return;
     }
     if (!opts.preview && op === "delete" && opts.original) {
-      this.line(` -- ${type} ${name} deleted original${rest}`);
+      this.line(rowLine(DELETING_ORIGINAL.symbol, type, name, `deleted original${rest}`));
       return;
     }
     if (op === "same" && opts.refreshed) {
@@ -318,8 +323,9 @@ export class Reporter {
   endOfSteps(): void {
     if (this.stackShown && !this.planOnly && !this.stackFailedShown) {
       const m = this.stackMessages;
-      const counts = [plural(m.error, "error"), plural(m.warning, "warning"), plural(m.info, "message")].filter((_, i) => [m.error, m.warning, m.info][i]! > 0);
-      this.line(rowText("same", this.stackType, this.stackName, counts.join("; ")));
+      const counts: [number, string][] = [[m.error, "error"], [m.warning, "warning"], [m.info, "message"]];
+      const info = counts.filter(([n]) => n > 0).map(([n, word]) => plural(n, word));
+      this.line(rowText("same", this.stackType, this.stackName, info.join("; ")));
     }
     this.line();
   }

@@ -175,14 +175,13 @@ export class StepExecutor {
         newInputs: displayMap({ ...checked, [PROVIDER_KEY]: providerText }, secretInputs),
         replaces: replacing ? (diff?.replaces ?? ["id"]) : undefined,
       };
-      const original = { ...oldDetail(reg, old), newInputs: undefined };
       if (startOp === "delete-replaced") {
         deleting = Date.now();
-        this.reporter.stepStarted("delete", reg.type, reg.name, { detail: original, original: true });
+        this.reporter.stepStarted("delete", reg.type, reg.name, { detail: oldDetail(reg, old), original: true });
         return;
       }
       if (startOp === "create-replacement" && deleting !== undefined) {
-        this.reporter.row("delete", reg.type, reg.name, { detail: original, original: true, seconds: (Date.now() - deleting) / 1000 });
+        this.reporter.row("delete", reg.type, reg.name, { detail: oldDetail(reg, old), original: true, seconds: (Date.now() - deleting) / 1000 });
         this.reporter.replaceStep(reg.type, reg.name, detail);
       }
       this.reporter.stepStarted(startOp === "create-replacement" ? "replace" : startOp, reg.type, reg.name, { detail });
@@ -263,10 +262,10 @@ export class StepExecutor {
     const secretOutputs = [...new Set([...secretInputs, ...reg.additionalSecretOutputs.filter((k) => k in plain)])];
     const op: Op = reg.read ? "read" : !old ? "create" : wireEqual(old.inputs, plain) ? "same" : "update";
     const id = reg.read ? reg.id : old?.id || (reg.custom ? `${reg.name}-id` : "");
-    if (op !== "same") this.reporter.stepStarted(op, reg.type, reg.name, { detail: { ...oldDetail(reg, old), newInputs: displayMap(plain, secretInputs) } });
+    const detail: StepDetail = { ...oldDetail(reg, old), newInputs: displayMap(plain, secretInputs) };
+    if (op !== "same") this.reporter.stepStarted(op, reg.type, reg.name, { detail });
     this.report(op, reg, undefined, {
-      ...oldDetail(reg, old),
-      newInputs: displayMap(plain, secretInputs),
+      ...detail,
       newOutputs: this.opts.preview ? undefined : displayMap(plain, secretOutputs),
     });
     if (!this.opts.preview) {
