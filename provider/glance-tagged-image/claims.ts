@@ -4,10 +4,12 @@
  *   create (whose instance never reached any state) or released by a delete that left them carrying the tag;
  * - on the first update of state written by version 0.1.0 (markers without an instance), the images that state
  *   names: its current image and the previous ones retention keeps.
- * Claiming rewrites only markers: no image is uploaded, untagged or deleted here.
+ * Claiming rewrites only markers: no image is uploaded or untagged here; an orphan whose data never arrived is
+ * deleted instead of claimed.
  */
 import { findImage, type Image } from "../glance/images";
-import { delay, type FlowContext } from "./context";
+import type { FlowContext } from "./context";
+import { discardImage } from "./discard";
 import { claimImage, hasResourceKey, INSTANCE_MARKER, isOwnedBy, listMarkedImages, PENDING_MARKER, RELEASED_MARKER } from "./markers";
 import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
@@ -17,14 +19,15 @@ export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
   const pending = await listMarkedImages(ctx.glance, owner, ctx.resourceKey, { [PENDING_MARKER]: "true" });
   const released = await listMarkedImages(ctx.glance, owner, ctx.resourceKey, { [RELEASED_MARKER]: "true" });
   const claimed: string[] = [];
+  const seen = new Set<string>();
   for (const image of [...pending, ...released]) {
-    if (isOwnedBy(image, ctx) || claimed.includes(image.id)) continue;
-    const ready = await settled(ctx, image);
-    if (!ready) {
-      ctx.print(`not taking over ${short(image.id)}: its upload is still under way after ${SETTLE_SECONDS} s (another create of this resource name?)`);
+    if (isOwnedBy(image, ctx) || seen.has(image.id)) continue;
+    seen.add(image.id);
+    if (withoutData(image)) {
+      await discardImage(ctx, image, `left ${image.status} by an interrupted create of this resource name`);
       continue;
     }
-    await claimImage(ctx.glance, ready, ctx);
+    await claimImage(ctx.glance, image, ctx);
     claimed.push(image.id);
   }
   if (claimed.length) {
@@ -34,22 +37,15 @@ export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
 }
 
 /**
- * An upload request that ends writes the image's record as it read it when the request began (a failed stage
- * restores `queued` with Glance's stale copy of the properties), which would undo a claim made while a killed
- * create's upload was still being read: such an image is claimed once its upload has ended.
+ * An image whose data never arrived is deleted by id rather than claimed: Glance ends a killed client's upload by
+ * saving the record it read when the request began (a failed stage restores `queued` with its stale properties),
+ * which would undo a claim made meanwhile, while a deleted record stays deleted. Whether the upload is still being
+ * read (a create killed a moment ago) or died with Glance (left `uploading` for good) cannot be told from the API.
  */
-const SETTLE_SECONDS = 60;
-const UPLOADING = new Set(["uploading", "saving"]);
-
-async function settled(ctx: FlowContext, image: Image): Promise<Image | undefined> {
-  let current: Image | undefined = image;
-  for (let waited = 0; current && UPLOADING.has(current.status); waited += ctx.pollMs) {
-    if (waited >= SETTLE_SECONDS * 1000) return undefined;
-    await delay(ctx.pollMs);
-    current = await findImage(ctx.glance, current.id);
-  }
-  return current;
+function withoutData(image: Image): boolean {
+  return NO_DATA.has(image.status) && !image.os_glance_import_task;
 }
+const NO_DATA = new Set(["queued", "uploading", "saving"]);
 
 /** State of version 0.1.0: its images get this instance's marker; the tag and the images stay as they are. */
 export async function claimLegacyState(ctx: FlowContext, olds: GlanceTaggedImageOutputs): Promise<string[]> {

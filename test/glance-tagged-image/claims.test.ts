@@ -1,10 +1,11 @@
 /**
- * claimOrphans (claims.ts) and an upload still under way. Glance ends an upload request by writing the image's
- * record as it read it when the request began (a failed stage restores `queued` with its stale properties): a
- * claim made while a killed create's upload was still being read is undone. Seen once in CI's crash suite
- * (provider-crash.test.ts, "upload under way": the rerun's image and the killed one's, left `queued`, both there).
- * Here a fake Glance shows the pending image `uploading` for a while: the claim must wait until it has settled, and
- * an upload that never ends (another create of this name, alive) is not taken over.
+ * claimOrphans (claims.ts) and an interrupted create's image whose data never arrived. Glance ends an upload
+ * request by writing the image's record as it read it when the request began (a failed stage restores `queued`
+ * with its stale properties): a claim made while a killed create's upload was still being read was undone, once in
+ * CI's crash suite (provider-crash.test.ts, "upload under way": the rerun's image and the killed one's, left
+ * `queued`, both there). An upload that died with Glance stays `uploading` for good (glance-kill.test.ts), so
+ * waiting for it to end cannot be the answer either. Such images are deleted by id; finished ones are claimed.
+ * A fake Glance, to show the statuses on demand.
  */
 import { strict as assert } from "node:assert";
 import { GlanceClient } from "../../provider/glance/client";
@@ -16,13 +17,14 @@ import { fakeServiceClient, sendJson, startServer, type TestServer } from "../gl
 const KEY = "proj/dev/amphora";
 const ID = "11111111-2222-3333-4444-555555555555";
 
-describe("GlanceTaggedImage claims: an interrupted create's image is taken over once its upload has ended (no cloud)", () => {
+describe("GlanceTaggedImage claims: an interrupted create's image without data is deleted, a finished one claimed (no cloud)", () => {
   let glance: TestServer;
-  let uploadingReads = 0;
+  let status = "uploading";
+  let importTask: string | undefined;
   const events: string[] = [];
   const printed: string[] = [];
 
-  const image = (status: string) => ({
+  const image = () => ({
     id: ID,
     status,
     owner: "project-1",
@@ -37,27 +39,26 @@ describe("GlanceTaggedImage claims: an interrupted create's image is taken over 
     pulumi_amphora_resource: markerValue(KEY),
     pulumi_amphora_instance: "old-instance",
     pulumi_amphora_pending: "true",
+    ...(importTask ? { os_glance_import_task: importTask } : {}),
   });
 
   before(async () => {
     glance = await startServer((req, res) => {
       if (req.method === "GET" && req.url.startsWith("/v2/images?")) {
-        const pending = req.url.includes("pulumi_amphora_pending=true");
-        sendJson(res, 200, { images: pending ? [image(uploadingReads > 0 ? "uploading" : "queued")] : [] });
-      } else if (req.method === "GET" && req.url === `/v2/images/${ID}`) {
-        events.push("read");
-        const status = uploadingReads > 1 ? "uploading" : "queued";
-        if (uploadingReads > 0) uploadingReads--;
-        sendJson(res, 200, image(status));
-      } else if (req.method === "PATCH" && req.url === `/v2/images/${ID}`) {
-        events.push("claim");
-        sendJson(res, 200, image("queued"));
+        sendJson(res, 200, { images: req.url.includes("pulumi_amphora_pending=true") ? [image()] : [] });
+      } else if (req.url === `/v2/images/${ID}`) {
+        events.push(req.method ?? "?");
+        if (req.method === "DELETE") {
+          res.statusCode = 204;
+          res.end();
+        } else sendJson(res, 200, image());
       } else sendJson(res, 404, { message: "not here" });
     });
   });
   beforeEach(() => {
     events.length = 0;
     printed.length = 0;
+    importTask = undefined;
     useFlowSettings({ print: (l) => printed.push(l), pollMs: 1000, delay: () => Promise.resolve() });
   });
   afterEach(() => useFlowSettings());
@@ -66,23 +67,26 @@ describe("GlanceTaggedImage claims: an interrupted create's image is taken over 
   const claim = () =>
     claimOrphans(flowContext(new GlanceClient(fakeServiceClient(glance.origin), { baseUrl: `${glance.origin}/v2` }), { resourceKey: KEY, instanceId: "new-instance" }));
 
-  it("an image still uploading is claimed only after Glance shows the upload ended", async () => {
-    uploadingReads = 3; // the list and two reads show it uploading, the third read queued
+  for (const s of ["queued", "uploading", "saving"]) {
+    it(`an image left ${s} is deleted by id, never claimed (a claim could be undone by Glance's restore)`, async () => {
+      status = s;
+      assert.deepEqual(await claim(), []);
+      assert.deepEqual(events, ["DELETE"]);
+      assert.match(printed.join("\n"), new RegExp(`deleted image ${ID} \\(left ${s} by an interrupted create`));
+    });
+  }
+
+  it("an image being imported is claimed (the import may finish; publish waits for it or deletes it)", async () => {
+    status = "importing";
+    importTask = "task-1";
     assert.deepEqual(await claim(), [ID]);
-    assert.deepEqual(events, ["read", "read", "read", "claim"]);
+    assert.deepEqual(events, ["PATCH"]);
   });
 
-  it("an image already settled is claimed at once", async () => {
-    uploadingReads = 0;
+  it("a finished image is claimed, not deleted", async () => {
+    status = "active";
     assert.deepEqual(await claim(), [ID]);
-    assert.deepEqual(events, ["claim"]);
-  });
-
-  it("an upload that does not end within a minute is left to whoever is uploading it, and said so", async () => {
-    uploadingReads = 1_000;
-    assert.deepEqual(await claim(), []);
-    assert.ok(!events.includes("claim"));
-    assert.equal(events.length, 60);
-    assert.match(printed.join("\n"), /not taking over 11111111…: its upload is still under way after 60 s/);
+    assert.deepEqual(events, ["PATCH"]);
+    assert.match(printed.join("\n"), /taking over 11111111…/);
   });
 });
