@@ -24,7 +24,7 @@ export async function claimOrphans(ctx: FlowContext): Promise<string[]> {
     if (isOwnedBy(image, ctx) || seen.has(image.id)) continue;
     seen.add(image.id);
     if (withoutData(image)) {
-      await discardImage(ctx, image, `left ${image.status} by an interrupted create of this resource name`);
+      await discardImage(ctx, image, `left ${image.status} by an interrupted publish`);
       continue;
     }
     await claimImage(ctx.glance, image, ctx);

@@ -72,7 +72,7 @@ describe("GlanceTaggedImage claims: an interrupted create's image without data i
       status = s;
       assert.deepEqual(await claim(), []);
       assert.deepEqual(events, ["DELETE"]);
-      assert.match(printed.join("\n"), new RegExp(`deleted image ${ID} \\(left ${s} by an interrupted create`));
+      assert.match(printed.join("\n"), new RegExp(`deleted image ${ID} \\(left ${s} by an interrupted publish\\)`));
     });
   }
 
