@@ -4,10 +4,9 @@
  * dynamic, by recording them. Each step reports its row and commits what completed, even when a later part of the
  * step failed, as the engine's snapshot keeps it.
  */
-import { startProviderHost, type ProviderHost } from "../host/provider-host";
+import { startProviderHost, type DiffChanges, type ProviderHost } from "../host/provider-host";
 import { Lifecycle, type StepOp, type StepStart } from "../host/lifecycle";
 import { CheckFailedError, ProviderCallError } from "../host/errors";
-import type { DiffChanges } from "../host/provider-host";
 import {
   PROVIDER_KEY,
   containsSecrets,
