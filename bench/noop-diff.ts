@@ -16,6 +16,7 @@ import { provider as amphoraProvider } from "../provider/amphora-image-build/pro
 import { useGlanceClient } from "../provider/common/provider-context";
 import type { GlanceClient } from "../provider/glance/client";
 import { provider as taggedProvider } from "../provider/glance-tagged-image/provider";
+import { NOT_BOOTABLE } from "../test/amphora-image-build/helpers";
 import { checkoutWithElementTree, type Checkout } from "./lib/element-tree";
 import { quietly } from "./lib/quiet";
 import type { RequestCount } from "./lib/requests";
@@ -96,6 +97,7 @@ export async function createAmphoraBuilds(n: number, files: number, outDir: stri
         output: path.join(outDir, `amphora-${i}.qcow2`),
         sizeGb: 1 + (i % 3),
         progressIntervalSeconds: 60,
+        validation: NOT_BOOTABLE,
       }),
     ),
   );

@@ -8,9 +8,11 @@
 import { existsSync, promises as fs } from "node:fs";
 import type { MachineFacts } from "./lib/machine";
 import { fmt, max, median, MiB, min } from "./lib/stats";
+import type { BootGateResult } from "./boot-gate";
 import type { FleetResult } from "./fleet-rotation";
 import type { BuildKeyRun, DiffRun, DiffTimes, TreeRun } from "./noop-diff";
 import type { MultiRegionResult, MultiRegionWay } from "./multi-region";
+import { bootTargets, renderBoot } from "./report-boot";
 import { fleetTargets, renderFleet, type Target } from "./report-fleet";
 import type { TagMoveResult } from "./tag-move";
 import { CONTENDERS, type ContenderId, type TestFile, type UploadRun } from "./upload";
@@ -43,6 +45,7 @@ export interface BenchResults {
   tagMove?: TagMoveResult;
   multiRegion?: MultiRegionResult;
   fleet?: FleetResult;
+  boot?: BootGateResult;
 }
 
 const RUNS_MARKER = "<!-- bench:runs -->";
@@ -418,7 +421,7 @@ export function renderRun(results: BenchResults): string {
     );
   }
 
-  const targets = [...uploadTargets(results), ...diffTargets(results), ...tagTargets(results), ...multiRegionTargets(results), ...fleetTargets(results.fleet)];
+  const targets = [...uploadTargets(results), ...diffTargets(results), ...tagTargets(results), ...multiRegionTargets(results), ...fleetTargets(results.fleet), ...bootTargets(results.boot)];
   if (results.multiRegion) {
     const m = results.multiRegion;
     lines.push(`### 6. One image to two regions${load("multiregion")}`, "");
@@ -441,6 +444,7 @@ export function renderRun(results: BenchResults): string {
     lines.push("", `importFrom / two uploads, wall time (median of per-round ratios): ${fmt(multiRegionTimeRatio(results), 2)}.`, "");
   }
   if (results.fleet) lines.push(...renderFleet(results.fleet, load("fleet")));
+  if (results.boot) lines.push(...renderBoot(results.boot, load("boot")));
   lines.push("### Targets", "", "| target | measured | | gap and cause |", "|---|---|---|---|");
   for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.reached === undefined ? "–" : t.reached ? "✅ reached" : "❌ missed"} | ${t.cause} |`);
   lines.push("");

@@ -9,6 +9,8 @@
  *   6   multi-region.ts one image to two regions: two uploads vs importFrom (glance-download), bytes sent and time
  *   7   fleet-rotation.ts AmphoraFleetRotation: requests of a preview of 1,000 load balancers (fake Octavia), and the
  *                      rotation's overhead over Octavia's failover times, 20 load balancers (local Octavia, if started)
+ *   8   boot-gate.ts   the boot gate on a real amphora built with diskimage-builder: QEMU start → agent's answer
+ *                      (root, diskimage-builder and QEMU; skipped with why when missing)
  */
 import "./lib/env";
 import { randomBytes } from "node:crypto";
@@ -23,6 +25,7 @@ import { isStatus } from "../provider/glance/errors";
 import { deleteImage, listAllImages } from "../provider/glance/images";
 import { provider as taggedProvider } from "../provider/glance-tagged-image/provider";
 import { imageClientFor, localCloudDir, sessionFor } from "../test/support/cloud";
+import { bootGateCost } from "./boot-gate";
 import { multiRegion } from "./multi-region";
 import { machineFacts } from "./lib/machine";
 import { repoRoot } from "./lib/paths";
@@ -68,7 +71,7 @@ async function sweep(glance: GlanceClient, runId: string): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove,multiregion,fleet").split(",").map((s) => s.trim());
+  const sections = (process.env.BENCH_SECTIONS ?? "upload,diff,tagmove,multiregion,fleet,boot").split(",").map((s) => s.trim());
   const runId = `${new Date().toISOString().slice(0, 10).replace(/-/g, "")}-${randomBytes(3).toString("hex")}`;
   const missing = [!onPath("curl") && "curl", !haveGnuTime() && "time (GNU time, /usr/bin/time)"].filter(Boolean);
   if (missing.length) throw new Error(`install ${missing.join(" and ")} first: apt-get install ${missing.map((m) => String(m).split(" ")[0]).join(" ")}`);
@@ -164,6 +167,13 @@ async function main(): Promise<void> {
       log(`7. fleet rotation: ${lbs} load balancers on the local Octavia, ${specs.length} rotations`);
       results.fleet = { preview, ...(await rotationCost({ loadBalancers: lbs, specs, runId, log })) };
       if (results.fleet.rotationSkipped !== undefined) log(`   rotation not measured: ${results.fleet.rotationSkipped}`);
+    });
+
+    await section("boot", async () => {
+      const rounds = Number(process.env.BENCH_BOOT_ROUNDS ?? 3);
+      log(`8. boot gate: the real amphora built once, booted ${rounds} times until its agent answers`);
+      results.boot = await bootGateCost({ rounds, log });
+      if (results.boot.skipped !== undefined) log(`   not measured: ${results.boot.skipped}`);
     });
   } finally {
     await sweep(glance, runId).catch((err: unknown) => log(`sweep failed: ${String(err)}`));

@@ -168,7 +168,9 @@ export interface AmphoraImageBuildArgs {
    *   generated per boot and never kept), and polls the agent through a forwarded port.
    * - `boot.enabled`: Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the
    *   amphora agent to answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's
-   *   architecture, `xorriso` and `openssl`. Default `false`.
+   *   architecture, `xorriso` and `openssl`. `auto`: on for qcow2 and raw images of the `octavia` front end where the
+   *   host has those tools; off (`disabled`, with why) for other builds, and `skipped` (naming what is missing) where
+   *   the host lacks a tool. `false` switches it off, `true` requires it. Default `"auto"`.
    * - `boot.timeoutSeconds`: How long the agent has to answer, from QEMU's start (Octavia itself waits 120 × 5 s by
    *   default). Range 10 to 3600. Default `600`.
    * - `boot.memoryMb`: Guest memory in MiB (Octavia's default amphora flavor: 1024). Range 256 to 65536. Default
@@ -381,7 +383,9 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
    *   generated per boot and never kept), and polls the agent through a forwarded port.
    * - `boot.enabled`: Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the
    *   amphora agent to answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's
-   *   architecture, `xorriso` and `openssl`.
+   *   architecture, `xorriso` and `openssl`. `auto`: on for qcow2 and raw images of the `octavia` front end where the
+   *   host has those tools; off (`disabled`, with why) for other builds, and `skipped` (naming what is missing) where
+   *   the host lacks a tool. `false` switches it off, `true` requires it.
    * - `boot.timeoutSeconds`: How long the agent has to answer, from QEMU's start (Octavia itself waits 120 × 5 s by
    *   default). Range 10 to 3600.
    * - `boot.memoryMb`: Guest memory in MiB (Octavia's default amphora flavor: 1024). Range 256 to 65536.

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { packageProvider } from "../sdk/internal/provider-shim";
 import { useProviderHost } from "./harness";
 import { cloudsFile } from "./support/cloud";
-import { octaviaCheckout, tmpDir } from "./amphora-image-build/helpers";
+import { NOT_BOOTABLE, octaviaCheckout, tmpDir } from "./amphora-image-build/helpers";
 import { cleanupImages, Files, uniqueTag } from "./glance-tagged-image/support";
 import { assertProviderBuilt, glanceFor, runId, TestImages } from "./snapshot-store-policy/cloud-support";
 
@@ -84,6 +84,7 @@ describe("Provider lines name their resource @cloud", function () {
         output: path.join(out, "lines.qcow2"),
         sizeGb: 1,
         progressIntervalSeconds: 0.2,
+        validation: NOT_BOOTABLE,
       };
       const lc = await ctx.host.lifecycle(packageProvider("amphora-image-build/provider"), "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild", "lines");
       const lines = await linesOf(async () => {

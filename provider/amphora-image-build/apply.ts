@@ -124,6 +124,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     await scrubManifests(staged.manifestDir, cmd.secrets);
     ctx.print(`validating`);
     const validation = await validateArtifact(staged.artifact, inputs.imageType, inputs.sizeGb, inputs.validation, {
+      frontEnd: inputs.frontEnd,
       arch: inputs.arch,
       print: ctx.print,
       signal: ctx.signal,
@@ -164,7 +165,7 @@ export async function revalidate(
   olds: AmphoraImageBuildOutputs,
   print: (line: string) => void = () => undefined,
 ): Promise<AmphoraImageBuildOutputs> {
-  const validation = await validateArtifact(olds.path, inputs.imageType, inputs.sizeGb, inputs.validation, { arch: inputs.arch, print });
+  const validation = await validateArtifact(olds.path, inputs.imageType, inputs.sizeGb, inputs.validation, { frontEnd: inputs.frontEnd, arch: inputs.arch, print });
   await throwIfInvalid(olds.path, validation, olds.logPath);
   const manifestDir = artifactPaths(inputs.output, inputs.imageType).manifestDir;
   const versions = await packageVersions(manifestDir, validation.installed, inputs.validation.requiredPackages);

@@ -53,18 +53,20 @@ function envSchema() {
 }
 
 export const BOOT_ACCELERATORS = ["auto", "kvm", "tcg"] as const;
-const BOOT_DEFAULTS = { enabled: false, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" as const };
+const BOOT_DEFAULTS = { enabled: "auto" as const, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" as const };
 
 function bootSchema() {
   return z
     .strictObject({
       enabled: z
-        .boolean()
-        .default(false)
+        .union([z.boolean(), z.literal("auto")])
+        .default(BOOT_DEFAULTS.enabled)
         .describe(
           "Boot the artifact before it is moved into place (qcow2, raw and vhd images) and require the amphora agent to " +
             "answer Octavia's `GET /<api_version>/info` over mutual TLS. Needs `qemu-system-*` of the image's " +
-            "architecture, `xorriso` and `openssl`.",
+            "architecture, `xorriso` and `openssl`. `auto`: on for qcow2 and raw images of the `octavia` front end " +
+            "where the host has those tools; off (`disabled`, with why) for other builds, and `skipped` (naming what is " +
+            "missing) where the host lacks a tool. `false` switches it off, `true` requires it.",
         ),
       timeoutSeconds: z
         .number()

@@ -1,14 +1,12 @@
 import * as assert from "node:assert";
-import { closeSync, openSync, promises as fs } from "node:fs";
-import * as os from "node:os";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { ProviderCallError, useProviderHost } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
-import { resolveCommand } from "../../provider/amphora-image-build/build-key";
 import { bootCheck, type BootOutcome } from "../../provider/amphora-image-build/validate/boot/boot-check";
-import { aptMirrors, dibDebianEnv } from "./apt-sources";
 import { editedCopy, removeKernels, removePackageFiles } from "./image-surgery";
 import { REPO_ROOT, tmpDir } from "./helpers";
+import { NEEDS_STAND_INS, realAmphoraInputs, realAmphoraMissing, standIns } from "./real-amphora";
 
 /**
  * The boot gate on a real amphora: diskimage-builder builds a bootable Debian image with Debian's `octavia-agent`
@@ -26,21 +24,6 @@ import { REPO_ROOT, tmpDir } from "./helpers";
  * BENCHMARKS.md). Tagged @dib like the other real build.
  */
 const TYPE = "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild";
-const STAND_INS = path.join(REPO_ROOT, "test", "fixtures", "no-device-mapper");
-const ELEMENTS = path.join(REPO_ROOT, "test", "fixtures", "amphora-elements");
-/**
- * Device-mapper works when its control node opens. The node alone proves nothing: libdevmapper creates it when a
- * tool asks (dmsetup did on these machines), and opening it then fails with ENODEV.
- */
-function deviceMapperWorks(): boolean {
-  try {
-    closeSync(openSync("/dev/mapper/control", "r+"));
-    return true;
-  } catch {
-    return false;
-  }
-}
-const NEEDS_STAND_INS = !deviceMapperWorks();
 /** Software emulation on a shared 2-core machine: the agent answered after 688 s with the load average at 11. */
 const BOOT_TIMEOUT = 1800;
 
@@ -50,7 +33,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     cwd: REPO_ROOT,
     callTimeoutMs: 80 * 60_000,
     startTimeoutMs: 120_000,
-    env: NEEDS_STAND_INS ? { PATH: `${STAND_INS}:${process.env.PATH ?? ""}` } : {},
+    env: NEEDS_STAND_INS ? { PATH: `${standIns()}:${process.env.PATH ?? ""}` } : {},
   }));
   let out: string;
   /** The built amphora (a copy kept after the resource is destroyed) and how long its agent took to answer. */
@@ -61,12 +44,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     if (process.env.AMPHORA_SKIP_DIB === "1") missing.push("AMPHORA_SKIP_DIB=1");
     // Opt-in: CI runs it in the background beside its other passes; on its own it would lengthen npm test by 15-25 min.
     if (process.env.AMPHORA_BOOT_REAL !== "1") missing.push("AMPHORA_BOOT_REAL=1");
-    if (process.getuid?.() !== 0) missing.push("root");
-    for (const tool of ["disk-image-create", "debootstrap", "qemu-img", "qemu-system-x86_64", "xorriso", "openssl"]) {
-      if (!(await resolveCommand(tool))) missing.push(tool);
-    }
-    if (os.arch() !== "x64") missing.push("an amd64 host");
-    if (!aptMirrors()) missing.push("a Debian mirror in /etc/apt/sources*");
+    missing.push(...(await realAmphoraMissing()));
     const optedIn = process.env.AMPHORA_BOOT_REAL === "1" && process.env.AMPHORA_SKIP_DIB !== "1";
     // Asked for (CI): a machine that cannot run it fails the pass instead of passing it by skipping.
     if (optedIn && missing.length) throw new Error(`AMPHORA_BOOT_REAL=1, but this machine lacks ${missing.join(", ")}`);
@@ -80,30 +58,7 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     if (out) await fs.rm(out, { recursive: true, force: true });
   });
 
-  function inputs(boot: Record<string, unknown>): Record<string, unknown> {
-    const mirrors = aptMirrors()!;
-    const { codename, main } = mirrors;
-    const cache = process.env.AMPHORA_DIB_CACHE ?? path.join(os.tmpdir(), "amphora-dib-cache");
-    return {
-      frontEnd: "dib",
-      output: path.join(out, "amphora"),
-      imageType: "qcow2",
-      sizeGb: 2,
-      arch: "amd64",
-      elements: ["vm", "block-device-mbr", "debian-minimal", "amphora-debian-agent"],
-      elementsPath: [ELEMENTS],
-      release: codename,
-      distributionMirror: main,
-      // Octavia's diskimage-create.sh exports DIB_GRUB_TIMEOUT=0: GRUB's 5 s menu is no part of an amphora's boot.
-      grubTimeout: 0,
-      cacheDir: cache,
-      workDir: out,
-      progressIntervalSeconds: 15,
-      timeoutSeconds: 45 * 60,
-      env: dibDebianEnv(mirrors),
-      validation: { requiredPackages: ["octavia-agent", "cloud-init"], boot },
-    };
-  }
+  const inputs = (boot: Record<string, unknown>): Record<string, unknown> => realAmphoraInputs(out, boot);
 
   it("builds an amphora whose agent answers Octavia's /info over mutual TLS; a boot that cannot get there fails with its stage", async () => {
     await fs.mkdir(String(inputs({}).cacheDir), { recursive: true });

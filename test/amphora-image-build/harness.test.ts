@@ -12,7 +12,7 @@ import {
   type PropertyMap,
 } from "../harness";
 import { packageProvider } from "../../sdk/internal/provider-shim";
-import { octaviaCheckout, processAlive, REPO_ROOT, tmpDir, waitFor } from "./helpers";
+import { NOT_BOOTABLE, octaviaCheckout, processAlive, REPO_ROOT, tmpDir, waitFor } from "./helpers";
 
 /**
  * AmphoraImageBuild through @pulumi/pulumi's real dynamic-provider host, the way the engine drives it. The host
@@ -44,6 +44,7 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
       rootPassword: secret(PASSWORD),
       trace: true,
       progressIntervalSeconds: 0.2,
+      validation: NOT_BOOTABLE,
     };
   });
   after(async () => {
@@ -214,7 +215,7 @@ describe("AmphoraImageBuild rootPasswordFrom: the password is read at build time
     it(`{ ${label} }: built with -r, the state's inputs and outputs and the host's output never hold it`, async () => {
       await fs.writeFile(path.join(out, "root-pw"), `${FROM_FILE}\n`);
       const lc = await ctx.host.lifecycle(provider, TYPE, `from-${label}`, { additionalSecretOutputs: ["rootPasswordDigest"] });
-      const inputs = { frontEnd: "octavia", script: checkout.script, output: path.join(out, `${label}.qcow2`), sizeGb: 1, trace: true, rootPasswordFrom: from() };
+      const inputs = { frontEnd: "octavia", script: checkout.script, output: path.join(out, `${label}.qcow2`), sizeGb: 1, trace: true, rootPasswordFrom: from(), validation: NOT_BOOTABLE };
       const created = await lc.up(inputs);
       assert.strictEqual(created.op, "create");
       assert.strictEqual(created.outputs.rootPasswordSet, true);

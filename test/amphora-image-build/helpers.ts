@@ -10,6 +10,11 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const FIXTURE_DIR = path.join(REPO_ROOT, "test", "fixtures", "diskimage-create");
 export const FIXTURE_SCRIPT = path.join(FIXTURE_DIR, "octavia", "diskimage-create", "diskimage-create.sh");
 export const FIXTURE_DIB = path.join(FIXTURE_DIR, "diskimage-builder", "bin", "disk-image-create");
+/**
+ * The fixture builders write disk images without a boot loader: builds of them switch off the boot check, which is
+ * on by default for the octavia front end where QEMU is installed (as on CI's machine).
+ */
+export const NOT_BOOTABLE = { boot: { enabled: false } } as const;
 
 export async function tmpDir(prefix = "amphora-build-"): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));

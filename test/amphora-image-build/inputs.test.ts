@@ -35,7 +35,7 @@ describe("AmphoraImageBuild check: inputs validated as the builders validate the
       kernel: true,
       packages: true,
       requiredPackages: [],
-      boot: { enabled: false, timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" },
+      boot: { enabled: "auto", timeoutSeconds: 600, memoryMb: 1024, cpus: 1, accelerator: "auto" },
     });
     assert.deepStrictEqual((await check(dib)).props, []);
   });

@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { BuildTimeoutError, BuilderExitError, ValidationError } from "../../provider/amphora-image-build/errors";
 import { provider } from "../../provider/amphora-image-build/provider";
 import { secretMatches } from "../../provider/amphora-image-build/secret-digest";
-import { exists, octaviaCheckout, tmpDir } from "./helpers";
+import { exists, NOT_BOOTABLE, octaviaCheckout, tmpDir } from "./helpers";
 
 type Props = Record<string, unknown>;
 
@@ -33,7 +33,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
   before(async () => {
     checkout = await octaviaCheckout();
     out = await tmpDir();
-    base = { frontEnd: "octavia", script: checkout.script, output: path.join(out, "amphora-x64-haproxy.qcow2"), progressIntervalSeconds: 0.2 };
+    base = { frontEnd: "octavia", script: checkout.script, output: path.join(out, "amphora-x64-haproxy.qcow2"), progressIntervalSeconds: 0.2, validation: NOT_BOOTABLE };
   });
   after(async () => {
     await fs.rm(out, { recursive: true, force: true });
@@ -125,7 +125,7 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
   });
 
   it("validation settings: validate again without building; runtime settings: record only", async () => {
-    const revalidate = await checked({ ...inputs, validation: { requiredPackages: ["keepalived"] } });
+    const revalidate = await checked({ ...inputs, validation: { ...NOT_BOOTABLE, requiredPackages: ["keepalived"] } });
     const d1 = await withStdout(() => p.diff(created.id, created.outs, revalidate));
     assert.match(d1.lines[0] ?? "", /validate again, no build: validation.requiredPackages \[\] → \["keepalived"\]/);
     const u1 = await withStdout(() => p.update(created.id, created.outs, revalidate));

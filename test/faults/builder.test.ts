@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ProviderCallError, startProviderHost, type Lifecycle, type ProviderHost } from "../harness";
-import { octaviaCheckout } from "../amphora-image-build/helpers";
+import { NOT_BOOTABLE, octaviaCheckout } from "../amphora-image-build/helpers";
 import { hashFile } from "../../provider/common/digests";
 import { FAULT_RUNS, providers, recordScenario, repeat, repoRoot, requireDist, sleep, TYPES } from "./support";
 
@@ -100,6 +100,7 @@ describe("faults: builder killed, provider killed mid-build, disk full", functio
     sizeGb: 1,
     progressIntervalSeconds: 0.5,
     env: { FIXTURE_STEP_DELAY: "0.005" },
+    validation: NOT_BOOTABLE,
     ...more,
   });
 

@@ -15,7 +15,7 @@ import { existsSync, promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CheckFailedError, useProviderHost, type ProviderHost } from "../harness";
-import { octaviaCheckout } from "../amphora-image-build/helpers";
+import { NOT_BOOTABLE, octaviaCheckout } from "../amphora-image-build/helpers";
 import { runId } from "../glance/support/cloud-glance";
 import { listAllImages, imageStores } from "../../provider/glance/images";
 import { glanceFor, hostOptions, providers, recordScenario, repoRoot, requireDist, TYPES } from "./support";
@@ -117,6 +117,7 @@ describe("hostile input: AmphoraImageBuild through the provider host", function 
     output: join(out, "amphora.qcow2"),
     sizeGb: 1,
     env: { FIXTURE_RECORD: record },
+    validation: NOT_BOOTABLE,
   });
 
   const cases = (): Case[] => [

@@ -14,7 +14,7 @@ import sinon from "sinon";
 import { buildImage } from "../../provider/amphora-image-build/apply";
 import { runProcess } from "../../provider/builder/run-process";
 import { packageProvider } from "../../sdk/internal/provider-shim";
-import { collector, octaviaCheckout, parseInputs, readRecord, tmpDir } from "../amphora-image-build/helpers";
+import { collector, NOT_BOOTABLE, octaviaCheckout, parseInputs, readRecord, tmpDir } from "../amphora-image-build/helpers";
 import { secret, useProviderHost, type PropertyMap } from "../harness";
 import { assertBuilt, hostEnv, REPO_ROOT, TYPES } from "./support";
 
@@ -85,6 +85,7 @@ describe("security: the builder runs from an argument array, no shell, explicit 
         output,
         sizeGb: 1,
         progressIntervalSeconds: 0.2,
+        validation: NOT_BOOTABLE,
         ...hostile,
         rootPassword: secret(hostile.rootPassword),
         env: { ...(hostile.env as Record<string, string>), FIXTURE_RECORD: record },
@@ -154,6 +155,7 @@ describe("security: the builder runs from an argument array, no shell, explicit 
         script: checkout.script,
         output: path.join(out, "inproc $(touch pwned-i).qcow2"),
         sizeGb: 1,
+        validation: NOT_BOOTABLE,
         ...(hostile as object),
       } as Parameters<typeof parseInputs>[0]);
       const s = spies();

@@ -16,7 +16,7 @@ import { configureOpenStack, glanceClient } from "../../provider/common/provider
 import { getImage } from "../../provider/glance";
 import { AmphoraImageBuild, GlanceTaggedImage, SnapshotStorePolicy } from "../../sdk";
 import { packageProvider } from "../../sdk/internal/provider-shim";
-import { readRecord, octaviaCheckout, tmpDir } from "../amphora-image-build/helpers";
+import { NOT_BOOTABLE, readRecord, octaviaCheckout, tmpDir } from "../amphora-image-build/helpers";
 import { cleanupImages, Files, uniqueTag, type TestImage } from "../glance-tagged-image/support";
 import {
   assertProviderSerializes,
@@ -231,6 +231,7 @@ describe("security: no credential in __provider, outputs, state or host output @
         rootPassword: secret(ROOT_PASSWORD),
         env: { FIXTURE_RECORD: record },
         progressIntervalSeconds: 0.2,
+        validation: NOT_BOOTABLE,
       };
       const lc = await ctx.host.lifecycle(PROVIDERS.AmphoraImageBuild, TYPES.build, "amphora", {
         additionalSecretOutputs: declaredSecretOutputs.AmphoraImageBuild ?? ["rootPasswordDigest"],

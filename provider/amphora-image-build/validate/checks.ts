@@ -7,6 +7,7 @@ import type { ValidationOptions } from "../inputs";
 import { diskContents, type ImageContents, listTar, type TarListing, tarContents } from "./contents";
 import { parseDpkgStatus } from "./dpkg-status";
 import { bootCheck, type BootFacts } from "./boot/boot-check";
+import { bootByDefault } from "./boot/default-on";
 import { hostArch } from "./boot/qemu";
 
 /**
@@ -47,6 +48,8 @@ export interface BootFailure {
 
 /** Where validation runs: the image's architecture for the boot check, and where its progress lines go. */
 export interface ValidationContext {
+  /** The build's front end: `validation.boot.enabled: auto` boots only the `octavia` front end's images. */
+  frontEnd?: string;
   arch?: string;
   print?: (line: string) => void;
   signal?: AbortSignal;
@@ -107,8 +110,12 @@ async function boot(
   ctx: ValidationContext,
 ): Promise<Pick<ValidationResult, "boot" | "bootFailure"> & { report: CheckReport }> {
   const report = (status: CheckStatus, detail: string): CheckReport => ({ check: "boot", status, detail });
-  if (!options.boot.enabled) return { report: report("disabled", "switched off by validation.boot.enabled"), boot: { ...NO_BOOT } };
+  if (options.boot.enabled === false) return { report: report("disabled", "switched off by validation.boot.enabled"), boot: { ...NO_BOOT } };
   if (type === "tar") return { report: report("not-applicable", "a tar archive is not a bootable disk"), boot: { ...NO_BOOT } };
+  if (options.boot.enabled === "auto") {
+    const byDefault = await bootByDefault(ctx.frontEnd, type, ctx.arch ?? hostArch());
+    if (!byDefault.boot) return { report: report(byDefault.status, byDefault.detail), boot: { ...NO_BOOT } };
+  }
   const failed = earlier.filter((r) => r.status === "failed").map((r) => r.check);
   if (failed.length) return { report: report("skipped", `not booted: ${failed.join(", ")} failed`), boot: { ...NO_BOOT } };
   const outcome = await bootCheck({
