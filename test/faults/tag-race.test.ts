@@ -105,6 +105,10 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
         const created = firstCreate();
         return created === undefined ? 0 : proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(created)).length;
       };
+      // The checks run concurrently with the other resource's create: a check that looked after the first image
+      // record would be counted as an apply's look. So no image record is created until both checks have looked.
+      const checkLooks = () => proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(since)).length;
+      proxy.rule({ method: "POST", path: "/v2/images", times: 2, fault: { hold: () => until(() => checkLooks() >= 2) } });
       proxy.rule({
         method: "GET",
         path: "/v2/images",
