@@ -117,7 +117,12 @@ export class ValidationError extends BuildError {
     readonly boot?: BootFailureContext,
   ) {
     const where = boot?.logPath ? ` (whole console in ${boot.logPath})` : "";
-    const tail = boot?.consoleTail.length ? `\n--- last ${boot.consoleTail.length} lines of the serial console${where} ---\n${boot.consoleTail.join("\n")}` : "";
+    // A console that stayed empty is a finding too (the firmware never handed over, e.g. a KVM guest that hangs).
+    const tail = !boot
+      ? ""
+      : boot.consoleTail.length
+        ? `\n--- last ${boot.consoleTail.length} lines of the serial console${where} ---\n${boot.consoleTail.join("\n")}`
+        : `\n--- the serial console stayed empty${where} ---`;
     super(
       `image ${artifactPath} failed validation: ${failures.map((f) => `${f.check}: ${f.detail}`).join("; ")} ` +
         `(each check can be switched off in the "validation" input)${tail}`,

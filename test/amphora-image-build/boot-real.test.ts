@@ -84,7 +84,8 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     await assert.rejects(lc.up(inputs({ enabled: true, timeoutSeconds: 10 })), (e: unknown) => {
       assert.ok(e instanceof ProviderCallError, String(e));
       assert.match(e.details, /failed validation: boot: the amphora agent did not answer within 10 s; boot stopped at stage (firmware|kernel|userspace)/);
-      assert.match(e.details, /--- last \d+ lines of the serial console \(whole console in .*amphora\.build\.log\) ---/);
+      // Empty where KVM passes the gate's probe and then hangs (the boot stays under KVM for its first 60 s).
+      assert.match(e.details, /--- (last \d+ lines of the serial console|the serial console stayed empty) \(whole console in .*amphora\.build\.log\) ---/);
       return true;
     });
     const log = await fs.readFile(path.join(out, "amphora.build.log"), "utf8");
@@ -109,7 +110,9 @@ describe("AmphoraImageBuild boot gate on a real amphora @dib", function () {
     const ceiling = BOOT_TIMEOUT;
     const agentTimeout = Math.round(1.5 * seconds) + 60;
     const boot = (file: string, timeoutSeconds: number): Promise<BootOutcome> =>
-      bootCheck({ artifact: file, format: "raw", arch: "amd64", settings: { timeoutSeconds, memoryMb: 1024, cpus: 1, accelerator: "auto" }, print: () => undefined });
+      // TCG: these boots are about the stage each one stops at. Where KVM passes the gate's probe and then hangs (as
+      // on CI's machines), auto would first spend 60 s under KVM.
+      bootCheck({ artifact: file, format: "raw", arch: "amd64", settings: { timeoutSeconds, memoryMb: 1024, cpus: 1, accelerator: "tcg" }, print: () => undefined });
     const [kernel, cloudInit, agent] = await Promise.all([boot(variants.kernel, ceiling), boot(variants.cloudInit, ceiling), boot(variants.agent, agentTimeout)]);
     const said = (o: BootOutcome): string => (o.status === "failed" ? `${o.facts.stage}: ${o.detail}` : `${o.status}: ${o.detail}`);
     console.log(`      no kernel → ${said(kernel)}\n      no cloud-init → ${said(cloudInit)}\n      no agent → ${said(agent)}`);

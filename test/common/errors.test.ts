@@ -55,6 +55,9 @@ describe("one error model: every resource's errors are ResourceErrors", () => {
     const build = new ValidationError("/out/amphora.qcow2", [{ check: "kernel", detail: "no kernel" }]);
     assert.ok(build instanceof BuildError && build instanceof ResourceError);
     assert.equal(build.code, "ERR_VALIDATION");
+    const boot = { stage: "firmware", logPath: "/out/amphora.build.log" };
+    assert.match(new ValidationError("/out/a.qcow2", [{ check: "boot", detail: "no answer" }], { ...boot, consoleTail: ["GRUB", "error"] }).message, /\n--- last 2 lines of the serial console \(whole console in \/out\/amphora\.build\.log\) ---\nGRUB\nerror$/);
+    assert.match(new ValidationError("/out/a.qcow2", [{ check: "boot", detail: "no answer" }], { ...boot, consoleTail: [] }).message, /\n--- the serial console stayed empty \(whole console in \/out\/amphora\.build\.log\) ---$/);
     const exit = new BuilderExitError("diskimage-create.sh", 1, null, "", { logPath: "/out/build.log", tail: [] });
     assert.equal(exit.code, "ERR_BUILD_EXIT");
   });

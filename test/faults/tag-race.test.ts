@@ -5,7 +5,8 @@
  * carries the tag before: it is what Octavia boots until one of them wins.
  *
  * Once with the worst interleaving forced by the fault proxy (both resources list the tagged images before either
- * places its tag, then both tags are placed before either lists again: each finds the other's new image), and
+ * places its tag, then both tags are placed before either lists again: each finds the other's new image; each step
+ * waits for both answers of the one before, as Glance may serve one client's request after the other's next one), and
  * repeatedly free-running. Per run: Octavia's query never comes back empty; every failure is ERR_TAG_CONFLICT naming
  * the other resource; a resource that failed leaves no image behind (the tag stays where it was); a resource that
  * succeeded holds the tag.
@@ -88,36 +89,51 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
     const lcA = await ctx.host.lifecycle(providers.image, TYPES.image, `race-a-${i}`);
     const lcB = await ctx.host.lifecycle(providers.image, TYPES.image, `race-b-${i}`);
 
+    // Checks ended (onStart is the engine's ResourcePreEvent, after the check). Forced runs create no image record
+    // before both checks have ended: the two ups run at once, so a check could otherwise look at the tag after the
+    // other resource's create had begun, and be taken for an apply's look.
+    let checked = 0;
+    const onStart = (): void => {
+      checked++;
+    };
     if (forced) {
-      // Each create's check looks at the tag too (its plan line), before either resource has created an image: those
-      // looks pass. Of the applies' looks, 1-2 (each resource's look before it tags) wait for each other; 3-4 (the
-      // look after tagging) wait until both tags are placed.
+      // Looks that arrive before the first image record is let through are the checks' (their plan lines) and pass.
+      // Of the applies' looks, 1-2 (each resource's look before it tags) wait for each other; 3-4 (the look after
+      // tagging) wait until both tags are placed.
       const since = proxy.requests[proxy.requests.length - 1]?.seq ?? 0;
       let listings = 0;
+      let released: number | undefined;
       const until = async (done: () => boolean): Promise<void> => {
         const deadline = Date.now() + 20_000;
         while (!done() && Date.now() < deadline) await sleep(20);
       };
       const after = (seq: number) => (r: { seq: number }) => r.seq > seq;
       const tagsPlaced = () => proxy.matching({ method: "PUT", path: TAG }).filter((r) => r.seq > since && r.done && r.status === 204).length;
-      const firstCreate = () => proxy.matching({ method: "POST", path: "/v2/images" }).find(after(since))?.seq;
-      const applyLooks = () => {
-        const created = firstCreate();
-        return created === undefined ? 0 : proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(created)).length;
-      };
-      // The checks run concurrently with the other resource's create: a check that looked after the first image
-      // record would be counted as an apply's look. So no image record is created until both checks have looked.
-      const checkLooks = () => proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(since)).length;
-      proxy.rule({ method: "POST", path: "/v2/images", times: 2, fault: { hold: () => until(() => checkLooks() >= 2) } });
+      const applyLooks = () => (released === undefined ? 0 : proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter(after(released)).length);
+      proxy.rule({
+        method: "POST",
+        path: "/v2/images",
+        fault: {
+          hold: async () => {
+            await until(() => checked >= 2);
+            released ??= proxy.requests[proxy.requests.length - 1]?.seq ?? since;
+          },
+        },
+      });
+      // Glance may answer one resource's look after the other has already tagged: each tag waits until both looks
+      // before tagging have been answered.
+      const applyLooksAnswered = () =>
+        released === undefined ? 0 : proxy.matching({ method: "GET", path: "/v2/images", url: /[?&]tag=/ }).filter((r) => r.seq > (released ?? 0) && r.done).length;
+      proxy.rule({ method: "PUT", path: TAG, times: 2, fault: { hold: () => until(() => applyLooksAnswered() >= 2) } });
+      // Likewise a resource that found the conflict takes its tag off only once both looks after tagging are answered.
+      proxy.rule({ method: "DELETE", path: TAG, times: 2, fault: { hold: () => until(() => applyLooksAnswered() >= 4) } });
       proxy.rule({
         method: "GET",
         path: "/v2/images",
         url: /[?&]tag=/,
-        times: 8,
         fault: {
           hold: (req) => {
-            const created = firstCreate();
-            if (created === undefined || req.seq < created) return Promise.resolve(); // a check's plan look
+            if (released === undefined || req.seq <= released) return Promise.resolve(); // a check's plan look
             const n = ++listings;
             if (n <= 2) return until(() => applyLooks() >= 2);
             return n <= 4 ? until(() => tagsPlaced() >= 2) : Promise.resolve();
@@ -128,8 +144,8 @@ describe("faults: two resources moving the same tag concurrently @cloud", functi
 
     const poller = startOctaviaPoller(octavia, tag, demo.projectId);
     const outcomes = await Promise.allSettled([
-      lcA.up({ ...common, resourceKey: keyA, file: a2 }),
-      lcB.up({ ...common, resourceKey: keyB, file: b1 }),
+      lcA.up({ ...common, resourceKey: keyA, file: a2 }, { onStart }),
+      lcB.up({ ...common, resourceKey: keyB, file: b1 }, { onStart }),
     ]);
     await sleep(150);
     await poller.stop();
