@@ -23,6 +23,11 @@ const PACKAGE_OF: Record<string, string> = {
   "qemu-system-aarch64": "qemu-system-arm",
 };
 
+/** The Debian package that installs `tool`, where this module knows it. */
+export function debianPackageOf(tool: string): string | undefined {
+  return PACKAGE_OF[tool];
+}
+
 /** Environment for tools: PATH plus a C locale so that messages are parseable. */
 export function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", LC_ALL: "C", ...extra };
@@ -64,7 +69,7 @@ export async function capture(
     };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      const pkg = PACKAGE_OF[command];
+      const pkg = debianPackageOf(command);
       throw new ToolError(command, `not found on PATH${pkg ? ` (Debian package ${pkg})` : ""}`, { cause: e });
     }
     throw e;

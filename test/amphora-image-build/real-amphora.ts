@@ -10,6 +10,7 @@ import { REPO_ROOT } from "./helpers";
  * `vm block-device-mbr debian-minimal` and the fixture element `amphora-debian-agent` (Debian's `octavia-agent`,
  * since Octavia's own elements install the agent from git and pip), from this machine's Debian mirror.
  */
+
 /** `root`: the repository (the benchmark runs compiled from elsewhere and passes its own). */
 export const standIns = (root = REPO_ROOT): string => path.join(root, "test", "fixtures", "no-device-mapper");
 

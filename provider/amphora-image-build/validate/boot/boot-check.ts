@@ -10,7 +10,7 @@ import { askAgent, type AgentAnswer } from "./agent-client";
 import { makeBootCertificates } from "./certificates";
 import { makeConfigDrive } from "./config-drive";
 import { AGENT_CONF, AGENT_PORT, AGENT_SERVER_CA, AGENT_SERVER_CERT, agentConfig, RSYSLOG_CONF, userData } from "./octavia-files";
-import { type Accelerator, chooseAccelerator, emulatorInstalled, hostArch, type QemuTarget, qemuTarget, sameArch } from "./qemu";
+import { type Accelerator, chooseAccelerator, emulatorInstalled, hostArch, noTargetFor, type QemuTarget, qemuTarget, sameArch } from "./qemu";
 import { type BootStage, consoleProblems, consoleStage, deadEnd, plainConsole, stageReached } from "./stages";
 
 /**
@@ -108,7 +108,7 @@ export function qemuArgs(opts: {
 
 export async function bootCheck(run: BootRun): Promise<BootOutcome> {
   const target = qemuTarget(run.arch);
-  if (!target) return { status: "skipped", detail: `no way to boot ${run.arch} images here (amd64, i386 and arm64 can be booted)` };
+  if (!target) return { status: "skipped", detail: noTargetFor(run.arch) };
   if (!(await emulatorInstalled(target))) {
     const why = `${target.binary} not found on PATH (Debian package ${target.debianPackage})`;
     if (!sameArch(run.arch)) return { status: "skipped", detail: `${why}: cannot boot ${run.arch} images on this ${hostArch()} host` };

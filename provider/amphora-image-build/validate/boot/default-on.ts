@@ -3,9 +3,10 @@
  * Octavia's own `diskimage-create.sh` (the `octavia` front end), on a host that has what the gate needs. Anything
  * else is reported with why, so that an operator reading the checks never mistakes an unbooted image for a booted one.
  */
+import { debianPackageOf } from "../../../builder/capture";
 import { resolveCommand } from "../../build-key";
 import type { ImageType } from "../../constants";
-import { emulatorInstalled, qemuTarget } from "./qemu";
+import { emulatorInstalled, noTargetFor, qemuTarget } from "./qemu";
 
 export type DefaultBoot = { boot: true } | { boot: false; status: "disabled" | "skipped"; detail: string };
 
@@ -18,10 +19,10 @@ export async function bootByDefault(frontEnd: string | undefined, type: ImageTyp
   if (frontEnd !== "octavia") return { boot: false, status: "disabled", detail: `off by default for the ${frontEnd ?? "dib"} front end (${asked})` };
   if (!BOOTED_TYPES.includes(type)) return { boot: false, status: "disabled", detail: `off by default for ${type} images, on for qcow2 and raw (${asked})` };
   const target = qemuTarget(arch);
-  if (!target) return { boot: false, status: "skipped", detail: `not booted by default: no way to boot ${arch} images here (amd64, i386 and arm64 can be booted)` };
+  if (!target) return { boot: false, status: "skipped", detail: `not booted by default: ${noTargetFor(arch)}` };
   const missing: string[] = [];
   if (!(await emulatorInstalled(target))) missing.push(`${target.binary} (Debian package ${target.debianPackage})`);
-  for (const tool of GATE_TOOLS) if (!(await resolveCommand(tool))) missing.push(`${tool} (Debian package ${tool})`);
+  for (const tool of GATE_TOOLS) if (!(await resolveCommand(tool))) missing.push(`${tool} (Debian package ${debianPackageOf(tool) ?? tool})`);
   if (missing.length) {
     return {
       boot: false,

@@ -23,6 +23,11 @@ export interface QemuTarget {
   probe: boolean;
 }
 
+/** Why an image of `arch` cannot be booted: no QEMU target for it (qemuTarget is undefined). */
+export function noTargetFor(arch: string): string {
+  return `no way to boot ${arch} images here (amd64, i386 and arm64 can be booted)`;
+}
+
 /** Architecture names of both builders (Debian and kernel spellings) → QEMU. */
 export function qemuTarget(arch: string): QemuTarget | undefined {
   switch (arch) {
