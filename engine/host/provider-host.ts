@@ -62,6 +62,11 @@ export interface ProviderHostOptions {
   onOutput?: (line: OutputLine) => void;
   /** Mirror host output on this process's stderr (also enabled by AMPHORA_HARNESS_ECHO=1). */
   echo?: boolean;
+  /**
+   * Preload the watchdog that exits the host when this process dies (default true). The engine has none: a host it
+   * started outlives a CLI that died abruptly. `false` runs the host as the engine does, for `orphan()`.
+   */
+  watchdog?: boolean;
 }
 
 export interface OutputLine {
@@ -242,7 +247,7 @@ export class ProviderHost {
 
     const child = spawn(
       process.execPath,
-      ["--require", path.join(__dirname, "host-watchdog.js"), entry, "127.0.0.1:0"],
+      [...(this.options.watchdog === false ? [] : ["--require", path.join(__dirname, "host-watchdog.js")]), entry, "127.0.0.1:0"],
       { cwd: this.cwd, env, stdio: ["pipe", "pipe", "pipe"] },
     );
     this.child = child;
@@ -483,6 +488,22 @@ export class ProviderHost {
       output,
       initFailed,
     );
+  }
+
+  /**
+   * What the host sees when the Pulumi CLI dies abruptly (SIGKILL, OOM) while a call runs: its stdin reaches end of
+   * file, its stdout and stderr are no longer read, the engine's connection is gone. The host is not signalled (the
+   * engine starts plugins in a process group of their own) and goes on running. A call in flight still gets its
+   * answer here (a dead engine's would be lost), so a test sees how the host ended the step; later calls fail.
+   * `stop()` still ends the host.
+   */
+  orphan(): void {
+    this.client?.close();
+    const child = this.child;
+    if (!child) return;
+    child.stdin?.end();
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   }
 
   /** Closes the client and kills the host (SIGTERM, then SIGKILL after 2 s). Safe to call twice. */

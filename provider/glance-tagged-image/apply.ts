@@ -30,6 +30,7 @@ import { toOutputs } from "./state";
 import { assertStores, convergeStores } from "./stores";
 import { appliedLine } from "./summary";
 import { moveTag, type TagMove } from "./tag-move";
+import { stopIfEngineGone } from "./orphaned-create";
 
 /**
  * The image to tag, as decide.ts decides it (the plan line said the same): the state's image when the source is
@@ -91,6 +92,10 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
   const id = image.id;
   // Made (or taken over) by this create and not finished: deleted again if the tag cannot move onto it.
   const unfinished = !olds && isOwnedBy(image, ctx) && image[PENDING_MARKER] !== undefined;
+  // A create's image reaches no state if the engine is gone: it stops where the next create can still take over.
+  const stopIfOrphaned = (at: Image, before: string, carried = at.tags.includes(news.tag)): Promise<void> =>
+    olds ? Promise.resolve() : stopIfEngineGone(ctx, at, before, { name: news.tag, carried });
+  await stopIfOrphaned(image, "changing the image's attributes");
   const target = image;
   const converged: Converged = await step(k, `updating the attributes and members of image ${id}`, id, () => convergeImage(ctx, target, news, olds));
   image = converged.image;
@@ -109,6 +114,7 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
   const tagged = image;
   // What the state records besides the image, whether the run finishes or fails after the tag moved.
   const recorded = { memberStatus: converged.memberStatus, ...(converged.adopted ? { adopted: converged.adopted } : {}) };
+  await stopIfOrphaned(tagged, "moving the tag");
   let move: TagMove;
   try {
     move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
@@ -122,6 +128,7 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
     const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
     ctx.print(appliedLine(news.tag, id, move, retention));
     // The pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
+    await stopIfOrphaned(tagged, "clearing its pending mark", true);
     await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
     const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
     return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [], ...recorded });

@@ -29,6 +29,11 @@ export type GlanceTaggedImageErrorCode =
   | "ERR_TAG_CONFLICT"
   /** The session's project is not the project that owns the resource's images (other credentials or cloud). */
   | "ERR_PROJECT_CHANGED"
+  /**
+   * The Pulumi engine that asked for a create exited while it ran (its stdin closed): the create stopped with its
+   * image marked pending, which the next create of the resource takes over.
+   */
+  | "ERR_ENGINE_GONE"
   /** Authentication with Keystone, or finding Glance in its catalog, failed: nothing was asked of Glance. */
   | "ERR_CONNECT"
   /** The session lacks a role an input needs (`acceptMembers`: admin): refused before anything was changed. */

@@ -87,6 +87,11 @@ export function clearPending(glance: GlanceClient, image: Image): Promise<Image>
   return patchMarkers(glance, image, {}, [PENDING_MARKER]);
 }
 
+/** Marks this instance's image pending again: a create that cannot finish leaves it for the next create to claim. */
+export function markPending(glance: GlanceClient, image: Image): Promise<Image> {
+  return patchMarkers(glance, image, { [PENDING_MARKER]: "true" }, []);
+}
+
 /** Marks an image a delete left carrying the tag as free for the next instance of the same name. */
 export function releaseImage(glance: GlanceClient, image: Image): Promise<Image> {
   return patchMarkers(glance, image, { [RELEASED_MARKER]: "true" }, [PENDING_MARKER]);

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { splitUnknowns } from "../common/check";
 import { connectFailure } from "../common/errors";
+import { watchEngine } from "../common/engine-liveness";
 import { probeInCheck } from "../common/check-probe";
 import { configureOpenStack, connectedGlance, glanceClient } from "../common/provider-context";
 import { validateInputs } from "../common/validate";
@@ -196,6 +197,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(raw) {
+    watchEngine();
     const news = parseInputs(raw);
     // The plan was printed by check (the engine calls no diff for a create); an adopted image's changes are
     // printed once the image is read (apply.ts).
