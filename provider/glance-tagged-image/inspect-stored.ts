@@ -5,18 +5,22 @@
  * first MiB of the stored data, through `qemu-img info`: the format and any other file the image would read
  * (backing file, data file, vmdk extents), which no Glance release before the 2024 advisories refused. A head
  * qemu-img cannot open proves nothing (a vhdx or a streamOptimized vmdk keeps metadata further on) and passes.
+ * When the head shows a format with structure (not raw), the whole stored data is read back into a temporary file
+ * for the completeness check a `file` gets (`qemu-img check`): a download cut short at its source (a file still
+ * being copied to the web server) is active in Glance and reads as zeros where it ends.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
-import { readImageHead } from "../glance/imagedata";
+import { qemuImgCheck, qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
+import { downloadImageToFile, readImageHead } from "../glance/imagedata";
 import type { DiskFormat, Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import { serviceWords } from "../common/errors";
 import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
-import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
+import { formatBytes } from "./plan-line";
+import { completenessProblem, exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 
 /**
  * Disk formats whose every valid image Glance's upload-time format inspector recognises and sizes (container
@@ -52,14 +56,29 @@ export function recordProblems(image: Image, inputs: Pick<GlanceTaggedImageInput
 }
 
 /** Reads the head of the stored data back and judges what qemu-img sees in it (nothing when it cannot open it). */
-async function storedHeadProblems(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<SourceProblem[]> {
+async function storedHead(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<{ problems: SourceProblem[]; info?: QemuImageInfo }> {
   const head = await readImageHead(ctx.glance, image.id, HEAD_BYTES);
   const dir = await mkdtemp(join(tmpdir(), "amphora-head-"));
   const path = join(dir, "head");
   try {
     await writeFile(path, head, { mode: 0o600 });
     const info = await qemuImgInfo(path).catch(() => undefined);
-    return info ? headProblems(info, path, inputs) : [];
+    return info ? { problems: headProblems(info, path, inputs), info } : { problems: [] };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads all of the stored data back and runs qemu-img check on it, as on a `file` (source-format.ts). */
+async function storedCompleteness(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, head: QemuImageInfo): Promise<SourceProblem | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "amphora-stored-"));
+  const path = join(dir, "image");
+  try {
+    ctx.print(`reading image ${image.id} back from Glance (${image.size ? formatBytes(image.size) : "size unknown"}) to check that the ${head.format} is complete`);
+    const { size } = await downloadImageToFile(ctx.glance, image.id, path, { timeoutMs: inputs.timeouts.uploadSeconds * 1000 });
+    const check = await qemuImgCheck(path, head.format);
+    const problem = completenessProblem(`the data Glance downloaded from ${inputs.url ?? "the URL"}`, head.format, check, size, head.clusterSize);
+    return problem && { field: "url", text: problem.text };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -85,18 +104,23 @@ export function headProblems(found: QemuImageInfo, headPath: string, inputs: Pic
 export async function inspectStored(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs): Promise<void> {
   if (!inspectedContainer(inputs.containerFormat)) return;
   const problems = recordProblems(image, inputs);
-  if (problems.length === 0) {
-    try {
-      problems.push(...(await storedHeadProblems(ctx, image, inputs)));
-    } catch (err) {
-      throw new GlanceTaggedImageError(
-        "ERR_SOURCE_FORMAT",
-        ctx.resourceKey,
-        `image ${image.id}: reading the first MiB of ${inputs.url ?? "the download"} back from Glance to inspect it failed: ${serviceWords(err)}`,
-        image.id,
-        { cause: err },
-      );
+  let reading = "the first MiB of";
+  try {
+    const head = problems.length === 0 ? await storedHead(ctx, image, inputs) : { problems: [] };
+    problems.push(...head.problems);
+    if (problems.length === 0 && head.info && head.info.format !== "raw") {
+      reading = "all of";
+      const incomplete = await storedCompleteness(ctx, image, inputs, head.info);
+      if (incomplete) problems.push(incomplete);
     }
+  } catch (err) {
+    throw new GlanceTaggedImageError(
+      "ERR_SOURCE_FORMAT",
+      ctx.resourceKey,
+      `image ${image.id}: reading ${reading} ${inputs.url ?? "the download"} back from Glance to inspect it failed: ${serviceWords(err)}`,
+      image.id,
+      { cause: err },
+    );
   }
   if (problems.length === 0) return;
   const text = problems.map((p) => `${p.field}: ${p.text}`).join("; ");

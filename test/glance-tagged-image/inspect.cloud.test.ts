@@ -232,6 +232,8 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
         "/good.qcow2": await readFile(files.path("good.qcow2")),
         "/backing.qcow2": await readFile(files.path("backing.qcow2")),
         "/huge.qcow2": await readFile(files.path("huge.qcow2")),
+        "/cut-half.qcow2": await readFile(files.path("cut-half.qcow2")),
+        "/cut-at-l1.qcow2": await readFile(files.path("cut-at-l1.qcow2")),
       });
     });
     after(async () => server?.close());
@@ -242,6 +244,9 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
       { what: "a qcow2 declared raw", source: url("/good.qcow2"), inputs: { diskFormat: "raw" }, field: "diskFormat", found: /good\.qcow2 is qcow2 according to qemu-img \(its first MiB\), not raw/ },
       { what: "a qcow2 whose backing file is /etc/hostname", source: url("/backing.qcow2"), inputs: { diskFormat: "qcow2" }, field: "url", found: /backing\.qcow2 is a qcow2 with a backing file \(\/etc\/hostname\)/, refusedByGlance30: true },
       { what: "minDisk 1 for a 3 GiB qcow2", source: url("/huge.qcow2"), inputs: { diskFormat: "qcow2", minDisk: 1 }, field: "minDisk", found: /1 GiB is below the virtual size of .*huge\.qcow2, 3221225472 bytes/ },
+      // Read back in full: the head of these is a sound qcow2 header.
+      { what: "a qcow2 cut in half", source: url("/cut-half.qcow2"), inputs: { diskFormat: "qcow2" }, field: "url", found: /the data Glance downloaded from .*cut-half\.qcow2 is not a complete qcow2: qemu-img check corrupt/ },
+      { what: "a qcow2 cut after its refcount block", source: url("/cut-at-l1.qcow2"), inputs: { diskFormat: "qcow2" }, field: "url", found: /cut-at-l1\.qcow2 is not a complete qcow2: it ends at byte 196608, but it uses clusters up to byte 262144 \(truncated\)/ },
     ];
 
     for (const c of cases) {
@@ -276,8 +281,9 @@ describe("GlanceTaggedImage inspects the bytes before publishing @cloud", functi
     it("a correct qcow2 by web-download is published and tagged", async () => {
       const e = engine(demo, "good-url");
       const tag = uniqueTag("good-url");
-      const { outputs } = await e.up({ tag, url: server.url("/good.qcow2"), diskFormat: "qcow2", minDisk: 1 });
+      const { outputs, lines } = await e.up({ tag, url: server.url("/good.qcow2"), diskFormat: "qcow2", minDisk: 1 });
       assert.equal(outputs.status, "active");
+      assert.ok(lines.some((l) => /reading image .* back from Glance \(.*\) to check that the qcow2 is complete/.test(l)), lines.join("\n"));
       assert.deepEqual((await getImage(demo, outputs.imageId)).tags, [tag]);
     });
   });
