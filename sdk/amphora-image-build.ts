@@ -211,9 +211,9 @@ const OUTPUTS = [
   "localElements", "localElementsPath", "dibRepoPath", "octaviaRepoPath", "cloudInitDatasources", "agentRepoRef",
   "upperConstraints", "useNftables", "useSsh", "command", "packages", "elementsPath", "validation", "timeoutSeconds",
   "progressIntervalSeconds", "retainOnDelete", "path", "format", "diskFormat", "containerFormat", "virtualSize",
-  "actualSize", "fileSize", "sha256", "sha512", "md5", "buildKey", "builtAt", "buildSeconds", "manifestDir", "logPath",
-  "packageVersions", "haproxyVersion", "keepalivedVersion", "kernelVersion", "agentVersion", "checks", "boot",
-  "dockerImportCommand", "rootPasswordSet", "artifactState",
+  "actualSize", "fileSize", "sha256", "sha512", "md5", "buildKey", "builtAt", "artifactFileId", "buildSeconds",
+  "manifestDir", "logPath", "packageVersions", "haproxyVersion", "keepalivedVersion", "kernelVersion", "agentVersion",
+  "checks", "boot", "dockerImportCommand", "rootPasswordSet", "artifactState",
 ] as const;
 // /generated:declarations
 
@@ -436,6 +436,12 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
   declare readonly buildKey: pulumi.Output<AmphoraImageBuildOutputs["buildKey"]>;
   /** ISO time the artifact was built. */
   declare readonly builtAt: pulumi.Output<AmphoraImageBuildOutputs["builtAt"]>;
+  /**
+   * Device and inode (`<dev>:<ino>`) of the artifact file this build put in place: delete removes the artifact, its
+   * `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path since
+   * ("" in state of older versions: removed by path).
+   */
+  declare readonly artifactFileId: pulumi.Output<AmphoraImageBuildOutputs["artifactFileId"]>;
   /** Seconds from the builder's start to the validated artifact in place. */
   declare readonly buildSeconds: pulumi.Output<AmphoraImageBuildOutputs["buildSeconds"]>;
   /** `NAME.d/dib-manifests` next to the artifact, or "" when the builder wrote none. */

@@ -9,7 +9,7 @@ import { builderCommand, baseEnv } from "./command";
 import type { AmphoraImageBuildInputs } from "./inputs";
 import { packageVersions, scrubManifests } from "./manifests";
 import { artifactPaths } from "./options";
-import { markDotD } from "./ownership";
+import { fileId, markDotD } from "./ownership";
 import { type AmphoraImageBuildOutputs, toOutputs } from "./outputs";
 import { dibExitMeaning, octaviaExitMeaning, runBuild } from "./run-build";
 import { validateArtifact, type ValidationResult } from "./validate/checks";
@@ -135,6 +135,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     const manifestDirExists = await exists(staged.manifestDir);
     await markDotD(staged.dotD, final.artifact);
     await commit(staged, final);
+    const placed = await fs.stat(final.artifact);
     const outputs = toOutputs(
       inputs,
       {
@@ -144,6 +145,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
         keyParts,
         buildKey: buildKeyOf(keyParts),
         builtAt: new Date().toISOString(),
+        artifactFileId: fileId(placed),
         buildSeconds: Math.round((Date.now() - started) / 100) / 10,
         manifestDirExists,
       },
@@ -178,6 +180,7 @@ export async function revalidate(
       keyParts: olds.keyParts,
       buildKey: olds.buildKey,
       builtAt: olds.builtAt,
+      artifactFileId: olds.artifactFileId,
       buildSeconds: olds.buildSeconds,
       manifestDirExists: olds.manifestDir !== "",
     },

@@ -81,6 +81,12 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
     buildKey: z.string().describe("sha256 over the key parts: the same key means the builder would produce the same image, so it does not run."),
     keyParts: keyPartsSchema(),
     builtAt: z.string().describe("ISO time the artifact was built."),
+    artifactFileId: z
+      .string()
+      .default("")
+      .describe(
+        "Device and inode (`<dev>:<ino>`) of the artifact file this build put in place: delete removes the artifact, its `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path since (\"\" in state of older versions: removed by path).",
+      ),
     buildSeconds: z.number().describe("Seconds from the builder's start to the validated artifact in place."),
     manifestDir: z.string().describe("`NAME.d/dib-manifests` next to the artifact, or \"\" when the builder wrote none."),
     logPath: z.string().describe("The provider's full log of the last build (`<output base>.build.log`, secrets redacted)."),
@@ -141,6 +147,7 @@ export interface BuildFacts {
   keyParts: KeyParts;
   buildKey: string;
   builtAt: string;
+  artifactFileId: string;
   buildSeconds: number;
   manifestDirExists: boolean;
 }
@@ -169,6 +176,7 @@ export function toOutputs(inputs: AmphoraImageBuildInputs, facts: BuildFacts, pr
     buildKey: facts.buildKey,
     keyParts: facts.keyParts,
     builtAt: facts.builtAt,
+    artifactFileId: facts.artifactFileId,
     buildSeconds: facts.buildSeconds,
     manifestDir: facts.manifestDirExists ? paths.manifestDir : "",
     logPath: paths.buildLog,

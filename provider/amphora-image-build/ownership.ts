@@ -7,6 +7,9 @@ import * as path from "node:path";
  * delete, so after an `imageType` change the old artifact's delete runs after the new build wrote its own `NAME.d`
  * and log there. Each build therefore records in both which artifact they belong to, and delete removes them only
  * when they are its own (or record nothing: written by an older provider version, before any such replacement).
+ * A replacement with the same artifact path (`pulumi up --replace`, taint) renames a new file over the artifact
+ * before the old resource's delete: the old build then owns nothing there any more, which the artifact's device and
+ * inode, recorded by each build, tell.
  */
 
 /** File in `NAME.d` naming the artifact the directory belongs to. */
@@ -18,6 +21,18 @@ const LOG_HEAD_BYTES = 64 * 1024;
 
 export function logArtifactLine(artifact: string): string {
   return `${LOG_PREFIX}${JSON.stringify(artifact)}`;
+}
+
+/** The identity of a file a build put in place: a file renamed over it later has another. */
+export function fileId(st: { dev: number; ino: number }): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+/** Whether `artifact` is now another file than the one whose identity a build recorded ("": not recorded, never). */
+export async function supersededArtifact(artifact: string, recorded: string): Promise<boolean> {
+  if (!recorded) return false;
+  const st = await fs.stat(artifact).catch(() => undefined);
+  return st !== undefined && fileId(st) !== recorded;
 }
 
 /** Records in `dotD` (if the builder wrote one) the artifact it belongs to. */

@@ -10,7 +10,7 @@ import { hashFile } from "../common/digests";
 import { buildImage, revalidate } from "./apply";
 import { type AmphoraImageBuildInputs, amphoraImageBuildInputsSchema } from "./inputs";
 import { artifactPaths, outputBase } from "./options";
-import { removeOwnSiblings } from "./ownership";
+import { removeOwnSiblings, supersededArtifact } from "./ownership";
 import { type AmphoraImageBuildOutputs, amphoraImageBuildOutputsSchema, recordedInputs } from "./outputs";
 import { planLine, planUpdate } from "./plan";
 import { preflight } from "./preflight";
@@ -136,7 +136,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return;
     }
     const base = olds ? outputBase(artifact, olds.imageType) : artifact.replace(/\.[^./]+$/, "");
+    if (olds && (await supersededArtifact(artifact, olds.artifactFileId))) {
+      print(`${artifact}, ${base}.d and ${base}.build.log kept: another build (a replacement) has put its own there since`);
+      return;
+    }
     await fs.rm(artifact, { force: true });
     await removeOwnSiblings(artifact, base, print);
+    print(`removed ${artifact}`);
   },
 };

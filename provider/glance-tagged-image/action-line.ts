@@ -12,6 +12,7 @@ import { GlanceTaggedImageError } from "./errors";
 import { describeImport, importCheckText, importRoute, type ImportRoute, type KnownImportFrom } from "./import-from";
 import { RESOURCE_MARKER } from "./markers";
 import type { Image } from "../glance/images";
+import { attributeChanges, attributesOf, describeChange, requestedAttributes } from "./attributes";
 
 export interface Observed {
   action: ActionPlan;
@@ -70,6 +71,21 @@ function uploadMethod(news: KnownInputs, offered: readonly string[]): string {
   return method === "upload" ? " by upload (PUT /file)" : ` by ${method}`;
 }
 
+/**
+ * What adopting the image read for the plan changes on it, or why up will refuse it (adopt.ts); "" when it was not
+ * read. Only the attributes the inputs set are changed, as the adoption itself does (metadata.ts).
+ */
+function adoptionText(news: KnownInputs, view: GlanceView): string {
+  const image = view.adoptee;
+  if (image === undefined) return "";
+  const refuse = (why: string): string => `: up will fail (ERR_ADOPT): ${why}`;
+  if (image === null) return refuse(`it does not exist or project ${view.owner} cannot see it`);
+  if (image.owner !== view.owner) return refuse(`it is owned by project ${image.owner ?? "(none)"}, not by ${view.owner} (the session's project)`);
+  if (image.status !== "active" && image.status !== "deactivated" && !image.os_glance_import_task) return refuse(`its status is ${image.status}`);
+  const changes = attributeChanges(attributesOf(image), requestedAttributes(news as GlanceTaggedImageInputs));
+  return changes.length ? `: update ${changes.map(describeChange).join(", ")}` : ": attributes left as they are";
+}
+
 /** Where the tag goes: the target of the plan. `unknownSource` names the inputs a preview does not know yet. */
 function targetPart(olds: GlanceTaggedImageOutputs | undefined, news: KnownInputs, observed: Observed, unknownSource: readonly string[]): string | undefined {
   const { target } = observed.action;
@@ -82,7 +98,7 @@ function targetPart(olds: GlanceTaggedImageOutputs | undefined, news: KnownInput
     case "reuse":
       return `${from}${fromGlance(target.image)} again: published earlier from the same source, re-tagged (no upload)`;
     case "adopt":
-      return `${from}${describeSource(news)}`;
+      return `${from}${describeSource(news)}${adoptionText(news, observed.view)}`;
     case "publish":
       return `${olds && target.gone ? `image ${short(olds.imageId)} is gone: ` : from}${source}${publish}`;
     case "unknown":

@@ -14,9 +14,14 @@ export function emptyRecord(imageId: string): AdoptedChanges {
   return { imageId, original: {}, originalProperties: {}, addedProperties: [], addedMembers: [] };
 }
 
-/** Property keys this resource set on the adopted image: the only ones it may remove again. */
-export function ownPropertyKeys(record: AdoptedChanges | undefined): string[] {
-  return record ? [...Object.keys(record.originalProperties), ...record.addedProperties] : [];
+/**
+ * What converging an adopted image asks for: a property the inputs no longer set goes back to the value it had
+ * when the image was adopted, or away when this resource added it. Properties that were there before and the
+ * resource never changed are left alone.
+ */
+export function adoptedRequest(record: AdoptedChanges, requested: RequestedAttributes): { requested: RequestedAttributes; removable: string[] } {
+  if (!requested.properties) return { requested, removable: [] };
+  return { requested: { ...requested, properties: { ...record.originalProperties, ...requested.properties } }, removable: record.addedProperties };
 }
 
 /** The record after `changes` (made to an image that had the changes' `from` values), first values kept. */
@@ -51,31 +56,46 @@ function restoreRequest(record: AdoptedChanges): { requested: RequestedAttribute
   return { requested: { ...record.original, properties }, removable: record.addedProperties };
 }
 
+/** Who can see an image, narrowest first. */
+const REACH = ["private", "shared", "community", "public"];
+
 /**
  * Restores what the record says was changed, against what the image has now (members first: Glance has members
- * only while the image is shared, and restoring may make it private). Returns what was done, for the delete
- * line; an image that is gone needs nothing.
+ * only while the image is shared, and restoring may make it private). An image that keeps the tag for Octavia
+ * (`keepsTag`) keeps what Octavia's project may see it through: the members this resource added and a visibility
+ * wider than the one it had. Returns what was restored and what was left, for the delete line; an image that is
+ * gone needs nothing.
  */
-export async function restoreAdopted(ctx: FlowContext, record: AdoptedChanges): Promise<string[]> {
+export async function restoreAdopted(ctx: FlowContext, record: AdoptedChanges, keepsTag = false): Promise<{ restored: string[]; left: string[] }> {
   let image: Image;
   try {
     image = await getImage(ctx.glance, record.imageId);
   } catch (err) {
-    if (isStatus(err, 404)) return [];
+    if (isStatus(err, 404)) return { restored: [], left: [] };
     throw err;
   }
-  const done: string[] = [];
+  const restored: string[] = [];
+  const left: string[] = [];
   if (record.addedMembers.length && image.visibility === "shared") {
     const present = new Set((await imageMembers(ctx, image)).map((m) => m.member_id));
     const gone = record.addedMembers.filter((m) => present.has(m));
-    await removeMembers(ctx, image.id, gone);
-    if (gone.length) done.push(`members: ${gone.map((m) => `-${m}`).join(" ")}`);
+    if (keepsTag) {
+      if (gone.length) left.push(`members ${gone.map((m) => `+${m}`).join(" ")}`);
+    } else {
+      await removeMembers(ctx, image.id, gone);
+      if (gone.length) restored.push(`members: ${gone.map((m) => `-${m}`).join(" ")}`);
+    }
   }
   const { requested, removable } = restoreRequest(record);
+  const narrows = (c: AttributeChange): boolean =>
+    c.kind === "attribute" && c.field === "visibility" && REACH.indexOf(String(c.to)) < REACH.indexOf(String(c.from));
   const changes = attributeChanges(attributesOf(image), requested, removable);
-  if (changes.length) {
-    await updateImage(ctx.glance, image.id, patchOps(changes));
-    done.push(...changes.map(describeChange));
+  const kept = keepsTag ? changes.filter(narrows) : [];
+  const applied = changes.filter((c) => !kept.includes(c));
+  if (applied.length) {
+    await updateImage(ctx.glance, image.id, patchOps(applied));
+    restored.push(...applied.map(describeChange));
   }
-  return done;
+  for (const c of kept) if (c.kind === "attribute") left.push(`visibility ${String(c.from)} (it had ${String(c.to)})`);
+  return { restored, left };
 }

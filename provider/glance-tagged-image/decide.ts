@@ -172,6 +172,8 @@ export interface GlanceView {
   importMethods?: string[];
   /** What Octavia says of the amphorae's images; read only when retention would deactivate or delete. */
   amphoraUse?: AmphoraUse;
+  /** The image `imageId` names, read when the resource is about to adopt it (null: Glance shows no such image). */
+  adoptee?: Image | null;
 }
 
 export interface ActionPlan {

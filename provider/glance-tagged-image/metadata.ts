@@ -4,7 +4,7 @@
  * restore it; on an image this resource created, `members` is the whole member list.
  */
 import { updateImage, type Image, type ImagePatchOp } from "../glance/images";
-import { emptyRecord, ownPropertyKeys, recordChanges, recordMembers } from "./adopted";
+import { adoptedRequest, emptyRecord, recordChanges, recordMembers } from "./adopted";
 import { attributeChanges, attributesOf, patchOps, requestedAttributes, type AttributeChange } from "./attributes";
 import type { FlowContext } from "./context";
 import type { GlanceTaggedImageInputs } from "./inputs";
@@ -39,8 +39,8 @@ function adoptionRecord(ctx: FlowContext, image: Image, olds?: GlanceTaggedImage
 
 export async function convergeImage(ctx: FlowContext, image: Image, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<Converged> {
   let record = adoptionRecord(ctx, image, olds);
-  const removableKeys = record ? ownPropertyKeys(record) : Object.keys(olds?.properties ?? {});
-  const changes = attributeChanges(attributesOf(image), requestedAttributes(news), removableKeys);
+  const asked = record ? adoptedRequest(record, requestedAttributes(news)) : { requested: requestedAttributes(news), removable: Object.keys(olds?.properties ?? {}) };
+  const changes = attributeChanges(attributesOf(image), asked.requested, asked.removable);
 
   const wanted = news.members ?? [];
   const added = record?.addedMembers ?? [];

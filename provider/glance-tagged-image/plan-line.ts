@@ -104,7 +104,9 @@ export function planLine(
   if (plan.tagChanged) parts.push(...renameParts(olds, news));
   if (plan.storesToAdd.length) parts.push(`copy ${short(olds.imageId)} to ${plan.storesToAdd.join(",")}`);
   if (plan.storesToRemove.length) parts.push(`remove ${short(olds.imageId)} from ${plan.storesToRemove.join(",")}`);
-  if (plan.attributeChanges.length) {
+  // An image to adopt that the plan read: its own changes are in the target part already.
+  const adopteeRead = observed?.view.adoptee !== undefined;
+  if (plan.attributeChanges.length && !(adopteeRead && plan.newImage && news.imageId !== undefined)) {
     parts.push(
       plan.newImage && news.imageId !== undefined
         ? `set where it differs: ${plan.attributeChanges.map(describeAsked).join(", ")}`

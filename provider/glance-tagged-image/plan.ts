@@ -1,5 +1,5 @@
 import { sameValue as same } from "../common/compare";
-import { ownPropertyKeys } from "./adopted";
+import { adoptedRequest } from "./adopted";
 import { attributeChanges, changedFields, requestedAttributes, stateAttributes, type AttributeChange } from "./attributes";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { GlanceTaggedImageOutputs } from "./outputs";
@@ -56,8 +56,11 @@ function plannedAttributes(olds: GlanceTaggedImageOutputs, news: GlanceTaggedIma
   const requested = requestedAttributes(news);
   // Another image to adopt: diff does not read it, so every attribute asked for is listed, its value unknown.
   if (newImage && news.imageId !== undefined) return attributeChanges({ properties: {} }, requested);
-  const removable = olds.adopted && !newImage ? ownPropertyKeys(olds.adopted) : Object.keys(olds.properties ?? {});
-  return attributeChanges(stateAttributes(olds), requested, removable);
+  if (olds.adopted && !newImage) {
+    const adopted = adoptedRequest(olds.adopted, requested);
+    return attributeChanges(stateAttributes(olds), adopted.requested, adopted.removable);
+  }
+  return attributeChanges(stateAttributes(olds), requested, Object.keys(olds.properties ?? {}));
 }
 
 function plannedMembers(olds: GlanceTaggedImageOutputs, news: GlanceTaggedImageInputs, newImage: boolean): MemberPlan {

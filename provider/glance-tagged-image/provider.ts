@@ -91,7 +91,7 @@ async function observeAndDecide(olds: GlanceTaggedImageOutputs | undefined, news
   const who: Identity = { resourceKey: news.resourceKey, instanceId: news.instanceId ?? olds?.instanceId ?? "" };
   return probeInCheck("reading what Glance holds", async () => {
     const ctx = flowContext(await glanceClient(news.region), who, news.region !== undefined ? { region: news.region } : {});
-    let view = await observe(ctx, olds, news.tag, news.imageId === undefined);
+    let view = await observe(ctx, olds, news.tag, news.imageId === undefined, news.imageId);
     let action = decide(ctx, olds, news, key, view);
     // Octavia is asked only when retention would deactivate or delete something, as the update does.
     if (removesImages(action.retention)) {

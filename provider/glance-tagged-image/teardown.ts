@@ -1,8 +1,9 @@
 /**
  * Delete (destroy, or the delete half of a replacement): the tag leaves the current image and the images this
  * instance created are deleted (protected ones and those carrying another tag are kept); an adopted image (not
- * created here) only loses the tag and gets back what this resource changed on it (adopted.ts). Members this
- * resource added leave the current image. Images of other instances with the same name are never touched.
+ * created here) only loses the tag and gets back what this resource changed on it (adopted.ts); kept tagged for
+ * Octavia, it gets back all but the members and the wider visibility Octavia's project may see it through. Members
+ * this resource added leave the current image. Images of other instances with the same name are never touched.
  *
  * Octavia is never left without an image by it: when no other active image of the project carries the tag (a
  * destroy, or a delete-before-replace), the current image keeps the tag and is released (`keepLastTaggedImage`,
@@ -49,15 +50,18 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   const owned = await ownedImages(ctx, state);
   const kept: string[] = [];
   const keep = state.keepLastTaggedImage ? await lastTagged(ctx, state, owned) : undefined;
+  const adopted = state.adopted?.imageId === state.imageId ? state.adopted : undefined;
   if (keep) {
-    if (isOwnedBy(keep, ctx) || owned.some((i) => i.id === keep.id)) await releaseImage(ctx.glance, keep);
-    kept.push(`${short(keep.id)} (still carries tag "${state.tag}": no other active image of project ${ctx.glance.projectId} does, and Octavia would find none; released to the next resource named ${state.resourceKey}; keepLastTaggedImage: false removes it)`);
+    const own = isOwnedBy(keep, ctx) || owned.some((i) => i.id === keep.id);
+    if (own) await releaseImage(ctx.glance, keep);
+    const fate = own ? `released to the next resource named ${state.resourceKey}` : "adopted, so not released: adopt it again with imageId";
+    kept.push(`${short(keep.id)} (still carries tag "${state.tag}": no other active image of project ${ctx.glance.projectId} does, and Octavia would find none; ${fate}; keepLastTaggedImage: false removes it)`);
   } else {
     await setTag(ctx, state.imageId, state.tag, false).catch(() => undefined); // image may be gone already
   }
-  // Only once the tag is off: a restored visibility or a removed member must not reach an image Octavia uses.
-  const adopted = !keep && state.adopted?.imageId === state.imageId ? state.adopted : undefined;
-  const restored = keep ? [] : adopted ? await restoreAdopted(ctx, adopted) : await unshareOwn(ctx, state);
+  // A restored visibility or a removed member must not reach an image Octavia uses: those wait until the tag is off.
+  const back = adopted ? await restoreAdopted(ctx, adopted, keep !== undefined) : { restored: keep ? [] : await unshareOwn(ctx, state), left: [] };
+  const restored = back.restored;
   const deleted: string[] = [];
   const failed: string[] = [];
   for (const image of owned) {
@@ -82,6 +86,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   }
   const parts = keep ? [] : [`tag "${state.tag}" removed from ${short(state.imageId)}`];
   if (restored.length) parts.push(`${adopted ? "restored" : "unshared"} ${short(state.imageId)}: ${restored.join(", ")}`);
+  if (back.left.length) parts.push(`left on ${short(state.imageId)} while it carries the tag (Octavia's project may see it through them): ${back.left.join(", ")}`);
   if (deleted.length) parts.push(`deleted ${deleted.map(short).join(", ")}`);
   if (kept.length) parts.push(`kept ${kept.join(", ")}`);
   if (failed.length) parts.push(`could not delete ${failed.join(", ")}`);

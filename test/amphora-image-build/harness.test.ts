@@ -147,6 +147,23 @@ describe("AmphoraImageBuild through the provider host: lifecycle and serializati
     await lc.destroy();
     assert.deepStrictEqual((await fs.readdir(out)).filter((n) => n.startsWith("retyped")), []);
   });
+
+  it("`up --replace` (same output path): the old build's delete leaves the replacement's artifact, NAME.d and log", async () => {
+    const lc = await ctx.host.lifecycle(provider, TYPE, "replaced");
+    const output = path.join(out, "replaced.qcow2");
+    const first = await lc.up({ ...inputs, output });
+    const second = await lc.up({ ...inputs, output }, { replace: true });
+    assert.strictEqual(second.op, "replace");
+    assert.strictEqual(second.deleteBeforeReplace, false, "create-before-delete: the old delete runs after the new build");
+    assert.notStrictEqual(second.outputs.artifactFileId, first.outputs.artifactFileId, "the replacement put another file in place");
+    for (const file of [output, String(second.outputs.manifestDir), String(second.outputs.logPath)]) {
+      assert.ok(existsSync(file), `${file} of the replacement was removed by the old build's delete`);
+    }
+    assert.ok(second.output.some((l) => l.includes(`${output}, `) && l.includes("kept: another build (a replacement) has put its own there since")), second.output.join("\n"));
+
+    await lc.destroy();
+    assert.deepStrictEqual((await fs.readdir(out)).filter((n) => n.startsWith("replaced")), []);
+  });
 });
 
 describe("AmphoraImageBuild through the provider host: the engine stopping the host kills the build", function () {

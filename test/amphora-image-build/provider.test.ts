@@ -182,8 +182,9 @@ describe("AmphoraImageBuild provider: builds only when something changed, valida
     await fs.writeFile(created.outs.path as string, "old artifact");
     await fs.mkdir(path.join(`${base}.d`, "dib-manifests"), { recursive: true });
     await fs.writeFile(`${base}.build.log`, "# 2024-01-01T00:00:00.000Z diskimage-create.sh\n# command: …\n");
-    const { lines } = await withStdout(() => p.delete(created.id, created.outs));
-    assert.deepStrictEqual(lines, []);
+    // Older versions recorded no artifact file identity: their delete goes by path.
+    const { lines } = await withStdout(() => p.delete(created.id, { ...created.outs, artifactFileId: "" }));
+    assert.deepStrictEqual(lines, [`AmphoraImageBuild amphora-x64-haproxy.qcow2: removed ${String(created.outs.path)}`]);
     assert.deepStrictEqual(await fs.readdir(out), []);
   });
 

@@ -13,6 +13,8 @@ import { listImageMembers, updateImageMember } from "../../provider/glance/membe
 import { packageProvider } from "../../sdk/internal/provider-shim";
 import { useProviderHost } from "../harness";
 import { cloudsFile } from "../support/cloud";
+import { GlanceTaggedImageError } from "../../provider/glance-tagged-image/errors";
+import { RELEASED_MARKER } from "../../provider/glance-tagged-image/markers";
 import { cleanupImages, Engine, Files, glanceFor, octaviaQuery, sleep, startOctaviaPoller, uniqueKey, uniqueTag, type TestImage } from "./support";
 
 const short = (id: string): string => `${id.slice(0, 8)}…`;
@@ -77,6 +79,8 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     assert.equal(after.x, "a");
     assert.deepEqual(after.tags, [tag]);
     const lines = created.lines.join("\n");
+    // The plan (printed by check: the engine calls no diff for a create) already read the image.
+    assert.ok(created.lines[0]?.endsWith(`: tag "${tag}": adopt image ${short(image.id)}: attributes left as they are`), created.lines[0]);
     assert.match(lines, new RegExp(`tag "${tag}": adopt image ${short(image.id)}; attributes left as they are`));
     assert.doesNotMatch(lines, /visibility|protected|property/);
     assert.equal(created.outputs.attributes?.visibility, "shared");
@@ -100,6 +104,9 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     const asked = { tag, imageId: image.id, diskFormat: "raw", keepLastTaggedImage: false, visibility: "private", protected: true, properties: { x: "b", y: "c" } };
     const created = await e.up(asked);
     const id = short(image.id);
+    // The plan names every change before up makes it, as up then reports it.
+    const plan = `: tag "${tag}": adopt image ${id}: update visibility shared → private, property x: a → b, property y: (none) → c, protected false → true`;
+    assert.ok(created.lines[0]?.endsWith(plan), created.lines[0]);
     assert.match(
       created.lines.join("\n"),
       new RegExp(`tag "${tag}": adopt image ${id}; update visibility shared → private, property x: a → b, property y: \\(none\\) → c, protected false → true`),
@@ -206,6 +213,59 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     await main.destroy();
     assert.deepEqual(await members(demo, candidate), { [alt.projectId]: "accepted" }, "main did not add alt to it: it stays");
     await canary.destroy();
+  });
+
+  it("a property dropped from the inputs goes back to the value the adopted image had, or away when the resource added it", async () => {
+    const image = await byHand(demo, a);
+    extra.push(image.id);
+    const e = engine("dropped");
+    const tag = uniqueTag("dropped");
+    const asked = { tag, imageId: image.id, diskFormat: "raw", keepLastTaggedImage: false, properties: { x: "b", y: "c" } };
+    await e.up(asked);
+    const preview = await e.preview({ ...asked, properties: {} });
+    assert.match(preview.lines.join("\n"), new RegExp(`tag "${tag}": update property x: b → a, property y: c → \\(removed\\)$`));
+    await e.up({ ...asked, properties: {} });
+    const after = await getImage(demo, image.id);
+    assert.deepEqual([after.x, after.y], ["a", undefined], "x as it was found, y (added by the resource) gone");
+    await e.destroy();
+  });
+
+  it("destroy that keeps an adopted image tagged for Octavia gives back all but what Octavia's project may see it through", async () => {
+    const image = await byHand(demo, a);
+    extra.push(image.id);
+    const e = engine("kept-adopted");
+    const tag = uniqueTag("kept-adopted");
+    // keepLastTaggedImage left at its default (true): the image is the only one carrying the tag.
+    await e.up({ tag, imageId: image.id, diskFormat: "raw", visibility: "community", protected: true, properties: { x: "b" } });
+    const changed = await getImage(demo, image.id);
+    assert.deepEqual([changed.visibility, changed.protected, changed.x], ["community", true, "b"]);
+
+    const lines = (await e.destroy()).join("\n");
+    const after = await getImage(demo, image.id);
+    assert.deepEqual(after.tags, [tag], "Octavia still finds it");
+    assert.deepEqual([after.visibility, after.protected, after.x], ["community", false, "a"], "restored except the narrower visibility");
+    const id = short(image.id);
+    assert.match(lines, new RegExp(`restored ${id}: property x: b → a, protected true → false`));
+    assert.match(lines, new RegExp(`left on ${id} while it carries the tag \\(Octavia's project may see it through them\\): visibility community \\(it had shared\\)`));
+    assert.match(lines, /adopted, so not released: adopt it again with imageId/);
+    assert.equal(after[RELEASED_MARKER], undefined, "an adopted image is not released to a next resource");
+  });
+
+  it("the plan of adopting an image of another project says up will refuse it; up then does (ERR_ADOPT) and changes nothing", async () => {
+    const image = await byHand(alt, a);
+    extra.push(image.id);
+    const e = engine("foreign");
+    const tag = uniqueTag("foreign");
+    const err = await e.up({ tag, imageId: image.id, diskFormat: "raw", keepLastTaggedImage: false }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    // Shared with nobody: the session cannot even see it.
+    const plan = `: tag "${tag}": adopt image ${short(image.id)}: up will fail (ERR_ADOPT): it does not exist or project ${demo.projectId} cannot see it`;
+    assert.ok(e.lines[0]?.endsWith(plan), e.lines[0]);
+    assert.ok(err instanceof GlanceTaggedImageError && err.code === "ERR_ADOPT", String(err));
+    const after = await getImage(alt, image.id);
+    assert.deepEqual([after.tags, after.visibility], [[], "shared"]);
   });
 
   it("check refuses members without visibility shared, naming the field", async () => {
