@@ -536,6 +536,8 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
         " -- | deleting original (Ns)",
         " -- | deleted original (Ns)",
       ]);
+      // The original's delete is no logical step of its own (DeleteStep.Logical: !replacing): one replacement.
+      assert.strictEqual(summaryLine(cbd.stdout), "Resources: 0 created, 0 updated, 1 replaced, 4 unchanged, 0 deleted");
 
       setConfig({ ...config, bucket: "c", exclusive: true });
       const dbr = await up("up");

@@ -321,7 +321,8 @@ export class StepExecutor {
       original: rec.pendingDelete,
       detail,
     });
-    this.counts.delete++;
+    // The delete of a replaced resource's original is counted in its replacement (engine: DeleteStep.Logical).
+    if (!rec.pendingDelete) this.counts.delete++;
     if (!rec.pendingDelete) this.commit.drop(rec.urn);
     return true;
   }
