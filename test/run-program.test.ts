@@ -437,6 +437,30 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });
 
+    it("destroy --target deletes the target alone; a target others depend on is refused, naming them, and nothing is deleted", async () => {
+      setConfig({ "echo-program:message": "changed", withExtra: false });
+      const before = fs.readFileSync(statePath, "utf8");
+      const urn = (name: string) => `urn:pulumi:dev::echo-program::${ECHO}::${name}`;
+
+      const refused = await up("destroy", "--target", urn("first"));
+      assert.strictEqual(refused.code, 1, explain(refused));
+      const errors = stackDiagnostics(refused.stdout).filter((l) => l.startsWith("error: Resource '"));
+      assert.deepStrictEqual(
+        errors.map((l) => /Resource '([^']+)'/.exec(l)?.[1]).sort(),
+        [urn("second"), `urn:pulumi:dev::echo-program::${NOTE}::note`].sort(),
+        explain(refused),
+      );
+      assert.match(errors[0] ?? "", /will be destroyed but was not specified in --target list/);
+      assert.strictEqual(fs.readFileSync(statePath, "utf8"), before, "nothing deleted");
+
+      const leaf = await up("destroy", "--target", urn("second"));
+      assert.strictEqual(leaf.code, 0, explain(leaf));
+      row(leaf.stdout, "-", ECHO, "second", "deleted");
+      assert.strictEqual(findRow(leaf.stdout, "-", ECHO, "first", "deleted"), -1);
+      assert.deepStrictEqual(readState().resources.map((x) => x.name).sort(), ["first", "note"]);
+      fs.writeFileSync(statePath, before);
+    });
+
     it("destroy deletes every resource through the provider, dependents first, and empties the state", async () => {
       setConfig({ "echo-program:message": "changed", withExtra: false });
       const r = await up("destroy");

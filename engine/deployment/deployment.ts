@@ -229,11 +229,49 @@ export class Deployment {
     return true;
   }
 
+  /**
+   * `destroy`, or `destroy --target`: the targets and what depends on them (dependencies and children, transitively),
+   * as the engine's GenerateDeletes; a dependent that is not a target itself is an error and nothing is deleted
+   * (a preview reports it and goes on), since `--target-dependents` is not offered.
+   */
   private async destroyAll(): Promise<void> {
+    const doomed = this.destroySet();
+    if (doomed) {
+      const untargeted = this.commit.old.resources.filter((rec) => doomed.has(rec.urn) && !this.steps.targeted(rec.urn));
+      for (const rec of untargeted) {
+        this.reporter.stackDiagnostic(
+          "error",
+          `Resource '${rec.urn}' will be destroyed but was not specified in --target list.\nEither include resource in --target list or pass --target-dependents to proceed.`,
+        );
+      }
+      if (untargeted.length) {
+        this.failed = true;
+        if (!this.preview) return;
+      }
+    }
     if (!(await this.deletePending())) return;
     for (const rec of [...this.commit.old.resources].reverse()) {
+      if (doomed && !doomed.has(rec.urn)) continue;
       if (!(await this.steps.deleteRecord(rec))) return;
     }
+  }
+
+  /** The URNs a targeted destroy deletes (undefined: no targets, everything). */
+  private destroySet(): Set<string> | undefined {
+    const targets = this.opts.targets;
+    if (!targets?.length) return undefined;
+    const doomed = new Set(this.commit.old.resources.filter((rec) => targets.includes(rec.urn)).map((rec) => rec.urn));
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const rec of this.commit.old.resources) {
+        if (doomed.has(rec.urn)) continue;
+        if ((rec.parent && doomed.has(rec.parent)) || rec.dependencies.some((d) => doomed.has(d))) {
+          doomed.add(rec.urn);
+          grew = true;
+        }
+      }
+    }
+    return doomed;
   }
 
   /** Independent reads in parallel, as the engine runs a refresh. */
