@@ -214,11 +214,13 @@ export class Reporter {
   /**
    * The row of a failed step (as the CLI's row once the engine reported the failure: `**creating failed**`, then
    * `[diff: …]; error: <first line of the error>`); the error becomes the resource's diagnostic, shown once
-   * under it in `Diagnostics:`.
+   * under it in `Diagnostics:`. `replacement`: the step that failed was a replacement's create or delete.
    */
-  failedRow(op: Op, type: string, name: string, message: string, detail?: StepDetail): void {
+  failedRow(op: Op, type: string, name: string, message: string, detail?: StepDetail, replacement?: "create" | "delete"): void {
     const info = [rowDiff(detail), `error: ${message.split("\n")[0] ?? ""}`].filter(Boolean).join("; ");
-    this.line(rowText(op, type, name, `${FAILED[op]} ${info}`));
+    // A replacement's create or delete that failed keeps its step's op column (`++`, `--`; progress.go getDescription).
+    const status = `${FAILED[replacement ?? op]} ${info}`;
+    this.line(replacement ? rowLine(replacement === "create" ? "++" : "--", type, name, status) : rowText(op, type, name, status));
     this.diagnostic(type, name, `error: ${message}`);
   }
 

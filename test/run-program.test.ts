@@ -575,6 +575,17 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
         " ++ | created replacement (Ns) [diff: +exclusive~bucket]",
       ]);
       assert.strictEqual(summaryLine(dbr.stdout), "Resources: 0 created, 0 updated, 1 replaced, 4 unchanged, 0 deleted");
+
+      // A replacement whose create fails: the failure is on the create's row (`++`), as the CLI shows it.
+      setConfig({ ...config, bucket: "d", firstFailCreate: "no room for the replacement" });
+      const failed = await up("up");
+      assert.strictEqual(failed.code, 1, explain(failed));
+      assert.deepStrictEqual(rowsOf(failed), [
+        " ++ | creating replacement (Ns) [diff: +failCreate-exclusive~bucket]",
+        " ++ | **creating failed** error: no room for the replacement",
+      ]);
+      setConfig({ ...config, bucket: "c", exclusive: true });
+      assert.strictEqual((await up("up")).code, 0);
     });
   });
 

@@ -57,6 +57,8 @@ export class StepExecutor {
   applyFailed = false;
   private hostPromise?: Promise<ProviderHost>;
   private readonly warned = new Set<string>();
+  /** The step each resource started last (a replacement's failure is shown on its create or delete). */
+  private readonly running = new Map<string, Parameters<StepStart>[0]>();
 
   constructor(
     private readonly opts: StepOptions,
@@ -147,7 +149,9 @@ export class StepExecutor {
           initErrors: f.reasons.length ? f.reasons : [error.details],
         });
       }
-      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error, inputs);
+      const running = this.running.get(reg.urn);
+      const replacement = running === "create-replacement" ? "create" : running === "delete-replaced" ? "delete" : undefined;
+      return this.failStep(op === "same" ? "update" : (op as Op), reg.type, reg.name, error, inputs, replacement);
     }
     const s = lc.state!;
     this.report(
@@ -168,6 +172,7 @@ export class StepExecutor {
   private startReporter(reg: Registration, old: ResourceRecord | undefined, providerText: string, secretInputs: string[]): StepStart {
     let deleting: number | undefined;
     return (startOp, checked, diff) => {
+      this.running.set(reg.urn, startOp);
       const replacing = startOp === "create-replacement" || startOp === "delete-replaced";
       const detail: StepDetail = {
         ...oldDetail(reg, old),
@@ -442,7 +447,7 @@ export class StepExecutor {
     });
   }
 
-  private failStep(op: Op, type: string, name: string, error: unknown, inputs: Wire = {}): Promise<never> {
+  private failStep(op: Op, type: string, name: string, error: unknown, inputs: Wire = {}, replacement?: "create" | "delete"): Promise<never> {
     this.failed = true;
     if (error instanceof CheckFailedError) {
       const messages = error.failures.map((f) => checkFailureMessage(type, name, f, inputs));
@@ -451,7 +456,7 @@ export class StepExecutor {
     }
     this.applyFailed = true;
     const message = describeStepError(error);
-    this.reporter.failedRow(op, type, name, message);
+    this.reporter.failedRow(op, type, name, message, undefined, replacement);
     return Promise.reject(new StepFailed(`${type} ${name}: ${message.split("\n")[0]}`));
   }
 
