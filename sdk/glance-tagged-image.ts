@@ -127,7 +127,8 @@ export interface GlanceTaggedImageCommonArgs {
   /**
    * Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`,
    * `OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces the
-   * resource (the tag and images leave the old region's Glance first). At most 255 characters.
+   * resource (the old region's resource is deleted first: its images leave, except the current one, which keeps the tag
+   * there, released, unless `keepLastTaggedImage` is false). At most 255 characters.
    */
   region?: pulumi.Input<GlanceTaggedImageArgsInput["region"]>;
   /**
@@ -384,7 +385,8 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
   /**
    * Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`,
    * `OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces the
-   * resource (the tag and images leave the old region's Glance first). At most 255 characters.
+   * resource (the old region's resource is deleted first: its images leave, except the current one, which keeps the tag
+   * there, released, unless `keepLastTaggedImage` is false). At most 255 characters.
    */
   declare readonly region: pulumi.Output<GlanceTaggedImageOutputs["region"]>;
   /**

@@ -154,7 +154,10 @@ function holderParts(olds: GlanceTaggedImageOutputs | undefined, news: KnownInpu
     parts.push(`tag "${news.tag}" taken off ${notes.join(", ")} (it carries the tag too; the tag is exclusive)`);
   }
   if (holders.siblings.length) {
-    parts.push(`left tagged: ${holders.siblings.map((i) => short(i.id)).join(", ")} of another instance of this resource name (Octavia takes the newest)`);
+    // A create cannot tell whether the engine deletes that instance first (deleteBeforeReplace): then it is released
+    // by the time this create runs, which takes it over (claims.ts) instead of leaving it.
+    const dbr = olds === undefined ? "; if the engine deletes that instance first (deleteBeforeReplace), this create takes it over instead" : "";
+    parts.push(`left tagged: ${holders.siblings.map((i) => short(i.id)).join(", ")} of another instance of this resource name (Octavia takes the newest${dbr})`);
   }
   return parts;
 }

@@ -9,10 +9,13 @@ import type { GlanceTaggedImageOutputs } from "./outputs";
 import { short } from "./plan-line";
 import { imageMembers, memberStatus } from "./sharing";
 import { ownImagesWithTag } from "./tag-move";
+import { decideHolders } from "./decide";
+import { RESOURCE_MARKER } from "./markers";
 
 export type DriftReport =
   | { gone: true }
-  | { gone: false; image: Image; drift: string[]; memberStatus: Record<string, string> }
+  /** `notes`: what refresh saw that is no drift (another instance's or resource's image carrying the tag). */
+  | { gone: false; image: Image; drift: string[]; notes: string[]; memberStatus: Record<string, string> }
   /** Glance answered 404 to a session of another project than the image's owner: it may well exist. */
   | { gone: false; unseen: string };
 
@@ -33,8 +36,17 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
   const drift: string[] = [];
   const id = short(image.id);
   if (!image.tags.includes(state.tag)) drift.push(`tag "${state.tag}" removed from ${id}`);
-  const others = (await ownImagesWithTag(ctx, state.tag)).filter((i) => i.id !== image.id);
-  if (others.length) drift.push(`tag "${state.tag}" also on ${others.map((i) => short(i.id)).join(", ")}`);
+  // Only what an update takes the tag off is drift; another instance's or resource's image stays tagged (tag-move.ts).
+  const holders = decideHolders(ctx, ctx.glance.projectId, await ownImagesWithTag(ctx, state.tag), image.id, image.id);
+  if (holders.untag.length) drift.push(`tag "${state.tag}" also on ${holders.untag.map((i) => short(i.id)).join(", ")}`);
+  const notes: string[] = [];
+  if (holders.siblings.length) {
+    notes.push(`tag "${state.tag}" also on ${holders.siblings.map((i) => short(i.id)).join(", ")} of another instance of this resource name, left tagged (Octavia takes the newest)`);
+  }
+  if (holders.conflicts.length) {
+    const list = holders.conflicts.map((i) => `${short(i.id)} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
+    notes.push(`tag "${state.tag}" also on ${list}: the next update that moves the tag fails (ERR_TAG_CONFLICT)`);
+  }
   if (image.status !== "active") drift.push(`${id} is ${image.status}`);
   const stores = imageStores(image).sort();
   if (stores.join(",") !== [...state.stores].sort().join(",")) {
@@ -43,5 +55,5 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
   const members = await imageMembers(ctx, image);
   const missing = image.visibility === "shared" ? (state.members ?? []).filter((m) => !members.some((x) => x.member_id === m)) : [];
   if (missing.length) drift.push(`${id} is no longer shared with ${missing.join(", ")}`);
-  return { gone: false, image, drift, memberStatus: memberStatus(members) };
+  return { gone: false, image, drift, notes, memberStatus: memberStatus(members) };
 }

@@ -295,7 +295,8 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .describe(
           "Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`, " +
             "`OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces " +
-            "the resource (the tag and images leave the old region's Glance first).",
+            "the resource (the old region's resource is deleted first: its images leave, except the current one, which keeps " +
+            "the tag there, released, unless `keepLastTaggedImage` is false).",
         ),
       keepLastTaggedImage: z
         .boolean()

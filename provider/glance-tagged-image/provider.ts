@@ -187,7 +187,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       // Another Glance: the old region's tag and images go first (delete before replace), then the new region
       // publishes. Two region names may share one Glance; create-before-delete would then delete the new image.
       const [from, to] = [olds.region ?? "the session's region", news.region ?? "the session's region"];
-      print(news.resourceKey, `tag "${news.tag}": region ${from} → ${to}: replace (tag and images leave ${from} first, then ${to} publishes)`);
+      const leaves = olds.keepLastTaggedImage
+        ? `the old resource's images leave ${from} first, except its current image, which keeps the tag there (released) while no other image of the project carries it`
+        : `tag and images leave ${from} first`;
+      print(news.resourceKey, `tag "${news.tag}": region ${from} → ${to}: replace (${leaves}; then ${to} publishes)`);
       return { changes: true, replaces: ["region"], deleteBeforeReplace: true };
     }
     const key = sourceKey(news);
@@ -226,6 +229,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       return { id: "", props: {} };
     }
     for (const line of report.drift) print(olds.resourceKey, `tag "${olds.tag}": drift: ${line}`);
+    for (const line of report.notes) print(olds.resourceKey, line);
     return { id, props: { ...olds, ...imageFacts(report.image, olds.tag), memberStatus: report.memberStatus, drift: report.drift } };
   },
 

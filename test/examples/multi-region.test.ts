@@ -117,7 +117,16 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
       process.stdout.write = write;
     }
     assert.deepEqual(lines, [
-      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_THREE}: replace (tag and images leave ${REGION_TWO} first, then ${REGION_THREE} publishes)\n`,
+      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_THREE}: replace (the old resource's images leave ${REGION_TWO} first, except its current image, which keeps the tag there (released) while no other image of the project carries it; then ${REGION_THREE} publishes)\n`,
     ]);
+    // With keepLastTaggedImage false the tag leaves too, and the line says so.
+    lines.length = 0;
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write;
+    try {
+      await provider.diff!(record.id, { ...record.outputs, keepLastTaggedImage: false }, { ...record.inputs, region: REGION_THREE, keepLastTaggedImage: false });
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.match(lines[0] ?? "", new RegExp(`replace \\(tag and images leave ${REGION_TWO} first; then ${REGION_THREE} publishes\\)`));
   });
 });

@@ -66,6 +66,13 @@ describe("GlanceTaggedImage identity: one owner per resource instance @cloud", f
     assert.deepEqual((await getImage(demo, two.outputs.imageId)).tags, [tag]);
     await assert.rejects(getImage(demo, one.imageId), /404/, "control: the first deployment's own previous image is deleted by its retention");
 
+    // The other deployment's tagged image is no drift: an update would leave it tagged, so refresh must not plan a
+    // repair that every later refresh finds again.
+    const refreshed = await first.refresh();
+    assert.deepEqual(first.state?.drift, [], refreshed.lines.join("\n"));
+    assert.match(refreshed.lines.join("\n"), new RegExp(`also on ${two.outputs.imageId.slice(0, 8)}… of another instance of this resource name, left tagged`));
+    assert.equal((await first.preview(inputs(tag, c, deleteOld))).changes, false, "no repair planned");
+
     await first.destroy();
     assert.deepEqual((await getImage(demo, two.outputs.imageId)).tags, [tag], "destroying the first leaves the second's image tagged");
     await assert.rejects(getImage(demo, oneAgain.outputs.imageId), /404/, "the first deployment's image went with it: the second still carries the tag");

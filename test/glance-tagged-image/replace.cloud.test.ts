@@ -74,6 +74,8 @@ describe("GlanceTaggedImage replacements through the runner @cloud", function ()
     assert.equal(r.code, 0, explain(r));
     assert.match(r.stdout, new RegExp(`kept ${first.slice(0, 8)}… \\(still carries tag`), explain(r));
     assert.match(r.stdout, new RegExp(`taking over ${first.slice(0, 8)}…`), explain(r));
+    // The create's plan (printed before the delete released it) says that it may take the image over.
+    assert.match(r.stdout, new RegExp(`left tagged: ${first.slice(0, 8)}… of another instance of this resource name \\(Octavia takes the newest; if the engine deletes that instance first \\(deleteBeforeReplace\\), this create takes it over instead\\)`), explain(r));
     assert.notEqual(stateImage(s), first);
     assert.deepEqual((await getImage(demo, first)).tags, [], "the old image lost the tag only after the new one had it");
     await settled(s, poller);
