@@ -42,9 +42,11 @@ export function methodText(news: KnownInputs, view: GlanceView | undefined): str
   if (news.importFrom !== undefined) return importText(news, view);
   const wanted = news.url !== undefined ? "web-download" : news.importMethod;
   if (wanted === undefined) return "";
-  if (!view?.importMethods && wanted !== "upload") return wanted === "auto" ? "" : ` by ${wanted}`;
+  if (!view?.importMethods && wanted !== "upload") return wanted === "auto" || news.url !== undefined ? "" : ` by ${wanted}`;
   const method = chooseMethod({ importMethod: news.importMethod ?? "auto", url: news.url }, view?.importMethods ?? []);
   if (method === undefined) return ` by ${wanted}, which this Glance does not offer: up will fail (ERR_IMPORT_METHOD)`;
+  // The source already reads "new web-download of <url>".
+  if (method === "web-download" && news.url !== undefined) return "";
   return method === "upload" ? " by upload (PUT /file)" : ` by ${method}`;
 }
 

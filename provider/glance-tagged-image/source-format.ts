@@ -84,7 +84,8 @@ function externalFiles(file: string, info: QemuImageInfo, realPath: string): Sou
   }
   if (info.format === "vmdk") {
     const type = info.vmdkCreateType ?? "unknown";
-    const others = (info.vmdkExtents ?? []).filter((extent) => extent !== realPath && extent !== file);
+    // qemu-img lists an extent once per use (a flat vmdk's one extent appears twice): each file is named once.
+    const others = [...new Set(info.vmdkExtents ?? [])].filter((extent) => extent !== realPath && extent !== file);
     if (!(SINGLE_FILE_VMDK as readonly string[]).includes(type) || others.length) {
       const reads = others.length ? `, reading extent file(s) ${others.join(", ")}` : "";
       problems.push({ field: "file", text: `${file} is a vmdk of create type ${type}${reads}: only ${SINGLE_FILE_VMDK.join(" and ")} (one file) are published` });

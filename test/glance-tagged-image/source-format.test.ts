@@ -129,6 +129,9 @@ describe("GlanceTaggedImage source format rules", () => {
       const flat = infoProblems("a.vmdk", "/d/a.vmdk", info({ format: "vmdk", vmdkCreateType: "monolithicFlat", vmdkExtents: ["/d/a-flat.vmdk"] }), vmdk);
       assert.deepEqual(flat.map((p) => p.field), ["file"]);
       assert.match(flat[0]?.text ?? "", /create type monolithicFlat, reading extent file\(s\) \/d\/a-flat\.vmdk/);
+      // qemu-img lists a flat vmdk's one extent twice: it is named once.
+      const twice = infoProblems("a.vmdk", "/d/a.vmdk", info({ format: "vmdk", vmdkCreateType: "monolithicFlat", vmdkExtents: ["/etc/hostname", "/etc/hostname"] }), vmdk);
+      assert.match(twice[0]?.text ?? "", /reading extent file\(s\) \/etc\/hostname: only/);
       const sparseElsewhere = infoProblems("a.vmdk", "/d/a.vmdk", info({ format: "vmdk", vmdkCreateType: "monolithicSparse", vmdkExtents: ["/etc/passwd"] }), vmdk);
       assert.equal(sparseElsewhere.length, 1);
     });
