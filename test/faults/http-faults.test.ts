@@ -18,6 +18,7 @@ import {
   cleanupImages,
   ensureGlance,
   FAULT_RUNS,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   leftoverProblems,
@@ -32,10 +33,10 @@ import {
 /** Deterministic scenarios: once per `npm test`; 3 times in the figures run (AMPHORA_FAULT_RUNS > 3). */
 const RUNS = FAULT_RUNS > 3 ? 3 : 1;
 
-const IMAGE = /^\/v2\/images\/[0-9a-f-]{36}$/;
-const STAGE = /^\/v2\/images\/[0-9a-f-]{36}\/stage$/;
-const IMPORT = /^\/v2\/images\/[0-9a-f-]{36}\/import$/;
-const TAG = /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/;
+const IMAGE = GLANCE_PATH.image;
+const STAGE = GLANCE_PATH.stage;
+const IMPORT = GLANCE_PATH.import;
+const TAG = GLANCE_PATH.tag;
 const CREATE: Match = { method: "POST", path: "/v2/images" };
 
 describe("faults: 502/503/429 bursts, resets, lost answers and slow answers between provider and Glance @cloud", function () {

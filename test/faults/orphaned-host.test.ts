@@ -22,7 +22,8 @@ import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
 import {
   cleanupImages,
   ensureGlance,
-  FAULT_RUNS,
+  RUNS_PER_POINT,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   leftoverProblems,
@@ -34,9 +35,9 @@ import {
 } from "./support";
 import { PENDING_MARKER } from "../../provider/glance-tagged-image/markers";
 
-const PER_POINT = FAULT_RUNS > 3 ? FAULT_RUNS : 1;
-const IMPORT = /^\/v2\/images\/[0-9a-f-]{36}\/import$/;
-const TAG = /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/;
+const PER_POINT = RUNS_PER_POINT;
+const IMPORT = GLANCE_PATH.import;
+const TAG = GLANCE_PATH.tag;
 
 interface GonePoint {
   name: string;

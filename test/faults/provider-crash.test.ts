@@ -26,7 +26,8 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from "../support/fau
 import {
   cleanupImages,
   ensureGlance,
-  FAULT_RUNS,
+  RUNS_PER_POINT,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   leftoverProblems,
@@ -38,13 +39,12 @@ import {
 } from "./support";
 import { SOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
 
-/** Runs per kill point: 1 in `npm test` (6 runs in all), AMPHORA_FAULT_RUNS in the figures run. */
-const PER_POINT = FAULT_RUNS > 3 ? FAULT_RUNS : 1;
+const PER_POINT = RUNS_PER_POINT;
 
-const IMAGE = /^\/v2\/images\/[0-9a-f-]{36}$/;
-const STAGE = /^\/v2\/images\/[0-9a-f-]{36}\/stage$/;
-const IMPORT = /^\/v2\/images\/[0-9a-f-]{36}\/import$/;
-const TAG = /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/;
+const IMAGE = GLANCE_PATH.image;
+const STAGE = GLANCE_PATH.stage;
+const IMPORT = GLANCE_PATH.import;
+const TAG = GLANCE_PATH.tag;
 
 interface KillPoint {
   name: string;

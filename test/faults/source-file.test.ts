@@ -23,6 +23,7 @@ import {
   ensureGlance,
   FAULT_RUNS,
   glanceFor,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   leftoverProblems,
@@ -38,7 +39,7 @@ import { getImage } from "../../provider/glance/images";
 const run = promisify(execFile);
 /** Deterministic cases: once in `npm test`; AMPHORA_FAULT_RUNS times (the changes race the upload) in the figures run. */
 const RUNS = FAULT_RUNS > 3 ? FAULT_RUNS : 1;
-const STAGE = /^\/v2\/images\/[0-9a-f-]{36}\/stage$/;
+const STAGE = GLANCE_PATH.stage;
 const SIZE = 32 * 1024 * 1024;
 
 describe("faults: source file unreadable or changed while uploading @cloud", function () {

@@ -34,6 +34,17 @@ export const FAULT_RUNS = ((): number => {
   return Number.isInteger(n) && n > 0 ? n : 3;
 })();
 
+/** Runs per point of the kill-point suites: 1 in `npm test`, AMPHORA_FAULT_RUNS in the figures run. */
+export const RUNS_PER_POINT = FAULT_RUNS > 3 ? FAULT_RUNS : 1;
+
+/** Glance request paths the fault proxy's rules match (no query). */
+export const GLANCE_PATH = {
+  image: /^\/v2\/images\/[0-9a-f-]{36}$/,
+  stage: /^\/v2\/images\/[0-9a-f-]{36}\/stage$/,
+  import: /^\/v2\/images\/[0-9a-f-]{36}\/import$/,
+  tag: /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/,
+};
+
 export const TYPES = {
   image: "pulumi-nodejs:dynamic/amphora:GlanceTaggedImage",
   build: "pulumi-nodejs:dynamic/amphora:AmphoraImageBuild",

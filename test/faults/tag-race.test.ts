@@ -25,6 +25,7 @@ import {
   ensureGlance,
   FAULT_RUNS,
   glanceFor,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   markedImages,
@@ -39,7 +40,7 @@ import {
 import { RESOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
 import { addImageTag, createImage, uploadImageData } from "../../provider/glance";
 
-const TAG = /^\/v2\/images\/[0-9a-f-]{36}\/tags\/.+$/;
+const TAG = GLANCE_PATH.tag;
 const CONFLICT = /is also moved by another GlanceTaggedImage resource/;
 
 describe("faults: two resources moving the same tag concurrently @cloud", function () {

@@ -26,6 +26,7 @@ import {
   cleanupImages,
   ensureGlance,
   FAULT_RUNS,
+  GLANCE_PATH,
   glanceUrl,
   hostOptions,
   keystoneUrl,
@@ -41,8 +42,8 @@ import {
 /** These runs wait out Glance's token cache (~6 s each): once in `npm test`, AMPHORA_FAULT_RUNS times in the figures run. */
 const RUNS = FAULT_RUNS > 3 ? FAULT_RUNS : 1;
 
-const STAGE = /^\/v2\/images\/[0-9a-f-]{36}\/stage$/;
-const IMPORT = /^\/v2\/images\/[0-9a-f-]{36}\/import$/;
+const STAGE = GLANCE_PATH.stage;
+const IMPORT = GLANCE_PATH.import;
 const AUTH: Match = { method: "POST", path: /\/v3\/auth\/tokens$/ };
 
 describe("faults: token expiry and revocation during a long upload @cloud", function () {
