@@ -10,7 +10,7 @@ const MODULE = join(__dirname, "..", "..", "provider", "common", "engine-livenes
  * A process that loads the module under ts-node, starts watching, and prints what engineGone() says every 20 ms
  * until it has said "true" or 1.5 s passed. `closeAfterMs`: this side's end of its stdin pipe is closed then.
  */
-async function watchFrom(script: string, stdin: "pipe" | "ignore", closeAfterMs?: number): Promise<string[]> {
+async function watchFrom(script: string, stdin: "pipe" | "ignore" | "fifo", closeAfterMs?: number): Promise<string[]> {
   await writeFile(
     script,
     `require(${JSON.stringify(require.resolve("ts-node"))}).register({ transpileOnly: true });
@@ -24,12 +24,17 @@ const tick = setInterval(() => {
 }, 20);
 `,
   );
-  const stdio: StdioOptions = [stdin, "pipe", "inherit"];
-  const child = spawn(process.execPath, [script], { stdio, env: { ...process.env, NODE_OPTIONS: "" } });
+  const env = { ...process.env, NODE_OPTIONS: "" };
+  // "fifo": stdin is an OS pipe (what Go's exec.Cmd.StdinPipe gives the engine's plugins; Node's own "pipe" is a
+  // socket pair) whose writer, a shell's `sleep`, exits after `closeAfterMs`.
+  const child =
+    stdin === "fifo"
+      ? spawn("/bin/sh", ["-c", `sleep ${(closeAfterMs ?? 0) / 1000 + 0.3} | "$0" "$1"`, process.execPath, script], { stdio: ["ignore", "pipe", "inherit"], env })
+      : spawn(process.execPath, [script], { stdio: [stdin, "pipe", "inherit"] as StdioOptions, env });
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   // Closed only once the child answered, so the end of file comes after the watch began.
-  if (closeAfterMs !== undefined) {
+  if (closeAfterMs !== undefined && stdin === "pipe") {
     child.stdout!.once("data", () => setTimeout(() => child.stdin!.end(), closeAfterMs));
   }
   await new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -50,6 +55,12 @@ describe("engine liveness: a dynamic-provider host learns that the engine that s
 
   it("a host started as the engine starts it (stdin a pipe) sees the end of its stdin as the engine gone", async () => {
     const said = await watchFrom(join(dir, "cmd", "dynamic-provider", "index.js"), "pipe", 100);
+    assert.equal(said[0], "false", "the engine is alive while its pipe is open");
+    assert.equal(said.at(-1), "true", `the end of stdin was not seen: ${said.join(",")}`);
+  });
+
+  it("the same with an OS pipe on stdin, as the engine's exec.Cmd.StdinPipe gives it", async () => {
+    const said = await watchFrom(join(dir, "cmd", "dynamic-provider", "index.js"), "fifo", 100);
     assert.equal(said[0], "false", "the engine is alive while its pipe is open");
     assert.equal(said.at(-1), "true", `the end of stdin was not seen: ${said.join(",")}`);
   });
