@@ -2,13 +2,14 @@
  * Runs a Pulumi program without the Pulumi CLI, through @pulumi/pulumi's real dynamic-provider host:
  *
  *   npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] [--stack <name>]
- *                                      [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh]
+ *                                      [--state <file>] [--target <urn>]... [--target-dependents] [--replace <urn>]... [--refresh]
  *                                      [--diff] [--json] [--show-secrets]
  *
  *   --dir    the Pulumi project (Pulumi.yaml, program, Pulumi.<stack>.yaml)       default: .
  *   --stack  stack name: config from Pulumi.<stack>.yaml                         default: dev
  *   --state  state file                           default: <dir>/.pulumi-state/<project>.<stack>.json
  *   --target   only this resource gets a step (repeatable), as `pulumi up --target`
+ *   --target-dependents  (destroy) also delete what depends on the targets, as `pulumi destroy --target-dependents`
  *   --replace  replace this resource without asking its provider's Diff (repeatable), as `pulumi up --replace`
  *   --refresh  (up, preview) refresh every resource in state first, as `pulumi up --refresh`
  *   --diff     the CLI's diff display: each step with its property changes (engine/display/diff-reporter.ts);
@@ -47,6 +48,8 @@ export interface CliArgs {
   stack: string;
   state?: string;
   targets: string[];
+  /** `--target-dependents` (destroy only here). */
+  targetDependents: boolean;
   replace: string[];
   refresh: boolean;
   /** `--diff`: the CLI's diff display (every step with its property changes) instead of resource rows. */
@@ -67,6 +70,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const targets: string[] = [];
   const replace: string[] = [];
   let refresh = false;
+  let targetDependents = false;
   let diff = false;
   let json = false;
   let showSecrets = false;
@@ -85,6 +89,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     else if (a === "--state" || a.startsWith("--state=")) state = value();
     else if (a === "--target" || a.startsWith("--target=")) targets.push(urnArg(value()));
     else if (a === "--replace" || a.startsWith("--replace=")) replace.push(urnArg(value()));
+    else if (a === "--target-dependents") targetDependents = true;
     else if (a === "--refresh") refresh = true;
     else if (a === "--diff") diff = true;
     else if (a === "--json") json = true;
@@ -98,8 +103,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (json && command === "export") throw new UsageError("--json is for up, preview, destroy and refresh");
   if (json && diff) throw new UsageError("--json and --diff exclude each other");
+  if (targetDependents && command !== "destroy") throw new UsageError("--target-dependents is for destroy in this runner");
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name "${stack}"`);
-  return { command: command ?? "up", dir, stack, state, targets, replace, refresh, diff, json, showSecrets, file };
+  return { command: command ?? "up", dir, stack, state, targets, targetDependents, replace, refresh, diff, json, showSecrets, file };
 }
 
 function urnArg(value: string): string {
@@ -111,7 +117,7 @@ class UsageError extends Error {}
 
 const USAGE =
   "usage: npx ts-node scripts/run-program.ts [up|preview|destroy|refresh] [--dir <project dir>] " +
-  "[--stack <name>] [--state <file>] [--target <urn>]... [--replace <urn>]... [--refresh] [--diff] [--json] [--show-secrets]\n" +
+  "[--stack <name>] [--state <file>] [--target <urn>]... [--target-dependents] [--replace <urn>]... [--refresh] [--diff] [--json] [--show-secrets]\n" +
   "       npx ts-node scripts/run-program.ts export [--dir <project dir>] [--stack <name>] [--state <file>] [--file <out.json>]";
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -147,6 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       config: config.values,
       statePath,
       targets: args.targets,
+      targetDependents: args.targetDependents,
       replace: args.replace,
       refresh: args.refresh,
       reporter,

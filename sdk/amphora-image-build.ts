@@ -437,9 +437,9 @@ export class AmphoraImageBuild extends pulumi.dynamic.Resource {
   /** ISO time the artifact was built. */
   declare readonly builtAt: pulumi.Output<AmphoraImageBuildOutputs["builtAt"]>;
   /**
-   * Device and inode (`<dev>:<ino>`) of the artifact file this build put in place: delete removes the artifact, its
-   * `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path since
-   * ("" in state of older versions: removed by path).
+   * Inode number of the artifact file this build (or the last validation) put in place: delete removes the artifact,
+   * its `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path
+   * since ("" in state of older versions until a validation: removed by path).
    */
   declare readonly artifactFileId: pulumi.Output<AmphoraImageBuildOutputs["artifactFileId"]>;
   /** Seconds from the builder's start to the validated artifact in place. */

@@ -128,7 +128,7 @@ export interface GlanceTaggedImageCommonArgs {
    * Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`,
    * `OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces the
    * resource (the old region's resource is deleted first: its images leave, except the current one, which keeps the tag
-   * there, released, unless `keepLastTaggedImage` is false). At most 255 characters.
+   * there unless `keepLastTaggedImage` is false). At most 255 characters.
    */
   region?: pulumi.Input<GlanceTaggedImageArgsInput["region"]>;
   /**
@@ -153,7 +153,8 @@ export interface GlanceTaggedImageCommonArgs {
   /**
    * Time limits of the calls that move data.
    *
-   * - `uploadSeconds`: Bound of one upload (stage or `PUT /file`). Range > 0, ≤ 86400. Default `3600`.
+   * - `uploadSeconds`: Bound of one upload (stage or `PUT /file`), and of reading a web-download back from Glance to
+   *   check it. Range > 0, ≤ 86400. Default `3600`.
    * - `importSeconds`: Bound of one import or copy (glance-direct, web-download, copy-image). Range > 0, ≤ 86400.
    *   Default `3600`.
    */
@@ -386,7 +387,7 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
    * Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`,
    * `OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces the
    * resource (the old region's resource is deleted first: its images leave, except the current one, which keeps the tag
-   * there, released, unless `keepLastTaggedImage` is false). At most 255 characters.
+   * there unless `keepLastTaggedImage` is false). At most 255 characters.
    */
   declare readonly region: pulumi.Output<GlanceTaggedImageOutputs["region"]>;
   /**
@@ -408,7 +409,8 @@ export class GlanceTaggedImage extends pulumi.dynamic.Resource {
   /**
    * Time limits of the calls that move data.
    *
-   * - `uploadSeconds`: Bound of one upload (stage or `PUT /file`). Range > 0, ≤ 86400.
+   * - `uploadSeconds`: Bound of one upload (stage or `PUT /file`), and of reading a web-download back from Glance to
+   *   check it. Range > 0, ≤ 86400.
    * - `importSeconds`: Bound of one import or copy (glance-direct, web-download, copy-image). Range > 0, ≤ 86400.
    */
   declare readonly timeouts: pulumi.Output<GlanceTaggedImageOutputs["timeouts"]>;

@@ -437,7 +437,7 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       assert.strictEqual(fs.readFileSync(statePath, "utf8"), stateBefore);
     });
 
-    it("destroy --target deletes the target alone; a target others depend on is refused, naming them, and nothing is deleted", async () => {
+    it("destroy --target deletes the target alone; a target others depend on is refused, naming them, unless --target-dependents", async () => {
       setConfig({ "echo-program:message": "changed", withExtra: false });
       const before = fs.readFileSync(statePath, "utf8");
       const urn = (name: string) => `urn:pulumi:dev::echo-program::${ECHO}::${name}`;
@@ -458,6 +458,12 @@ describe("scripts/run-program.ts (Pulumi program through the real dynamic-provid
       row(leaf.stdout, "-", ECHO, "second", "deleted");
       assert.strictEqual(findRow(leaf.stdout, "-", ECHO, "first", "deleted"), -1);
       assert.deepStrictEqual(readState().resources.map((x) => x.name).sort(), ["first", "note"]);
+
+      fs.writeFileSync(statePath, before);
+      const withDependents = await up("destroy", "--target", urn("first"), "--target-dependents");
+      assert.strictEqual(withDependents.code, 0, explain(withDependents));
+      assert.ok(row(withDependents.stdout, "-", ECHO, "second", "deleted") < row(withDependents.stdout, "-", ECHO, "first", "deleted"));
+      assert.deepStrictEqual(readState().resources, []);
       fs.writeFileSync(statePath, before);
     });
 

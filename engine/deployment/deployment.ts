@@ -51,6 +51,8 @@ export interface DeploymentOptions {
   reporter?: Reporter;
   /** `--target`: only these URNs get steps. */
   targets?: string[];
+  /** `--target-dependents` (destroy): resources that depend on the targets are deleted too. */
+  targetDependents?: boolean;
   /** `--replace`: these URNs are replaced without asking Diff. */
   replace?: string[];
   /** `--refresh` (up and preview): refresh every resource in state before the update. */
@@ -231,13 +233,13 @@ export class Deployment {
 
   /**
    * `destroy`, or `destroy --target`: the targets and what depends on them (dependencies and children, transitively),
-   * as the engine's GenerateDeletes; a dependent that is not a target itself is an error and nothing is deleted
-   * (a preview reports it and goes on), since `--target-dependents` is not offered.
+   * as the engine's GenerateDeletes; without `--target-dependents`, a dependent that is not a target itself is an
+   * error and nothing is deleted.
    */
   private async destroyAll(): Promise<void> {
     const doomed = this.destroySet();
     if (doomed) {
-      const untargeted = this.commit.old.resources.filter((rec) => doomed.has(rec.urn) && !this.steps.targeted(rec.urn));
+      const untargeted = this.opts.targetDependents ? [] : this.commit.old.resources.filter((rec) => doomed.has(rec.urn) && !this.steps.targeted(rec.urn));
       for (const rec of untargeted) {
         this.reporter.stackDiagnostic(
           "error",

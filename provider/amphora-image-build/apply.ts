@@ -135,7 +135,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
     const manifestDirExists = await exists(staged.manifestDir);
     await markDotD(staged.dotD, final.artifact);
     await commit(staged, final);
-    const placed = await fs.stat(final.artifact);
+    const placed = await fileId(final.artifact);
     const outputs = toOutputs(
       inputs,
       {
@@ -145,7 +145,7 @@ export async function buildImage(inputs: AmphoraImageBuildInputs, ctx: BuildCont
         keyParts,
         buildKey: buildKeyOf(keyParts),
         builtAt: new Date().toISOString(),
-        artifactFileId: fileId(placed),
+        artifactFileId: placed,
         buildSeconds: Math.round((Date.now() - started) / 100) / 10,
         manifestDirExists,
       },
@@ -180,7 +180,8 @@ export async function revalidate(
       keyParts: olds.keyParts,
       buildKey: olds.buildKey,
       builtAt: olds.builtAt,
-      artifactFileId: olds.artifactFileId,
+      // The file validated now is the one this state vouches for (state of older versions recorded none).
+      artifactFileId: await fileId(olds.path),
       buildSeconds: olds.buildSeconds,
       manifestDirExists: olds.manifestDir !== "",
     },

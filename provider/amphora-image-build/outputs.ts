@@ -85,7 +85,7 @@ export const amphoraImageBuildOutputsSchema = once(function amphoraImageBuildOut
       .string()
       .default("")
       .describe(
-        "Device and inode (`<dev>:<ino>`) of the artifact file this build put in place: delete removes the artifact, its `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path since (\"\" in state of older versions: removed by path).",
+        "Inode number of the artifact file this build (or the last validation) put in place: delete removes the artifact, its `NAME.d` and its log only while the path still holds this file, not one a replacement built at the same path since (\"\" in state of older versions until a validation: removed by path).",
       ),
     buildSeconds: z.number().describe("Seconds from the builder's start to the validated artifact in place."),
     manifestDir: z.string().describe("`NAME.d/dib-manifests` next to the artifact, or \"\" when the builder wrote none."),

@@ -8,8 +8,8 @@ import * as path from "node:path";
  * and log there. Each build therefore records in both which artifact they belong to, and delete removes them only
  * when they are its own (or record nothing: written by an older provider version, before any such replacement).
  * A replacement with the same artifact path (`pulumi up --replace`, taint) renames a new file over the artifact
- * before the old resource's delete: the old build then owns nothing there any more, which the artifact's device and
- * inode, recorded by each build, tell.
+ * before the old resource's delete: the old build then owns nothing there any more, which the artifact's inode
+ * number, recorded by each build, tells.
  */
 
 /** File in `NAME.d` naming the artifact the directory belongs to. */
@@ -23,16 +23,20 @@ export function logArtifactLine(artifact: string): string {
   return `${LOG_PREFIX}${JSON.stringify(artifact)}`;
 }
 
-/** The identity of a file a build put in place: a file renamed over it later has another. */
-export function fileId(st: { dev: number; ino: number }): string {
-  return `${st.dev}:${st.ino}`;
+/**
+ * The identity of the file at `artifact` (its inode number; "" when there is none): a file renamed over it later has
+ * another, since both existed at once. The device number is left out: it may change across reboots and remounts.
+ */
+export async function fileId(artifact: string): Promise<string> {
+  const st = await fs.stat(artifact, { bigint: true }).catch(() => undefined);
+  return st ? st.ino.toString() : "";
 }
 
 /** Whether `artifact` is now another file than the one whose identity a build recorded ("": not recorded, never). */
 export async function supersededArtifact(artifact: string, recorded: string): Promise<boolean> {
   if (!recorded) return false;
-  const st = await fs.stat(artifact).catch(() => undefined);
-  return st !== undefined && fileId(st) !== recorded;
+  const now = await fileId(artifact);
+  return now !== "" && now !== recorded;
 }
 
 /** Records in `dotD` (if the builder wrote one) the artifact it belongs to. */

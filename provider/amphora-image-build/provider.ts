@@ -140,8 +140,14 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       print(`${artifact}, ${base}.d and ${base}.build.log kept: another build (a replacement) has put its own there since`);
       return;
     }
-    await fs.rm(artifact, { force: true });
+    const existed = await fs.rm(artifact).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return false;
+        throw err;
+      },
+    );
     await removeOwnSiblings(artifact, base, print);
-    print(`removed ${artifact}`);
+    if (existed) print(`removed ${artifact}`);
   },
 };

@@ -10,7 +10,7 @@ import { describeSource, short, storesText } from "./plan-line";
 import { chooseMethod } from "./publish";
 import { GlanceTaggedImageError } from "./errors";
 import { describeImport, importCheckText, importRoute, type ImportRoute, type KnownImportFrom } from "./import-from";
-import { RESOURCE_MARKER } from "./markers";
+import { isOwnedBy, RESOURCE_MARKER } from "./markers";
 import type { Image } from "../glance/images";
 import { attributeChanges, attributesOf, describeChange, requestedAttributes } from "./attributes";
 
@@ -83,7 +83,9 @@ function adoptionText(news: KnownInputs, view: GlanceView): string {
   const refuse = (why: string): string => `: up will fail (ERR_ADOPT): ${why}`;
   if (image === null) return refuse(`it does not exist or project ${view.owner} cannot see it`);
   if (image.owner !== view.owner) return refuse(`it is owned by project ${image.owner ?? "(none)"}, not by ${view.owner} (the session's project)`);
-  if (image.status !== "active" && image.status !== "deactivated" && !image.os_glance_import_task) return refuse(`its status is ${image.status}`);
+  // As adopt.ts: only an image this resource deactivated (its own) is reactivated; a running import is waited for.
+  const reactivated = image.status === "deactivated" && news.instanceId !== undefined && isOwnedBy(image, { resourceKey: news.resourceKey, instanceId: news.instanceId });
+  if (image.status !== "active" && !reactivated && !image.os_glance_import_task) return refuse(`its status is ${image.status}, only active images can carry the tag`);
   const changes = attributeChanges(attributesOf(image), requestedAttributes(news as GlanceTaggedImageInputs));
   return changes.length ? `: update ${changes.map(describeChange).join(", ")}` : ": attributes left as they are";
 }

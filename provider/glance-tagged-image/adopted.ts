@@ -56,15 +56,18 @@ function restoreRequest(record: AdoptedChanges): { requested: RequestedAttribute
   return { requested: { ...record.original, properties }, removable: record.addedProperties };
 }
 
-/** Who can see an image, narrowest first. */
-const REACH = ["private", "shared", "community", "public"];
+/** `visibility community (it had shared)`, `property x: b (it had a)`, `property y: c (it had none)`. */
+function describeLeft(c: AttributeChange): string {
+  if (c.kind === "attribute") return `${c.field} ${String(c.from)} (it had ${String(c.to)})`;
+  return `property ${c.key}: ${c.from ?? "(none)"} (it had ${c.to ?? "none"})`;
+}
 
 /**
  * Restores what the record says was changed, against what the image has now (members first: Glance has members
- * only while the image is shared, and restoring may make it private). An image that keeps the tag for Octavia
- * (`keepsTag`) keeps what Octavia's project may see it through: the members this resource added and a visibility
- * wider than the one it had. Returns what was restored and what was left, for the delete line; an image that is
- * gone needs nothing.
+ * only while the image is shared, and restoring may make it private). An image that keeps the tag (`keepsTag`)
+ * stays in service: amphorae boot from it and Octavia's project may see it only through what this resource set, so
+ * only its name and protection go back; visibility, members, minimum sizes and properties are left and listed.
+ * Returns what was restored and what was left, for the delete line; an image that is gone needs nothing.
  */
 export async function restoreAdopted(ctx: FlowContext, record: AdoptedChanges, keepsTag = false): Promise<{ restored: string[]; left: string[] }> {
   let image: Image;
@@ -87,15 +90,13 @@ export async function restoreAdopted(ctx: FlowContext, record: AdoptedChanges, k
     }
   }
   const { requested, removable } = restoreRequest(record);
-  const narrows = (c: AttributeChange): boolean =>
-    c.kind === "attribute" && c.field === "visibility" && REACH.indexOf(String(c.to)) < REACH.indexOf(String(c.from));
   const changes = attributeChanges(attributesOf(image), requested, removable);
-  const kept = keepsTag ? changes.filter(narrows) : [];
-  const applied = changes.filter((c) => !kept.includes(c));
+  const harmless = (c: AttributeChange): boolean => c.kind === "attribute" && (c.field === "name" || c.field === "protected");
+  const applied = keepsTag ? changes.filter(harmless) : changes;
   if (applied.length) {
     await updateImage(ctx.glance, image.id, patchOps(applied));
     restored.push(...applied.map(describeChange));
   }
-  for (const c of kept) if (c.kind === "attribute") left.push(`visibility ${String(c.from)} (it had ${String(c.to)})`);
+  left.push(...changes.filter((c) => !applied.includes(c)).map(describeLeft));
   return { restored, left };
 }

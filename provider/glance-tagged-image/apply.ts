@@ -72,12 +72,12 @@ export async function applyInputs(ctx: FlowContext, news: GlanceTaggedImageInput
   if (state && !moving) assertSameProject(ctx, state, "update");
   // A move publishes in the new project as a create would; the old project's images are out of this session's reach.
   const olds = moving ? undefined : state;
-  const outputs = await applyToProject(ctx, news, olds);
+  const outputs = await applyToProject(ctx, news, olds, state === undefined);
   if (moving) ctx.print(releasedLine(state, ctx.glance.projectId, `tag "${news.tag}" is on image ${outputs.imageId} in ${ctx.glance.projectId}`));
   return outputs;
 }
 
-async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, olds?: GlanceTaggedImageOutputs): Promise<GlanceTaggedImageOutputs> {
+async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, olds: GlanceTaggedImageOutputs | undefined, create: boolean): Promise<GlanceTaggedImageOutputs> {
   if (news.acceptMembers && !ctx.glance.isAdmin) throw new GlanceTaggedImageError("ERR_FORBIDDEN", ctx.resourceKey, acceptNeedsAdmin(ctx.glance.projectId), olds?.imageId);
   await assertStores(ctx, news.stores);
   if (news.visibility === "community") {
@@ -93,8 +93,9 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
   // Made (or taken over) by this create and not finished: deleted again if the tag cannot move onto it.
   const unfinished = !olds && isOwnedBy(image, ctx) && image[PENDING_MARKER] !== undefined;
   // A create's image reaches no state if the engine is gone: it stops where the next create can still take over.
-  const stopIfOrphaned = (at: Image, before: string, carried = at.tags.includes(news.tag)): Promise<void> =>
-    olds ? Promise.resolve() : stopIfEngineGone(ctx, at, before, { name: news.tag, carried });
+  // `adopted`: what converging changed on an adopted image, put back if the create stops after it.
+  const stopIfOrphaned = (at: Image, before: string, adopted?: Converged["adopted"], carried = at.tags.includes(news.tag)): Promise<void> =>
+    create ? stopIfEngineGone(ctx, at, before, { name: news.tag, carried }, adopted) : Promise.resolve();
   await stopIfOrphaned(image, "changing the image's attributes");
   const target = image;
   const converged: Converged = await step(k, `updating the attributes and members of image ${id}`, id, () => convergeImage(ctx, target, news, olds));
@@ -114,7 +115,7 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
   const tagged = image;
   // What the state records besides the image, whether the run finishes or fails after the tag moved.
   const recorded = { memberStatus: converged.memberStatus, ...(converged.adopted ? { adopted: converged.adopted } : {}) };
-  await stopIfOrphaned(tagged, "moving the tag");
+  await stopIfOrphaned(tagged, "moving the tag", converged.adopted);
   let move: TagMove;
   try {
     move = await step(k, `moving tag "${news.tag}" to image ${id}`, id, () => moveTag(ctx, tagged, news.tag, olds?.tag, olds?.imageId));
@@ -128,12 +129,16 @@ async function applyToProject(ctx: FlowContext, news: GlanceTaggedImageInputs, o
     const retention = await step(k, "applying retention", id, () => applyRetention(ctx, id, news.tag, news.retention));
     ctx.print(appliedLine(news.tag, id, move, retention));
     // The pending marker goes only when nothing else can fail (a crash before it is retried as unfinished).
-    await stopIfOrphaned(tagged, "clearing its pending mark", true);
+    await stopIfOrphaned(tagged, "clearing its pending mark", converged.adopted, true);
     await step(k, `finishing image ${id}`, id, () => clearPending(ctx.glance, tagged));
     const final = await step(k, `reading image ${id}`, id, () => getImage(ctx.glance, id));
+    // The engine may have gone while the mark was being cleared: then the image is marked again for the retry.
+    await stopIfOrphaned(final, "returning", converged.adopted, true);
     return toOutputs(news, final, { previousImageIds: retention.kept, sourceKey: key, drift: [], ...recorded });
   } catch (err) {
     if (!(err instanceof GlanceTaggedImageError)) throw err;
+    // Nobody would keep the state of a create whose engine is gone: its image is left for the retry instead.
+    if (err.code === "ERR_ENGINE_GONE") throw err;
     const partial = toOutputs(news, tagged, { previousImageIds: olds?.previousImageIds ?? [], sourceKey: key, drift: [err.message], ...recorded });
     throw new TaggedButFailed(err, k, partial);
   }

@@ -296,7 +296,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
           "Keystone region whose Glance (`image` endpoint) holds the image; default: the session's region (`openstack:region`, " +
             "`OS_REGION_NAME`, clouds.yaml `region_name`). Lets one program publish to several regions; a change replaces " +
             "the resource (the old region's resource is deleted first: its images leave, except the current one, which keeps " +
-            "the tag there, released, unless `keepLastTaggedImage` is false).",
+            "the tag there unless `keepLastTaggedImage` is false).",
         ),
       keepLastTaggedImage: z
         .boolean()
@@ -325,7 +325,7 @@ export const glanceTaggedImageInputsSchema = once(function glanceTaggedImageInpu
         .describe("What happens to the images this resource published before (found by their marker property)."),
       timeouts: z
         .strictObject({
-          uploadSeconds: z.number().positive().max(86400).default(3600).describe("Bound of one upload (stage or `PUT /file`)."),
+          uploadSeconds: z.number().positive().max(86400).default(3600).describe("Bound of one upload (stage or `PUT /file`), and of reading a web-download back from Glance to check it."),
           importSeconds: z
             .number()
             .positive()

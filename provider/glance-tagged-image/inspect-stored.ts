@@ -5,8 +5,8 @@
  * first MiB of the stored data, through `qemu-img info`: the format and any other file the image would read
  * (backing file, data file, vmdk extents), which no Glance release before the 2024 advisories refused. A head
  * qemu-img cannot open proves nothing (a vhdx or a streamOptimized vmdk keeps metadata further on) and passes.
- * When the head shows a format with structure (not raw), the whole stored data is read back into a temporary file
- * for the completeness check a `file` gets (`qemu-img check`): a download cut short at its source (a file still
+ * When the head shows a format `qemu-img check` checks (qcow2, vmdk, vhdx, vdi), the whole stored data is read back
+ * into a temporary file for the completeness check a `file` gets: a download cut short at its source (a file still
  * being copied to the web server) is active in Glance and reads as zeros where it ends.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -69,15 +69,28 @@ async function storedHead(ctx: FlowContext, image: Image, inputs: GlanceTaggedIm
   }
 }
 
-/** Reads all of the stored data back and runs qemu-img check on it, as on a `file` (source-format.ts). */
+/** Formats `qemu-img check` checks (others answer 63, "not supported"): only those are worth reading back. */
+const CHECKED_FORMATS = new Set(["qcow2", "vmdk", "vhdx", "vdi", "qed", "parallels"]);
+
+/**
+ * Reads all of the stored data back (within `timeouts.uploadSeconds`) and runs qemu-img check on it, as on a
+ * `file` (source-format.ts). Only a failed read-back throws; a qemu-img that cannot run is a problem named `url`.
+ */
 async function storedCompleteness(ctx: FlowContext, image: Image, inputs: GlanceTaggedImageInputs, head: QemuImageInfo): Promise<SourceProblem | undefined> {
+  const what = `the data Glance downloaded from ${inputs.url ?? "the URL"}`;
   const dir = await mkdtemp(join(tmpdir(), "amphora-stored-"));
   const path = join(dir, "image");
   try {
     ctx.print(`reading image ${image.id} back from Glance (${image.size ? formatBytes(image.size) : "size unknown"}) to check that the ${head.format} is complete`);
     const { size } = await downloadImageToFile(ctx.glance, image.id, path, { timeoutMs: inputs.timeouts.uploadSeconds * 1000 });
-    const check = await qemuImgCheck(path, head.format);
-    const problem = completenessProblem(`the data Glance downloaded from ${inputs.url ?? "the URL"}`, head.format, check, size, head.clusterSize);
+    let check: Awaited<ReturnType<typeof qemuImgCheck>>;
+    try {
+      check = await qemuImgCheck(path, head.format);
+    } catch (err) {
+      return { field: "url", text: `${what}: qemu-img check could not run: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    if (check.status === "leaks") ctx.print(`${what}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
+    const problem = completenessProblem(what, head.format, check, size, head.clusterSize);
     return problem && { field: "url", text: problem.text };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -108,7 +121,7 @@ export async function inspectStored(ctx: FlowContext, image: Image, inputs: Glan
   try {
     const head = problems.length === 0 ? await storedHead(ctx, image, inputs) : { problems: [] };
     problems.push(...head.problems);
-    if (problems.length === 0 && head.info && head.info.format !== "raw") {
+    if (problems.length === 0 && head.info && CHECKED_FORMATS.has(head.info.format)) {
       reading = "all of";
       const incomplete = await storedCompleteness(ctx, image, inputs, head.info);
       if (incomplete) problems.push(incomplete);

@@ -6,18 +6,36 @@
  */
 import type { Image } from "../glance/images";
 import { engineGone } from "../common/engine-liveness";
+import { restoreAdopted } from "./adopted";
 import type { FlowContext } from "./context";
 import { GlanceTaggedImageError } from "./errors";
 import { isOwnedBy, markPending, PENDING_MARKER } from "./markers";
+import type { AdoptedChanges } from "./outputs";
 
-export async function stopIfEngineGone(ctx: FlowContext, image: Image, before: string, tag: { name: string; carried: boolean }): Promise<void> {
+/**
+ * `adopted`: what the create changed on an image it adopts (`imageId`), put back before it stops, since the retry
+ * adopts the image again and would take those changes for how it was found.
+ */
+export async function stopIfEngineGone(
+  ctx: FlowContext,
+  image: Image,
+  before: string,
+  tag: { name: string; carried: boolean },
+  adopted?: AdoptedChanges,
+): Promise<void> {
   if (!engineGone()) return;
   const own = isOwnedBy(image, ctx);
   if (own && image[PENDING_MARKER] === undefined) await markPending(ctx.glance, image);
   const carries = tag.carried ? `carries tag "${tag.name}"` : `does not carry tag "${tag.name}"`;
-  const left = own
-    ? `image ${image.id} stays marked pending and ${carries}; the next \`pulumi up\` takes it over instead of publishing again`
-    : `the adopted image ${image.id} ${carries}; the next \`pulumi up\` adopts it again`;
+  let left: string;
+  if (own) {
+    left = `image ${image.id} stays marked pending and ${carries}; the next \`pulumi up\` takes it over instead of publishing again`;
+  } else {
+    const back = adopted ? await restoreAdopted(ctx, adopted, tag.carried) : { restored: [], left: [] };
+    const undone = back.restored.length ? `; what this create changed on it was put back (${back.restored.join(", ")})` : "";
+    const kept = back.left.length ? `; left while it carries the tag: ${back.left.join(", ")}` : "";
+    left = `the adopted image ${image.id} ${carries}${undone}${kept}; the next \`pulumi up\` adopts it again`;
+  }
   throw new GlanceTaggedImageError(
     "ERR_ENGINE_GONE",
     ctx.resourceKey,

@@ -188,7 +188,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       // publishes. Two region names may share one Glance; create-before-delete would then delete the new image.
       const [from, to] = [olds.region ?? "the session's region", news.region ?? "the session's region"];
       const leaves = olds.keepLastTaggedImage
-        ? `the old resource's images leave ${from} first, except its current image, which keeps the tag there (released) while no other image of the project carries it`
+        ? `the old resource's images leave ${from} first, except its current image, which keeps the tag there while no other image of the project carries it`
         : `tag and images leave ${from} first`;
       print(news.resourceKey, `tag "${news.tag}": region ${from} → ${to}: replace (${leaves}; then ${to} publishes)`);
       return { changes: true, replaces: ["region"], deleteBeforeReplace: true };

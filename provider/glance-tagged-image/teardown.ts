@@ -2,7 +2,7 @@
  * Delete (destroy, or the delete half of a replacement): the tag leaves the current image and the images this
  * instance created are deleted (protected ones and those carrying another tag are kept); an adopted image (not
  * created here) only loses the tag and gets back what this resource changed on it (adopted.ts); kept tagged for
- * Octavia, it gets back all but the members and the wider visibility Octavia's project may see it through. Members
+ * Octavia, it stays in service and gets back only its name and protection. Members
  * this resource added leave the current image. Images of other instances with the same name are never touched.
  *
  * Octavia is never left without an image by it: when no other active image of the project carries the tag (a
@@ -59,7 +59,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   } else {
     await setTag(ctx, state.imageId, state.tag, false).catch(() => undefined); // image may be gone already
   }
-  // A restored visibility or a removed member must not reach an image Octavia uses: those wait until the tag is off.
+  // An image that keeps the tag stays in service: what amphorae or Octavia's project may depend on stays (adopted.ts).
   const back = adopted ? await restoreAdopted(ctx, adopted, keep !== undefined) : { restored: keep ? [] : await unshareOwn(ctx, state), left: [] };
   const restored = back.restored;
   const deleted: string[] = [];
@@ -86,7 +86,7 @@ export async function teardown(ctx: FlowContext, state: GlanceTaggedImageOutputs
   }
   const parts = keep ? [] : [`tag "${state.tag}" removed from ${short(state.imageId)}`];
   if (restored.length) parts.push(`${adopted ? "restored" : "unshared"} ${short(state.imageId)}: ${restored.join(", ")}`);
-  if (back.left.length) parts.push(`left on ${short(state.imageId)} while it carries the tag (Octavia's project may see it through them): ${back.left.join(", ")}`);
+  if (back.left.length) parts.push(`left on ${short(state.imageId)} while it carries the tag (amphorae boot from it; restore by hand once Octavia uses another image): ${back.left.join(", ")}`);
   if (deleted.length) parts.push(`deleted ${deleted.map(short).join(", ")}`);
   if (kept.length) parts.push(`kept ${kept.join(", ")}`);
   if (failed.length) parts.push(`could not delete ${failed.join(", ")}`);

@@ -117,7 +117,7 @@ describe("examples/multi-region: one build published to two regions @cloud", fun
       process.stdout.write = write;
     }
     assert.deepEqual(lines, [
-      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_THREE}: replace (the old resource's images leave ${REGION_TWO} first, except its current image, which keeps the tag there (released) while no other image of the project carries it; then ${REGION_THREE} publishes)\n`,
+      `GlanceTaggedImage amphora-${REGION_TWO}: tag "${tag}": region ${REGION_TWO} → ${REGION_THREE}: replace (the old resource's images leave ${REGION_TWO} first, except its current image, which keeps the tag there while no other image of the project carries it; then ${REGION_THREE} publishes)\n`,
     ]);
     // With keepLastTaggedImage false the tag leaves too, and the line says so.
     lines.length = 0;

@@ -45,11 +45,13 @@ interface GonePoint {
   method: string;
   /** The tag is on the orphan's image when it stops. */
   tagged: boolean;
+  /** Where the create notices that its engine is gone (its next check). */
+  stopsBefore: string;
 }
 
 const POINTS: GonePoint[] = [
-  { name: "import accepted", method: "POST", path: IMPORT, tagged: false },
-  { name: "tag placed", method: "PUT", path: TAG, tagged: true },
+  { name: "import accepted", method: "POST", path: IMPORT, tagged: false, stopsBefore: "changing the image's attributes" },
+  { name: "tag placed", method: "PUT", path: TAG, tagged: true, stopsBefore: "clearing its pending mark" },
 ];
 
 describe("faults: the Pulumi CLI dies during a create, its provider host goes on (orphaned) @cloud", function () {
@@ -93,7 +95,8 @@ describe("faults: the Pulumi CLI dies during a create, its provider host goes on
       problems.push("the orphaned create finished: nothing would record its image");
     } catch (err) {
       assert.ok(err instanceof ProviderCallError, String(err));
-      if (!/ERR_ENGINE_GONE/.test(err.message)) problems.push(`failed otherwise: ${err.message}`);
+      const said = `stopped before ${point.stopsBefore}; image \\S+ stays marked pending and ${point.tagged ? "carries" : "does not carry"} tag "${tag}"; the next \`pulumi up\` takes it over instead of publishing again \\(ERR_ENGINE_GONE\\)$`;
+      if (!new RegExp(said, "m").test(err.message)) problems.push(`failed otherwise: ${err.message}`);
     }
     proxy.clearRules();
     if (orphan.exited) problems.push("the orphaned host exited (the engine's would not)");

@@ -230,23 +230,25 @@ describe("GlanceTaggedImage adoption and members @cloud", function () {
     await e.destroy();
   });
 
-  it("destroy that keeps an adopted image tagged for Octavia gives back all but what Octavia's project may see it through", async () => {
+  it("destroy that keeps an adopted image tagged for Octavia restores its name and protection and lists what stays for its service", async () => {
     const image = await byHand(demo, a);
     extra.push(image.id);
     const e = engine("kept-adopted");
     const tag = uniqueTag("kept-adopted");
+    const renamed = uniqueTag("renamed");
     // keepLastTaggedImage left at its default (true): the image is the only one carrying the tag.
-    await e.up({ tag, imageId: image.id, diskFormat: "raw", visibility: "community", protected: true, properties: { x: "b" } });
+    await e.up({ tag, imageId: image.id, diskFormat: "raw", name: renamed, visibility: "private", protected: true, properties: { x: "b" } });
     const changed = await getImage(demo, image.id);
-    assert.deepEqual([changed.visibility, changed.protected, changed.x], ["community", true, "b"]);
+    assert.deepEqual([changed.name, changed.visibility, changed.protected, changed.x], [renamed, "private", true, "b"]);
 
     const lines = (await e.destroy()).join("\n");
     const after = await getImage(demo, image.id);
     assert.deepEqual(after.tags, [tag], "Octavia still finds it");
-    assert.deepEqual([after.visibility, after.protected, after.x], ["community", false, "a"], "restored except the narrower visibility");
+    assert.deepEqual([after.name, after.protected], [image.name, false], "name and protection restored");
+    assert.deepEqual([after.visibility, after.x], ["private", "b"], "what amphorae or Octavia's project may depend on stays");
     const id = short(image.id);
-    assert.match(lines, new RegExp(`restored ${id}: property x: b → a, protected true → false`));
-    assert.match(lines, new RegExp(`left on ${id} while it carries the tag \\(Octavia's project may see it through them\\): visibility community \\(it had shared\\)`));
+    assert.match(lines, new RegExp(`restored ${id}: name "${renamed}" → "${image.name}", protected true → false`));
+    assert.match(lines, new RegExp(`left on ${id} while it carries the tag \\(amphorae boot from it; restore by hand once Octavia uses another image\\): visibility private \\(it had shared\\), property x: b \\(it had a\\)`));
     assert.match(lines, /adopted, so not released: adopt it again with imageId/);
     assert.equal(after[RELEASED_MARKER], undefined, "an adopted image is not released to a next resource");
   });
