@@ -248,7 +248,7 @@ export class Deployment {
       }
       if (untargeted.length) {
         this.failed = true;
-        if (!this.preview) return;
+        return;
       }
     }
     if (!(await this.deletePending())) return;

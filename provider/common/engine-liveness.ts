@@ -3,7 +3,7 @@
  *
  * The engine starts every plugin in a process group of its own with a pipe on stdin that it never writes to and
  * never closes (pulumi/pulumi `sdk/go/common/resource/plugin/plugin.go`). When the CLI dies abruptly (SIGKILL, the
- * OOM killer, a CI job killed, a second Ctrl-C), the host is not signalled: it finishes the step it is running for
+ * OOM killer, a CI job killed), the host is not signalled: it finishes the step it is running for
  * nobody, and the engine's state never learns of it. The only sign the host gets is end-of-file on stdin.
  *
  * Only a host started as the engine starts it is watched: the process runs `@pulumi/pulumi`'s

@@ -6,11 +6,11 @@
 import type { ActionPlan, GlanceView, Verdict } from "./decide";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import type { GlanceTaggedImageOutputs } from "./outputs";
-import { describeSource, short, storesText } from "./plan-line";
+import { describeSource, ofOtherResources, short, storesText } from "./plan-line";
 import { chooseMethod } from "./publish";
 import { GlanceTaggedImageError } from "./errors";
 import { describeImport, importCheckText, importRoute, type ImportRoute, type KnownImportFrom } from "./import-from";
-import { isOwnedBy, RESOURCE_MARKER } from "./markers";
+import { isOwnedBy } from "./markers";
 import type { Image } from "../glance/images";
 import { attributeChanges, attributesOf, describeChange, requestedAttributes } from "./attributes";
 
@@ -146,7 +146,7 @@ function holderParts(olds: GlanceTaggedImageOutputs | undefined, news: KnownInpu
   const { holders } = observed.action;
   const parts: string[] = [];
   if (holders.conflicts.length) {
-    const list = holders.conflicts.map((i) => `${short(i.id)} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
+    const list = ofOtherResources(holders.conflicts);
     parts.push(`up will fail (ERR_TAG_CONFLICT): tag "${news.tag}" is also on ${list}; nothing moves`);
   }
   // The state's image losing the tag is the move itself; any other holder is news for the reviewer.

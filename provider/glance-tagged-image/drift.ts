@@ -6,11 +6,10 @@ import { isStatus } from "../glance/errors";
 import { getImage, imageStores, isGoneStatus, type Image } from "../glance/images";
 import type { FlowContext } from "./context";
 import type { GlanceTaggedImageOutputs } from "./outputs";
-import { short } from "./plan-line";
+import { ofOtherResources, short } from "./plan-line";
 import { imageMembers, memberStatus } from "./sharing";
 import { ownImagesWithTag } from "./tag-move";
 import { decideHolders } from "./decide";
-import { RESOURCE_MARKER } from "./markers";
 
 export type DriftReport =
   | { gone: true }
@@ -44,8 +43,7 @@ export async function detectDrift(ctx: FlowContext, state: GlanceTaggedImageOutp
     notes.push(`tag "${state.tag}" also on ${holders.siblings.map((i) => short(i.id)).join(", ")} of another instance of this resource name, left tagged (Octavia takes the newest)`);
   }
   if (holders.conflicts.length) {
-    const list = holders.conflicts.map((i) => `${short(i.id)} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
-    notes.push(`tag "${state.tag}" also on ${list}: the next update that moves the tag fails (ERR_TAG_CONFLICT)`);
+    notes.push(`tag "${state.tag}" also on ${ofOtherResources(holders.conflicts)}: the next update that moves the tag fails (ERR_TAG_CONFLICT)`);
   }
   if (image.status !== "active") drift.push(`${id} is ${image.status}`);
   const stores = imageStores(image).sort();

@@ -12,6 +12,20 @@ import type { GlanceTaggedImageInputs } from "./inputs";
 import { completenessProblem, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 import { sameVersion } from "./hashing-upload";
 
+/**
+ * `qemu-img check` on the image at `path` (`what` names it in the lines), and whether it holds the whole image
+ * (source-format.ts completenessProblem); leaked clusters are only printed. Throws when qemu-img cannot run.
+ */
+export async function checkComplete(ctx: FlowContext, what: string, path: string, format: string, size: number, clusterSize?: number): Promise<SourceProblem | undefined> {
+  const check = await qemuImgCheck(path, format);
+  if (check.status === "leaks") ctx.print(`${what}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
+  return completenessProblem(what, format, check, size, clusterSize);
+}
+
+export function qemuImgCheckFailed(what: string, err: unknown): string {
+  return `${what}: qemu-img check could not run: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 function refuse(ctx: FlowContext, problems: SourceProblem[], cause?: unknown): GlanceTaggedImageError {
   const text = problems.map((p) => `${p.field}: ${p.text}`).join("; ");
   return new GlanceTaggedImageError("ERR_SOURCE_FORMAT", ctx.resourceKey, `${text}; nothing was created in Glance`, undefined, cause ? { cause } : undefined);
@@ -45,11 +59,9 @@ export async function inspectSource(ctx: FlowContext, inputs: GlanceTaggedImageI
   const problems = infoProblems(file, await realpath(file), info, declared);
   // Checking another format than declared, or an image that reads other files, adds nothing worth its cost.
   if (problems.every((p) => p.field === "minDisk") && info.format !== "raw") {
-    const check = await qemuImgCheck(file, info.format).catch((err: unknown) => {
-      throw refuse(ctx, [{ field: "file", text: `${file}: qemu-img check could not run: ${err instanceof Error ? err.message : String(err)}` }], err);
+    const incomplete = await checkComplete(ctx, file, file, info.format, before.size, info.clusterSize).catch((err: unknown) => {
+      throw refuse(ctx, [{ field: "file", text: qemuImgCheckFailed(file, err) }], err);
     });
-    if (check.status === "leaks") ctx.print(`${file}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
-    const incomplete = completenessProblem(file, info.format, check, before.size, info.clusterSize);
     if (incomplete) problems.unshift(incomplete);
   }
   if (problems.length) throw refuse(ctx, problems);

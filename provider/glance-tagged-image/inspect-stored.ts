@@ -12,7 +12,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { qemuImgCheck, qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
+import { qemuImgInfo, type QemuImageInfo } from "../builder/qemu-img";
 import { downloadImageToFile, readImageHead } from "../glance/imagedata";
 import type { DiskFormat, Image } from "../glance/images";
 import type { FlowContext } from "./context";
@@ -20,7 +20,8 @@ import { serviceWords } from "../common/errors";
 import { GlanceTaggedImageError } from "./errors";
 import type { GlanceTaggedImageInputs } from "./inputs";
 import { formatBytes } from "./plan-line";
-import { completenessProblem, exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
+import { checkComplete, qemuImgCheckFailed } from "./inspect-source";
+import { exceedsMinDisk, formatMatches, infoProblems, inspectedContainer, type SourceProblem } from "./source-format";
 
 /**
  * Disk formats whose every valid image Glance's upload-time format inspector recognises and sizes (container
@@ -83,14 +84,7 @@ async function storedCompleteness(ctx: FlowContext, image: Image, inputs: Glance
   try {
     ctx.print(`reading image ${image.id} back from Glance (${image.size ? formatBytes(image.size) : "size unknown"}) to check that the ${head.format} is complete`);
     const { size } = await downloadImageToFile(ctx.glance, image.id, path, { timeoutMs: inputs.timeouts.uploadSeconds * 1000 });
-    let check: Awaited<ReturnType<typeof qemuImgCheck>>;
-    try {
-      check = await qemuImgCheck(path, head.format);
-    } catch (err) {
-      return { field: "url", text: `${what}: qemu-img check could not run: ${err instanceof Error ? err.message : String(err)}` };
-    }
-    if (check.status === "leaks") ctx.print(`${what}: qemu-img check found leaked clusters (wasted space, no data at risk): ${check.summary}`);
-    const problem = completenessProblem(what, head.format, check, size, head.clusterSize);
+    const problem = await checkComplete(ctx, what, path, head.format, size, head.clusterSize).catch((err: unknown): SourceProblem => ({ field: "url", text: qemuImgCheckFailed(what, err) }));
     return problem && { field: "url", text: problem.text };
   } finally {
     await rm(dir, { recursive: true, force: true });

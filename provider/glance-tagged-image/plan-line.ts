@@ -8,8 +8,15 @@ import type { GlanceTaggedImageInputs } from "./inputs";
 import type { Converged } from "./metadata";
 import type { AdoptedChanges, GlanceTaggedImageOutputs } from "./outputs";
 import { describeMembers, type MemberPlan } from "./sharing";
+import type { Image } from "../glance/images";
+import { RESOURCE_MARKER } from "./markers";
 
 export const short = (id: string): string => (id.length > 8 ? `${id.slice(0, 8)}…` : id);
+
+/** `1a2b3c4d… of resource p/s/other, …`: images another resource's marker names. */
+export function ofOtherResources(images: readonly Image[]): string {
+  return images.map((i) => `${short(i.id)} of resource ${String(i[RESOURCE_MARKER])}`).join(", ");
+}
 
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
