@@ -12,27 +12,9 @@
  * published the same source a second time, leaving two tagged images.
  */
 import { strict as assert } from "node:assert";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ProviderCallError, startProviderHost, type ProviderHost } from "../harness";
+import { ProviderCallError } from "../harness";
 import { runId } from "../glance/support/cloud-glance";
-import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
-import {
-  cleanupImages,
-  ensureGlance,
-  RUNS_PER_POINT,
-  GLANCE_PATH,
-  glanceUrl,
-  hostOptions,
-  leftoverProblems,
-  markedImages,
-  providers,
-  recordScenario,
-  requireDist,
-  TYPES,
-} from "./support";
+import { GLANCE_PATH, leftoverProblems, markedImages, providers, recordScenario, RUNS_PER_POINT, TYPES, useKillBench } from "./support";
 import { PENDING_MARKER } from "../../provider/glance-tagged-image/markers";
 
 const PER_POINT = RUNS_PER_POINT;
@@ -56,40 +38,20 @@ const POINTS: GonePoint[] = [
 
 describe("faults: the Pulumi CLI dies during a create, its provider host goes on (orphaned) @cloud", function () {
   this.timeout(120_000 + POINTS.length * PER_POINT * 40_000);
-  let proxy: FaultProxy;
-  let dir: string;
-  let file: string;
-  const keys: string[] = [];
-  const hosts: ProviderHost[] = [];
-
-  before(async () => {
-    requireDist();
-    await ensureGlance();
-    proxy = await startFaultProxy(await glanceUrl());
-    dir = await mkdtemp(join(tmpdir(), "faults-orphan-"));
-    file = join(dir, "image.raw");
-    await writeFile(file, randomBytes(1024 * 1024));
-  });
-  after(async function () {
-    this.timeout(60_000);
-    for (const h of hosts) await h.stop();
-    await cleanupImages(keys);
-    await proxy?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  const bench = useKillBench("orphan", { "image.raw": 1024 * 1024 });
+  const { keys } = bench;
 
   async function run(point: GonePoint, i: number): Promise<string[]> {
     const label = `orphan-${POINTS.indexOf(point)}-${i}`;
     const resourceKey = `faults/${runId}/${label}`;
     const tag = `faults-${runId}-${label}`;
     keys.push(resourceKey);
-    const inputs = { resourceKey, tag, file, diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false };
+    const inputs = { resourceKey, tag, file: bench.file("image.raw"), diskFormat: "raw", importMethod: "glance-direct", keepLastTaggedImage: false };
     const problems: string[] = [];
 
-    const orphan = await startProviderHost({ ...hostOptions({ glance: proxy }), watchdog: false });
-    hosts.push(orphan);
+    const orphan = await bench.newHost({ watchdog: false });
     const lc = await orphan.lifecycle(providers.image, TYPES.image, label);
-    proxy.rule({ method: point.method, path: point.path, times: 1, fault: { afterResponse: () => orphan.orphan() } });
+    bench.proxy.rule({ method: point.method, path: point.path, times: 1, fault: { afterResponse: () => orphan.orphan() } });
     try {
       await lc.up(inputs);
       problems.push("the orphaned create finished: nothing would record its image");
@@ -98,7 +60,7 @@ describe("faults: the Pulumi CLI dies during a create, its provider host goes on
       const said = `stopped before ${point.stopsBefore}; image \\S+ stays marked pending and ${point.tagged ? "carries" : "does not carry"} tag "${tag}"; the next \`pulumi up\` takes it over instead of publishing again \\(ERR_ENGINE_GONE\\)$`;
       if (!new RegExp(said, "m").test(err.message)) problems.push(`failed otherwise: ${err.message}`);
     }
-    proxy.clearRules();
+    bench.proxy.clearRules();
     if (orphan.exited) problems.push("the orphaned host exited (the engine's would not)");
     await orphan.stop();
 
@@ -110,8 +72,7 @@ describe("faults: the Pulumi CLI dies during a create, its provider host goes on
     }
 
     // The engine never wrote state: the retry is a new instance.
-    const retryHost = await startProviderHost(hostOptions({ glance: proxy }));
-    hosts.push(retryHost);
+    const retryHost = await bench.newHost();
     const retry = await retryHost.lifecycle(providers.image, TYPES.image, label);
     const result = await retry.up(inputs);
     assert.equal(result.op, "create");

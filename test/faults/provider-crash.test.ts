@@ -16,27 +16,10 @@
  * naming it; Octavia's query is never empty (docs/limits.md).
  */
 import { strict as assert } from "node:assert";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ProviderCallError, startProviderHost, type ProviderHost } from "../harness";
+import { ProviderCallError, type ProviderHost } from "../harness";
 import { runId } from "../glance/support/cloud-glance";
-import { startFaultProxy, type FaultProxy, type FaultRule } from "../support/fault-proxy";
-import {
-  cleanupImages,
-  ensureGlance,
-  RUNS_PER_POINT,
-  GLANCE_PATH,
-  glanceUrl,
-  hostOptions,
-  leftoverProblems,
-  markedImages,
-  providers,
-  recordScenario,
-  requireDist,
-  TYPES,
-} from "./support";
+import type { FaultProxy, FaultRule } from "../support/fault-proxy";
+import { GLANCE_PATH, leftoverProblems, markedImages, providers, recordScenario, RUNS_PER_POINT, TYPES, useKillBench } from "./support";
 import { SOURCE_MARKER } from "../../provider/glance-tagged-image/markers";
 
 const PER_POINT = RUNS_PER_POINT;
@@ -83,36 +66,9 @@ const POINTS: KillPoint[] = [
 
 describe("faults: provider process killed between creating the image and returning @cloud", function () {
   this.timeout(120_000 + POINTS.length * PER_POINT * 30_000);
-  let proxy: FaultProxy;
-  let dir: string;
-  let first: string;
-  let second: string;
-  const keys: string[] = [];
-  const hosts: ProviderHost[] = [];
-
-  before(async () => {
-    requireDist();
-    await ensureGlance();
-    proxy = await startFaultProxy(await glanceUrl());
-    dir = await mkdtemp(join(tmpdir(), "faults-crash-"));
-    first = join(dir, "first.raw");
-    second = join(dir, "second.raw");
-    await writeFile(first, randomBytes(1024 * 1024));
-    await writeFile(second, randomBytes(1024 * 1024 + 512));
-  });
-  after(async function () {
-    this.timeout(60_000);
-    for (const h of hosts) await h.stop();
-    await cleanupImages(keys);
-    await proxy?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  async function newHost(): Promise<ProviderHost> {
-    const host = await startProviderHost(hostOptions({ glance: proxy }));
-    hosts.push(host);
-    return host;
-  }
+  const bench = useKillBench("crash", { "first.raw": 1024 * 1024, "second.raw": 1024 * 1024 + 512 });
+  const { keys } = bench;
+  const newHost = (): Promise<ProviderHost> => bench.newHost();
 
   /** One run: kill at `point`, start a new host, run the step again; returns what went wrong. */
   async function crashAndRerun(point: KillPoint, i: number): Promise<string[]> {
@@ -127,10 +83,11 @@ describe("faults: provider process killed between creating the image and returni
     const host = await newHost();
     const lc = await host.lifecycle(providers.image, TYPES.image, label);
     let previous = "";
+    const [first, second] = [bench.file("first.raw"), bench.file("second.raw")];
     if (point.update) previous = String((await lc.up({ ...base, file: first })).outputs.imageId);
     const state = lc.state;
     let killed = false;
-    point.arm(proxy, () => {
+    point.arm(bench.proxy, () => {
       killed = true;
       if (host.pid !== undefined) process.kill(host.pid, "SIGKILL");
     });
@@ -141,7 +98,7 @@ describe("faults: provider process killed between creating the image and returni
       assert.ok(err instanceof ProviderCallError, String(err));
       if (!killed) problems.push(`failed without the kill: ${err.details}`);
     }
-    proxy.clearRules();
+    bench.proxy.clearRules();
     await host.stop();
 
     // The engine never got an answer: state is what it was before the step.

@@ -16,10 +16,14 @@ import { packageProvider } from "../../sdk/internal/provider-shim";
 import { glanceFor } from "../glance/support/cloud-glance";
 import type { ProviderHostOptions } from "../harness";
 import { cloudsFile, localCloudDir, sessionFor, type LocalCloud } from "../support/cloud";
-import type { FaultProxy } from "../support/fault-proxy";
+import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { startProviderHost, type ProviderHost } from "../harness";
 
 export { glanceFor } from "../glance/support/cloud-glance";
-import { markedImages } from "../glance-tagged-image/support";
+import { cleanupImages, markedImages } from "../glance-tagged-image/support";
 export { cleanupImages, markedImages } from "../glance-tagged-image/support";
 
 export const repoRoot = resolve(__dirname, "..", "..");
@@ -316,4 +320,48 @@ export async function repeat(
     }
   }
   return { bad, notes };
+}
+
+/**
+ * What the kill-point suites (provider-crash, orphaned-host) share: Glance behind a fault proxy, source files of
+ * random bytes (name → size) in a temporary directory, the hosts they start and the resource keys whose images
+ * are cleaned up afterwards. Registers the mocha hooks; read the fields inside tests.
+ */
+export function useKillBench(prefix: string, sizes: Record<string, number>): {
+  readonly proxy: FaultProxy;
+  file(name: string): string;
+  keys: string[];
+  newHost(options?: Partial<ProviderHostOptions>): Promise<ProviderHost>;
+} {
+  let proxy: FaultProxy | undefined;
+  let dir = "";
+  const keys: string[] = [];
+  const hosts: ProviderHost[] = [];
+  before(async () => {
+    requireDist();
+    await ensureGlance();
+    proxy = await startFaultProxy(await glanceUrl());
+    dir = await mkdtemp(join(tmpdir(), `faults-${prefix}-`));
+    for (const [name, size] of Object.entries(sizes)) await writeFile(join(dir, name), randomBytes(size));
+  });
+  after(async function () {
+    this.timeout(60_000);
+    for (const h of hosts) await h.stop();
+    await cleanupImages(keys);
+    await proxy?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get proxy(): FaultProxy {
+      if (!proxy) throw new Error("the kill bench is used before its before() hook ran");
+      return proxy;
+    },
+    file: (name) => join(dir, name),
+    keys,
+    async newHost(options = {}) {
+      const host = await startProviderHost({ ...hostOptions({ glance: this.proxy }), ...options });
+      hosts.push(host);
+      return host;
+    },
+  };
 }
